@@ -1,0 +1,49 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "Weir",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "weir", targets: ["weir"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+    ],
+    targets: [
+        // System libraries: thin shims over the C libraries, no Swift.
+        .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+
+        // Pure logic: specs, windows, aggregates, the engine. No I/O, no clock.
+        .target(
+            name: "WeirCore",
+            dependencies: [
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Collections", package: "swift-collections"),
+            ]
+        ),
+        // Bytes <-> values: NDJSON scanner, zstd frames, recording format, checksums.
+        .target(name: "WeirCodec", dependencies: ["WeirCore", "CZstd"]),
+        // LMDB environment and transactions.
+        .target(name: "WeirStore", dependencies: ["CLMDB"]),
+        // The deliberately naive single-threaded reference implementation.
+        .target(name: "WeirReference", dependencies: ["WeirCore"]),
+        // Local pipelines with file I/O: `weir run`, `weir gen`.
+        .target(name: "WeirRunner", dependencies: ["WeirCore", "WeirCodec", "WeirReference"]),
+        .executableTarget(
+            name: "weir",
+            dependencies: [
+                "WeirRunner", "WeirCore", "WeirCodec",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "WeirCoreTests", dependencies: ["WeirCore"]),
+        .testTarget(name: "WeirCodecTests", dependencies: ["WeirCodec", "WeirCore"]),
+        .testTarget(name: "WeirStoreTests", dependencies: ["WeirStore"]),
+        .testTarget(name: "WeirRunnerTests", dependencies: ["WeirRunner", "WeirReference", "WeirCodec", "WeirCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

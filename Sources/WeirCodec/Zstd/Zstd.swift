@@ -1,0 +1,99 @@
+import CZstd
+
+/// A zstd failure with libzstd's own description.
+public struct ZstdError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+    public var description: String { "zstd: \(message)" }
+
+    static func check(_ code: Int) throws -> Int {
+        if ZSTD_isError(code) != 0 { throw ZstdError(message: String(cString: ZSTD_getErrorName(code))) }
+        return code
+    }
+}
+
+/// Compresses whole frames (with content size and content checksum).
+///
+/// Not thread-safe: one per thread.
+public final class ZstdFrameCompressor {
+    // Safe to force-unwrap? No: creation can fail on allocation failure, so it is checked.
+    private let context: OpaquePointer
+
+    public init(level: Int32 = 3) throws {
+        guard let ctx = ZSTD_createCCtx() else { throw ZstdError(message: "cannot allocate a compression context") }
+        context = ctx
+        _ = try ZstdError.check(ZSTD_CCtx_setParameter(ctx, ZSTD_c_compressionLevel, level))
+        _ = try ZstdError.check(ZSTD_CCtx_setParameter(ctx, ZSTD_c_checksumFlag, 1))
+        _ = try ZstdError.check(ZSTD_CCtx_setParameter(ctx, ZSTD_c_contentSizeFlag, 1))
+    }
+
+    deinit { ZSTD_freeCCtx(context) }
+
+    /// One complete zstd frame holding `input`.
+    public func compress(_ input: UnsafeRawBufferPointer) throws -> [UInt8] {
+        try compressBytes(input)
+    }
+
+    private func compressBytes(_ input: UnsafeRawBufferPointer) throws -> [UInt8] {
+        let bound = ZSTD_compressBound(input.count)
+        var out = [UInt8](repeating: 0, count: bound)
+        let code = out.withUnsafeMutableBytes { dst in
+            ZSTD_compress2(context, dst.baseAddress, dst.count, input.baseAddress, input.count)
+        }
+        let written = try ZstdError.check(code)
+        out.removeSubrange(written...)
+        return out
+    }
+
+    public func compress(_ input: [UInt8]) throws -> [UInt8] {
+        try input.withUnsafeBytes { try compressBytes($0) }
+    }
+}
+
+/// Decompresses zstd data: whole frames of known size, or a stream in bounded chunks.
+///
+/// The window size is capped (`windowLogMax`), so a hostile file cannot make it allocate more
+/// than 128 MiB of history. Not thread-safe: one per thread.
+public final class ZstdDecompressor {
+    private let context: OpaquePointer
+    public static let windowLogMax: Int32 = 27
+
+    public init() throws {
+        guard let ctx = ZSTD_createDCtx() else { throw ZstdError(message: "cannot allocate a decompression context") }
+        context = ctx
+        _ = try ZstdError.check(ZSTD_DCtx_setParameter(ctx, ZSTD_d_windowLogMax, ZstdDecompressor.windowLogMax))
+    }
+
+    deinit { ZSTD_freeDCtx(context) }
+
+    /// Decompresses one whole frame whose content size is `expectedSize`; the checksum is verified.
+    public func decompressFrame(_ frame: UnsafeRawBufferPointer, expectedSize: Int, into out: inout [UInt8]) throws {
+        let declared = ZSTD_getFrameContentSize(frame.baseAddress, frame.count)
+        guard declared == UInt64(expectedSize) else {
+            throw ZstdError(message: "frame declares \(declared) bytes but the index says \(expectedSize)")
+        }
+        out.removeAll(keepingCapacity: true)
+        out.reserveCapacity(expectedSize)
+        out.append(contentsOf: repeatElement(0, count: expectedSize))
+        let code = out.withUnsafeMutableBytes { dst in
+            ZSTD_decompressDCtx(context, dst.baseAddress, dst.count, frame.baseAddress, frame.count)
+        }
+        let n = try ZstdError.check(code)
+        guard n == expectedSize else { throw ZstdError(message: "frame decompressed to \(n) bytes, expected \(expectedSize)") }
+    }
+
+    /// Resets for a new stream.
+    public func reset() {
+        _ = ZSTD_DCtx_reset(context, ZSTD_reset_session_only)
+    }
+
+    /// Feeds `input` from `inputOffset` and fills `output`; returns (bytes consumed, bytes produced,
+    /// frame finished). Skippable frames are consumed and produce nothing.
+    public func stream(_ input: UnsafeRawBufferPointer, from inputOffset: Int, into output: UnsafeMutableRawBufferPointer)
+        throws -> (consumed: Int, produced: Int, frameDone: Bool)
+    {
+        var inBuf = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: inputOffset)
+        var outBuf = ZSTD_outBuffer(dst: output.baseAddress, size: output.count, pos: 0)
+        let hint = try ZstdError.check(ZSTD_decompressStream(context, &outBuf, &inBuf))
+        return (inBuf.pos - inputOffset, outBuf.pos, hint == 0)
+    }
+}

@@ -1,0 +1,136 @@
+import HeapModule
+
+/// Tumbling, hopping and cumulating windows over panes (see `AlignedWindows`).
+final class AlignedOperator {
+    final class Pane {
+        var rows: [UInt32: RowState] = [:]
+    }
+
+    struct PendingWindow: Comparable {
+        var window: Window
+        static func < (a: PendingWindow, b: PendingWindow) -> Bool {
+            a.window.end != b.window.end ? a.window.end < b.window.end : a.window.start < b.window.start
+        }
+    }
+
+    struct PaneExpiry: Comparable {
+        var lastEnd: Int64
+        var paneStart: Int64
+        static func < (a: PaneExpiry, b: PaneExpiry) -> Bool {
+            a.lastEnd != b.lastEnd ? a.lastEnd < b.lastEnd : a.paneStart < b.paneStart
+        }
+    }
+
+    let windows: AlignedWindows
+    let lateness: Int64
+    private var panes: [Int64: Pane] = [:]
+    private var pending = Heap<PendingWindow>()
+    private var registered = Set<Window>()
+    private var expiry = Heap<PaneExpiry>()
+    private var cachedPaneStart: Int64 = .min
+    private var cachedPane: Pane?
+
+    init(_ windows: AlignedWindows, latenessMilliseconds: Int64) {
+        self.windows = windows
+        self.lateness = latenessMilliseconds
+    }
+
+    var openStates: Int { panes.values.reduce(0) { $0 + $1.rows.count } }
+
+    /// True when window end `end` is final at watermark `wm`: wm ≥ end + allowed lateness.
+    @inline(__always)
+    func isFinal(end: Int64, watermark wm: Int64) -> Bool {
+        let (limit, overflow) = end.addingReportingOverflow(lateness)
+        return !overflow && wm >= limit
+    }
+
+    func add(time t: Int64, group: UInt32, inputs: [AggregateInput], watermark wm: Int64,
+             extractor: EventExtractor, ledger: inout LateLedger, job: CompiledJob) -> EventOutcome {
+        var lateWindows = 0
+        if isFinal(end: windows.firstEnd(containing: t), watermark: wm) {
+            windows.forEachWindow(containing: t) { w in
+                if isFinal(end: w.end, watermark: wm) { ledger.record(w); lateWindows += 1 }
+            }
+            if isFinal(end: windows.lastEnd(containing: t), watermark: wm) { return .late }
+        }
+        let pane = pane(at: windows.paneStart(t), watermark: wm)
+        let row: RowState
+        if let existing = pane.rows[group] {
+            row = existing
+        } else {
+            row = RowState(job)
+            pane.rows[group] = row
+        }
+        row.apply(inputs, time: t, order: extractor.valueOrder)
+        return lateWindows > 0 ? .partiallyLate(lateWindows: lateWindows) : .added
+    }
+
+    private func pane(at start: Int64, watermark wm: Int64) -> Pane {
+        if start == cachedPaneStart, let cachedPane { return cachedPane }
+        let pane: Pane
+        if let existing = panes[start] {
+            pane = existing
+        } else {
+            pane = Pane()
+            panes[start] = pane
+            windows.forEachWindow(containing: start) { w in
+                if !isFinal(end: w.end, watermark: wm) && registered.insert(w).inserted {
+                    pending.insert(PendingWindow(window: w))
+                }
+            }
+            expiry.insert(PaneExpiry(lastEnd: windows.lastEnd(containing: start), paneStart: start))
+        }
+        cachedPaneStart = start
+        cachedPane = pane
+        return pane
+    }
+
+    func finalize(upTo wm: Int64, extractor: EventExtractor, job: CompiledJob, emit: ([RollupRow]) -> Void) {
+        while let next = pending.min, isFinal(end: next.window.end, watermark: wm) {
+            _ = pending.popMin()
+            registered.remove(next.window)
+            emit(rows(of: next.window, isFinal: true, extractor: extractor, job: job))
+        }
+        while let next = expiry.min, isFinal(end: next.lastEnd, watermark: wm) {
+            _ = expiry.popMin()
+            panes[next.paneStart] = nil
+            if next.paneStart == cachedPaneStart { cachedPaneStart = .min; cachedPane = nil }
+        }
+    }
+
+    func flush(extractor: EventExtractor, job: CompiledJob, emit: ([RollupRow]) -> Void) {
+        while let next = pending.popMin() {
+            emit(rows(of: next.window, isFinal: false, extractor: extractor, job: job))
+        }
+        registered.removeAll()
+        panes.removeAll()
+        expiry = Heap()
+        cachedPaneStart = .min
+        cachedPane = nil
+    }
+
+    /// The rows of a window: its single pane's rows, or the merge of its panes.
+    private func rows(of w: Window, isFinal: Bool, extractor: EventExtractor, job: CompiledJob) -> [RollupRow] {
+        var merged: [UInt32: RowState] = [:]
+        var paneCount = 0
+        var start = w.start
+        while start < w.end {
+            if let pane = panes[start] {
+                paneCount += 1
+                if paneCount == 1 && start + windows.paneSize >= w.end {
+                    merged = pane.rows  // the window is one pane: no copy needed
+                } else {
+                    for (gid, row) in pane.rows {
+                        if let target = merged[gid] {
+                            target.merge(row, order: extractor.valueOrder)
+                        } else {
+                            merged[gid] = row.copy()
+                        }
+                    }
+                }
+            }
+            start += windows.paneSize
+        }
+        return makeRows(window: w, states: merged.map { ($0.key, $0.value) }, isFinal: isFinal, extractor: extractor, job: job)
+    }
+}

@@ -1,0 +1,159 @@
+/// Runs one job over one partition's events in arrival order: event time, watermark, windows,
+/// lateness and aggregates. Pure and single-threaded; the caller owns I/O and threads.
+///
+/// Per event: read the time (reject if bad) → apply the filter → extract aggregate inputs
+/// (reject on a wrong type) → decide lateness against the current watermark → add to the
+/// window state → advance the watermark and emit every window that became final.
+/// Filtered events advance the watermark; rejected and late ones do not change anything else.
+public final class JobEngine {
+    public let job: CompiledJob
+    let extractor: EventExtractor
+    let windowing: WindowOperator
+    /// max event time seen − watermark delay; `Int64.min` before the first event.
+    public private(set) var watermark: Int64 = .min
+    public private(set) var maxEventTime: Int64 = .min
+    public private(set) var stats = EngineStats()
+    public private(set) var lateLedger = LateLedger()
+    private var output: [RollupRow] = []
+
+    public init(_ job: CompiledJob) {
+        self.job = job
+        extractor = EventExtractor(job)
+        if let aligned = AlignedWindows(job.spec.window) {
+            windowing = .aligned(AlignedOperator(aligned, latenessMilliseconds: job.spec.allowedLatenessMilliseconds))
+        } else if case .session(let gap) = job.spec.window {
+            windowing = .session(SessionOperator(gapMilliseconds: gap, latenessMilliseconds: job.spec.allowedLatenessMilliseconds))
+        } else {
+            preconditionFailure("window spec \(job.spec.window) has no operator")
+        }
+    }
+
+    public convenience init(_ spec: JobSpec) { self.init(CompiledJob(spec)) }
+
+    /// Processes one scanned event (fields in `job.plan` slot order).
+    public func process(_ fields: UnsafeBufferPointer<ScannedField>) -> EventOutcome {
+        stats.events += 1
+        let time: Int64
+        switch extractor.time(fields) {
+        case .success(let t): time = t
+        case .failure(let rejection): return reject(rejection)
+        }
+        guard extractor.passesFilter(fields) else {
+            stats.filtered += 1
+            advance(to: time)
+            return .filtered
+        }
+        if let rejection = extractor.extractInputs(fields) { return reject(rejection) }
+        let group: UInt32
+        switch extractor.groupKey(fields) {
+        case .success(let g): group = g
+        case .failure(let rejection): return reject(rejection)
+        }
+        let outcome = windowing.add(
+            time: time, group: group, inputs: extractor.inputs, watermark: watermark,
+            extractor: extractor, ledger: &lateLedger, job: job)
+        switch outcome {
+        case .late: stats.late += 1
+        case .partiallyLate: stats.partiallyLate += 1; stats.accepted += 1
+        default: stats.accepted += 1
+        }
+        advance(to: time)
+        return outcome
+    }
+
+    /// Convenience for callers holding an array.
+    public func process(_ fields: [ScannedField]) -> EventOutcome {
+        fields.withUnsafeBufferPointer { process($0) }
+    }
+
+    /// Counts an event that never reached the engine (bad JSON found by the scanner).
+    public func recordRejected(_ reason: BadEventReason) {
+        stats.events += 1
+        stats.rejectedByReason[reason, default: 0] += 1
+    }
+
+    /// Emits every window still open, marked not final (end of input).
+    public func finish() {
+        windowing.flush(extractor: extractor, job: job) { collect($0) }
+    }
+
+    /// Rows emitted since the last call, each window's rows in canonical group order.
+    public func drainRows() -> [RollupRow] {
+        defer { output.removeAll(keepingCapacity: true) }
+        return output
+    }
+
+    /// Number of (window or pane, group) states held: what memory is bounded by.
+    public var openStates: Int { windowing.openStates }
+
+    private func reject(_ rejection: EventRejection) -> EventOutcome {
+        stats.rejectedByReason[rejection.reason, default: 0] += 1
+        return .rejected(rejection)
+    }
+
+    private func advance(to time: Int64) {
+        guard time > maxEventTime else { return }
+        maxEventTime = time
+        let (wm, overflow) = time.subtractingReportingOverflow(job.spec.watermarkDelayMilliseconds)
+        let next = overflow ? Int64.min : wm
+        guard next > watermark else { return }
+        watermark = next
+        windowing.finalize(upTo: watermark, extractor: extractor, job: job) { collect($0) }
+    }
+
+    /// Takes the rows of one emitted window.
+    private func collect(_ rows: [RollupRow]) {
+        guard !rows.isEmpty else { return }
+        stats.windowsEmitted += 1
+        stats.rowsEmitted += Int64(rows.count)
+        output.append(contentsOf: rows)
+    }
+}
+
+/// The window logic behind a `JobEngine`.
+enum WindowOperator {
+    case aligned(AlignedOperator)
+    case session(SessionOperator)
+
+    func add(time: Int64, group: UInt32, inputs: [AggregateInput], watermark: Int64,
+             extractor: EventExtractor, ledger: inout LateLedger, job: CompiledJob) -> EventOutcome {
+        switch self {
+        case .aligned(let op):
+            return op.add(time: time, group: group, inputs: inputs, watermark: watermark, extractor: extractor, ledger: &ledger, job: job)
+        case .session(let op):
+            return op.add(time: time, group: group, inputs: inputs, watermark: watermark, extractor: extractor, ledger: &ledger, job: job)
+        }
+    }
+
+    func finalize(upTo watermark: Int64, extractor: EventExtractor, job: CompiledJob, emit: ([RollupRow]) -> Void) {
+        switch self {
+        case .aligned(let op): op.finalize(upTo: watermark, extractor: extractor, job: job, emit: emit)
+        case .session(let op): op.finalize(upTo: watermark, extractor: extractor, job: job, emit: emit)
+        }
+    }
+
+    func flush(extractor: EventExtractor, job: CompiledJob, emit: ([RollupRow]) -> Void) {
+        switch self {
+        case .aligned(let op): op.flush(extractor: extractor, job: job, emit: emit)
+        case .session(let op): op.flush(extractor: extractor, job: job, emit: emit)
+        }
+    }
+
+    var openStates: Int {
+        switch self {
+        case .aligned(let op): return op.openStates
+        case .session(let op): return op.openStates
+        }
+    }
+}
+
+/// Builds the rows of one window from group states, in canonical group order.
+func makeRows(window: Window, states: [(UInt32, RowState)], isFinal: Bool,
+              extractor: EventExtractor, job: CompiledJob) -> [RollupRow] {
+    var rows = states.map { gid, row in
+        RollupRow(window: window, group: extractor.groupValues(gid),
+                  cells: row.cells(job, resolve: extractor.value), isFinal: isFinal)
+    }
+    rows.sort { $0.group.canonicallyPrecedes($1.group) }
+    return rows
+}

@@ -1,0 +1,118 @@
+import HeapModule
+
+/// Session windows: per group, events closer than the gap form one window `[first, last + gap)`.
+///
+/// An event is late when its own window `[t, t + gap)` is final. Otherwise it joins (and merges)
+/// every open session of its group it overlaps. Finalized sessions are gone: an event can never
+/// reopen a session that was already emitted.
+final class SessionOperator {
+    final class Session {
+        var start: Int64
+        var end: Int64
+        let row: RowState
+        var serial: UInt64
+        init(start: Int64, end: Int64, row: RowState, serial: UInt64) {
+            self.start = start
+            self.end = end
+            self.row = row
+            self.serial = serial
+        }
+    }
+
+    struct Deadline: Comparable {
+        var end: Int64
+        var group: UInt32
+        var serial: UInt64
+        static func < (a: Deadline, b: Deadline) -> Bool {
+            if a.end != b.end { return a.end < b.end }
+            return a.serial < b.serial
+        }
+    }
+
+    let gap: Int64
+    let lateness: Int64
+    private var open: [UInt32: [Session]] = [:]
+    private var deadlines = Heap<Deadline>()
+    private var nextSerial: UInt64 = 0
+
+    init(gapMilliseconds: Int64, latenessMilliseconds: Int64) {
+        gap = gapMilliseconds
+        lateness = latenessMilliseconds
+    }
+
+    var openStates: Int { open.values.reduce(0) { $0 + $1.count } }
+
+    func isFinal(end: Int64, watermark wm: Int64) -> Bool {
+        let (limit, overflow) = end.addingReportingOverflow(lateness)
+        return !overflow && wm >= limit
+    }
+
+    func add(time t: Int64, group: UInt32, inputs: [AggregateInput], watermark wm: Int64,
+             extractor: EventExtractor, ledger: inout LateLedger, job: CompiledJob) -> EventOutcome {
+        let own = Window(start: t, end: t + gap)
+        if isFinal(end: own.end, watermark: wm) {
+            ledger.record(own)
+            return .late
+        }
+        var sessions = open[group] ?? []
+        var target: Session?
+        var i = 0
+        while i < sessions.count {
+            let s = sessions[i]
+            if s.start < own.end && own.start < s.end {
+                if let target {
+                    target.row.merge(s.row, order: extractor.valueOrder)
+                    target.start = min(target.start, s.start)
+                    target.end = max(target.end, s.end)
+                    sessions.remove(at: i)
+                    continue
+                }
+                target = s
+            }
+            i += 1
+        }
+        let session: Session
+        if let target {
+            session = target
+            session.start = min(session.start, own.start)
+            session.end = max(session.end, own.end)
+        } else {
+            session = Session(start: own.start, end: own.end, row: RowState(job), serial: 0)
+            sessions.append(session)
+        }
+        nextSerial += 1
+        session.serial = nextSerial
+        deadlines.insert(Deadline(end: session.end, group: group, serial: session.serial))
+        open[group] = sessions
+        session.row.apply(inputs, time: t, order: extractor.valueOrder)
+        return .added
+    }
+
+    func finalize(upTo wm: Int64, extractor: EventExtractor, job: CompiledJob, emit: ([RollupRow]) -> Void) {
+        while let next = deadlines.min, isFinal(end: next.end, watermark: wm) {
+            _ = deadlines.popMin()
+            if let s = take(next) { emit(rows(s, group: next.group, isFinal: true, extractor: extractor, job: job)) }
+        }
+    }
+
+    func flush(extractor: EventExtractor, job: CompiledJob, emit: ([RollupRow]) -> Void) {
+        while let next = deadlines.popMin() {
+            if let s = take(next) { emit(rows(s, group: next.group, isFinal: false, extractor: extractor, job: job)) }
+        }
+        open.removeAll()
+    }
+
+    /// Removes and returns the session a deadline refers to, if it is still current.
+    private func take(_ d: Deadline) -> Session? {
+        guard var sessions = open[d.group],
+              let index = sessions.firstIndex(where: { $0.serial == d.serial })
+        else { return nil }
+        let s = sessions.remove(at: index)
+        open[d.group] = sessions.isEmpty ? nil : sessions
+        return s
+    }
+
+    private func rows(_ s: Session, group: UInt32, isFinal: Bool, extractor: EventExtractor, job: CompiledJob) -> [RollupRow] {
+        makeRows(window: Window(start: s.start, end: s.end), states: [(group, s.row)], isFinal: isFinal, extractor: extractor, job: job)
+    }
+}

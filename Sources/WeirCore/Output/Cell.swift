@@ -1,0 +1,47 @@
+/// One output value of a rollup row.
+public enum Cell: Sendable, Equatable, CustomStringConvertible {
+    case null
+    case integer(Int64)
+    case decimal(Decimal9)
+    /// Sketch answers (quantiles); printed as Swift's shortest round-trip text.
+    case double(Double)
+    case value(FieldValue)
+    /// Composite answers such as top-n lists (`p1=30;p7=12`).
+    case text(String)
+
+    /// The CSV text (before CSV quoting).
+    public var description: String {
+        switch self {
+        case .null: return ""
+        case .integer(let i): return String(i)
+        case .decimal(let d): return d.description
+        case .double(let d):
+            if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
+            return "\(d)"
+        case .value(let v): return v.description
+        case .text(let s): return s
+        }
+    }
+}
+
+/// One output row: a window, a group and the aggregates' cells in spec column order.
+public struct RollupRow: Sendable, Equatable {
+    public var window: Window
+    public var group: [FieldValue]
+    public var cells: [Cell]
+    /// False for rows flushed at end of input before their window was final.
+    public var isFinal: Bool
+
+    public init(window: Window, group: [FieldValue], cells: [Cell], isFinal: Bool) {
+        self.window = window
+        self.group = group
+        self.cells = cells
+        self.isFinal = isFinal
+    }
+
+    /// Canonical order: window start, window end, then group values.
+    public static func canonicallyPrecedes(_ a: RollupRow, _ b: RollupRow) -> Bool {
+        if a.window != b.window { return a.window < b.window }
+        return a.group.canonicallyPrecedes(b.group)
+    }
+}

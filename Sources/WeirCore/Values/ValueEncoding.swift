@@ -1,0 +1,94 @@
+/// The byte encoding of `FieldValue`s used for interning, hashing and sketches.
+///
+/// ```
+/// null    : 0x00
+/// bool    : 0x01, then 0x00 | 0x01
+/// number  : 0x02, then the 16-byte little-endian scaled Int128 of its Decimal9
+/// string  : 0x03, then a 4-byte little-endian length, then the UTF-8 bytes (unescaped)
+/// ```
+/// A group key is the concatenation of one encoded value per group field. The encoding is
+/// injective, so equal bytes mean equal values, and it is stable: sketches hash it.
+public enum ValueEncoding {
+    public static let nullTag: UInt8 = 0
+    public static let boolTag: UInt8 = 1
+    public static let numberTag: UInt8 = 2
+    public static let stringTag: UInt8 = 3
+
+    /// Appends the encoding of `value` to `out`.
+    public static func append(_ value: FieldValue, to out: inout [UInt8]) {
+        switch value {
+        case .null: out.append(nullTag)
+        case .bool(let b): appendBool(b, to: &out)
+        case .number(let d): appendNumber(d, to: &out)
+        case .string(let s): appendString(UnsafeRawBufferPointer?.none, text: s, to: &out)
+        }
+    }
+
+    @inlinable
+    public static func appendBool(_ b: Bool, to out: inout [UInt8]) {
+        out.append(boolTag); out.append(b ? 1 : 0)
+    }
+
+    @inlinable
+    public static func appendNumber(_ d: Decimal9, to out: inout [UInt8]) {
+        out.append(numberTag)
+        var bits = UInt128(bitPattern: d.scaled)
+        for _ in 0..<16 { out.append(UInt8(truncatingIfNeeded: bits)); bits >>= 8 }
+    }
+
+    /// Appends a string given either as raw UTF-8 bytes or as a `String`.
+    public static func appendString(_ bytes: UnsafeRawBufferPointer?, text: String = "", to out: inout [UInt8]) {
+        out.append(stringTag)
+        if let bytes {
+            appendLength(bytes.count, to: &out)
+            out.append(contentsOf: bytes)
+        } else {
+            appendLength(text.utf8.count, to: &out)
+            out.append(contentsOf: text.utf8)
+        }
+    }
+
+    @inlinable
+    static func appendLength(_ count: Int, to out: inout [UInt8]) {
+        let n = UInt32(truncatingIfNeeded: count)
+        out.append(UInt8(truncatingIfNeeded: n)); out.append(UInt8(truncatingIfNeeded: n >> 8))
+        out.append(UInt8(truncatingIfNeeded: n >> 16)); out.append(UInt8(truncatingIfNeeded: n >> 24))
+    }
+
+    /// Decodes `count` values written by `append`; nil when the bytes are not such an encoding.
+    public static func decode(_ bytes: ArraySlice<UInt8>, count: Int) -> [FieldValue]? {
+        var values: [FieldValue] = []
+        values.reserveCapacity(count)
+        var i = bytes.startIndex
+        for _ in 0..<count {
+            guard i < bytes.endIndex else { return nil }
+            let tag = bytes[i]; i += 1
+            switch tag {
+            case nullTag: values.append(.null)
+            case boolTag:
+                guard i < bytes.endIndex else { return nil }
+                values.append(.bool(bytes[i] != 0)); i += 1
+            case numberTag:
+                guard i + 16 <= bytes.endIndex else { return nil }
+                var bits: UInt128 = 0
+                for k in (0..<16).reversed() { bits = (bits << 8) | UInt128(bytes[i + k]) }
+                values.append(.number(Decimal9(scaled: Int128(bitPattern: bits)))); i += 16
+            case stringTag:
+                guard i + 4 <= bytes.endIndex else { return nil }
+                let n = Int(bytes[i]) | Int(bytes[i + 1]) << 8 | Int(bytes[i + 2]) << 16 | Int(bytes[i + 3]) << 24
+                i += 4
+                guard i + n <= bytes.endIndex else { return nil }
+                values.append(.string(String(decoding: bytes[i..<(i + n)], as: UTF8.self))); i += n
+            default: return nil
+            }
+        }
+        return i == bytes.endIndex ? values : nil
+    }
+
+    /// The encoding of one value as a fresh array.
+    public static func encode(_ value: FieldValue) -> [UInt8] {
+        var out: [UInt8] = []
+        append(value, to: &out)
+        return out
+    }
+}

@@ -1,0 +1,28 @@
+import ArgumentParser
+import WeirCodec
+
+struct InspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Show a recording's metadata: stream, events, time range, frames.")
+
+    @Argument(help: "Recording (.zst) or NDJSON file.") var recording: String
+
+    func run() throws {
+        let reader: RecordingReader
+        do { reader = try RecordingReader(path: recording) } catch { throw fail("\(error)") }
+        print("file: \(recording) (\(reader.file.size) bytes)")
+        switch reader.kind {
+        case .plainText: print("kind: plain NDJSON")
+        case .zstdStream: print("kind: zstd stream without a Weir index (read sequentially)")
+        case .indexed:
+            guard let index = reader.index else { return }
+            print("kind: Weir recording")
+            print("stream: \(index.stream)")
+            print("events: \(index.events)")
+            if let lo = index.minTime, let hi = index.maxTime { print("event time: \(lo) … \(hi) ms") }
+            let raw = index.frames.reduce(0) { $0 + $1.decompressed }
+            print("frames: \(index.frames.count), \(raw) bytes decompressed")
+        }
+    }
+}
