@@ -1,3 +1,4 @@
+import Foundation
 import WeirCodec
 import WeirCore
 
@@ -14,11 +15,31 @@ public enum RollupWriter {
         (["window_start", "window_end"] + spec.outputColumns).map(csvField).joined(separator: ",")
     }
 
+    /// One CSV line (no newline).
     public static func csvLine(_ row: RollupRow) -> String {
-        var fields = [String(row.window.start), String(row.window.end)]
-        fields += row.group.map { csvField($0.description) }
-        fields += row.cells.map { csvField($0.description) }
-        return fields.joined(separator: ",")
+        var out: [UInt8] = []
+        appendCSV(row, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends one CSV line (no newline) as bytes: the fast path for large outputs.
+    public static func appendCSV(_ row: RollupRow, to out: inout [UInt8]) {
+        appendInt(row.window.start, to: &out)
+        out.append(UInt8(ascii: ","))
+        appendInt(row.window.end, to: &out)
+        for value in row.group {
+            out.append(UInt8(ascii: ","))
+            appendCSVText(value, to: &out)
+        }
+        for cell in row.cells {
+            out.append(UInt8(ascii: ","))
+            switch cell {
+            case .null: break
+            case .integer(let i): appendInt(i, to: &out)
+            case .value(let v): appendCSVText(v, to: &out)
+            default: appendCSVField(cell.description, to: &out)
+            }
+        }
     }
 
     public static func ndjsonLine(_ row: RollupRow, spec: JobSpec) -> String {
@@ -32,22 +53,66 @@ public enum RollupWriter {
         return "{" + parts.joined(separator: ",") + "}"
     }
 
-    /// The whole output text for rows already in canonical order.
-    public static func render(_ rows: [RollupRow], spec: JobSpec, format: RollupFormat) -> String {
-        var out = ""
+    /// The whole output for rows already in canonical order.
+    public static func render(_ rows: [RollupRow], spec: JobSpec, format: RollupFormat) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(rows.count * 64 + 256)
         switch format {
         case .csv:
-            out += header(spec) + "\n"
-            for row in rows { out += csvLine(row) + "\n" }
+            out += Array(header(spec).utf8)
+            out.append(UInt8(ascii: "\n"))
+            for row in rows {
+                appendCSV(row, to: &out)
+                out.append(UInt8(ascii: "\n"))
+            }
         case .ndjson:
-            for row in rows { out += ndjsonLine(row, spec: spec) + "\n" }
+            for row in rows {
+                out += Array(ndjsonLine(row, spec: spec).utf8)
+                out.append(UInt8(ascii: "\n"))
+            }
         }
         return out
     }
 
+    static func appendInt(_ v: Int64, to out: inout [UInt8]) {
+        if v < 0 { out.append(UInt8(ascii: "-")) }
+        var x = v.magnitude
+        var digits: [UInt8] = []
+        digits.reserveCapacity(20)
+        repeat {
+            digits.append(UInt8(48 + x % 10))
+            x /= 10
+        } while x > 0
+        out.append(contentsOf: digits.reversed())
+    }
+
+    static func appendCSVText(_ v: FieldValue, to out: inout [UInt8]) {
+        switch v {
+        case .null: break
+        case .string(let s): appendCSVField(s, to: &out)
+        default: appendCSVField(v.description, to: &out)
+        }
+    }
+
+    /// Appends `s`, quoted when it holds a comma, quote or line break.
+    static func appendCSVField(_ s: String, to out: inout [UInt8]) {
+        let needsQuotes = s.utf8.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 10 || $0 == 13 }
+        guard needsQuotes else {
+            out.append(contentsOf: s.utf8)
+            return
+        }
+        out.append(UInt8(ascii: "\""))
+        for b in s.utf8 {
+            if b == UInt8(ascii: "\"") { out.append(b) }
+            out.append(b)
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
     static func csvField(_ s: String) -> String {
-        guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
-        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        var out: [UInt8] = []
+        appendCSVField(s, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func json(_ v: FieldValue) -> String {
@@ -69,5 +134,3 @@ public enum RollupWriter {
         }
     }
 }
-
-import Foundation

@@ -39,13 +39,13 @@ struct RunCommand: ParsableCommand {
         } catch {
             throw fail("\(error)")
         }
-        let text = RollupWriter.render(report.rows, spec: spec, format: format)
+        let bytes = RollupWriter.render(report.rows, spec: spec, format: format)
         if let output {
-            do { try text.write(toFile: output, atomically: true, encoding: .utf8) } catch {
+            do { try Data(bytes).write(to: URL(fileURLWithPath: output), options: .atomic) } catch {
                 throw fail("cannot write \(output): \(error.localizedDescription)")
             }
         } else {
-            FileHandle.standardOutput.write(Data(text.utf8))
+            FileHandle.standardOutput.write(Data(bytes))
         }
         printError(RunSummary.text(report, engine: reference ? "reference" : "engine", threads: threads))
     }

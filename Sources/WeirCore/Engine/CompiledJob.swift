@@ -1,3 +1,5 @@
+import Foundation
+
 /// A `JobSpec` bound to field slots: everything the engine needs per event, precomputed.
 public struct CompiledJob {
     public let spec: JobSpec
@@ -6,7 +8,20 @@ public struct CompiledJob {
     let groupSlots: [Int]
     /// Per aggregate: the input slot, or nil for `count` without a field.
     let inputSlots: [Int?]
+    /// Per aggregate: what kind of input it takes (precomputed so the hot path copies no spec).
+    let inputKinds: [InputKind]
     let filter: CompiledFilter?
+
+    enum InputKind {
+        /// `count` without a field: every event.
+        case event
+        /// `count` with a field: events where the field is present and not null.
+        case presentField
+        /// A number (sum, min, max, avg, quantiles).
+        case number
+        /// An interned value (distinct, top-n, first, last, approx distinct).
+        case value
+    }
 
     public init(_ spec: JobSpec) {
         var names = [spec.time.field] + spec.groupBy
@@ -18,6 +33,13 @@ public struct CompiledJob {
         timeSlot = plan.slot(of: spec.time.field)
         groupSlots = spec.groupBy.map { plan.slot(of: $0) }
         inputSlots = spec.aggregates.map { $0.function.field.map { plan.slot(of: $0) } }
+        inputKinds = spec.aggregates.map { agg in
+            switch agg.function {
+            case .count(nil): return .event
+            case .count: return .presentField
+            default: return agg.function.needsNumber ? .number : .value
+            }
+        }
         filter = spec.filter.map { CompiledFilter($0, plan: plan) }
     }
 }
@@ -42,6 +64,7 @@ final class EventExtractor {
     private var valueBuffer: [UInt8] = []
     private(set) var inputs: [AggregateInput]
     private var decodedGroups: [[FieldValue]?] = []
+    private var groupSortKeys: [[UInt8]?] = []
     private var decodedValues: [FieldValue?] = []
 
     init(_ job: CompiledJob) {
@@ -61,29 +84,34 @@ final class EventExtractor {
 
     /// Fills `inputs`; returns the rejection of the first field of the wrong type.
     func extractInputs(_ fields: UnsafeBufferPointer<ScannedField>) -> EventRejection? {
-        for (i, agg) in job.spec.aggregates.enumerated() {
-            guard let slot = job.inputSlots[i] else { inputs[i] = .event; continue }
+        let kinds = job.inputKinds
+        let slots = job.inputSlots
+        for i in 0..<kinds.count {
+            let kind = kinds[i]
+            guard kind != .event, let slot = slots[i] else { inputs[i] = .event; continue }
             let f = fields[slot]
-            let name = agg.function.field ?? ""
-            if f.kind == .nested {
-                return EventRejection(.wrongType, "field \"\(name)\" is an object or array; \(agg.function.keyword) needs a plain value")
+            switch f.kind {
+            case .missing, .null:
+                inputs[i] = .skip
+                continue
+            case .nested:
+                return inputRejection(i, .wrongType, "is an object or array; %@ needs a plain value")
+            default:
+                break
             }
-            if f.kind == .missing || f.kind == .null { inputs[i] = .skip; continue }
-            if agg.function.needsNumber {
-                guard f.kind == .number else {
-                    return EventRejection(.wrongType, "field \"\(name)\" is \(f.typeName); \(agg.function.keyword) needs a number")
-                }
-                guard !f.numberOutOfRange, f.number <= EngineLimits.numberMagnitudeMax,
-                      Decimal9(scaled: -f.number.scaled) <= EngineLimits.numberMagnitudeMax
-                else {
-                    return EventRejection(.numberOutOfRange, "field \"\(name)\" is beyond ±10^18")
+            switch kind {
+            case .event, .presentField:
+                inputs[i] = .event
+            case .number:
+                guard f.kind == .number else { return inputRejection(i, .wrongType, "is \(f.typeName); %@ needs a number") }
+                let limit = EngineLimits.numberMagnitudeMax.scaled
+                guard !f.numberOutOfRange, f.number.scaled <= limit, f.number.scaled >= -limit else {
+                    return inputRejection(i, .numberOutOfRange, "is beyond ±10^18")
                 }
                 inputs[i] = .number(f.number)
-            } else if case .count = agg.function {
-                inputs[i] = .event
-            } else {
+            case .value:
                 if f.kind == .number && f.numberOutOfRange {
-                    return EventRejection(.numberOutOfRange, "field \"\(name)\" is a number too large to represent exactly")
+                    return inputRejection(i, .numberOutOfRange, "is a number too large to represent exactly")
                 }
                 valueBuffer.removeAll(keepingCapacity: true)
                 f.appendEncoding(to: &valueBuffer)
@@ -92,6 +120,13 @@ final class EventExtractor {
             }
         }
         return nil
+    }
+
+    /// A rejection naming aggregate `i`'s field; `%@` in `problem` becomes the function name.
+    private func inputRejection(_ i: Int, _ reason: BadEventReason, _ problem: String) -> EventRejection {
+        let fn = job.spec.aggregates[i].function
+        let text = problem.replacingOccurrences(of: "%@", with: fn.keyword)
+        return EventRejection(reason, "field \"\(fn.field ?? "")\" \(text)")
     }
 
     /// The interned group key of the event; nil with a rejection for an unusable group value.
@@ -120,6 +155,16 @@ final class EventExtractor {
         }
         decodedGroups[i] = v
         return v
+    }
+
+    /// The order-preserving sort key of a group id (built once, then cached).
+    func groupSortKey(_ id: UInt32) -> [UInt8] {
+        let i = Int(id)
+        if i < groupSortKeys.count, let k = groupSortKeys[i] { return k }
+        if groupSortKeys.count <= i { groupSortKeys.append(contentsOf: repeatElement(nil, count: i - groupSortKeys.count + 1)) }
+        let key = ValueEncoding.sortKey(groupValues(id))
+        groupSortKeys[i] = key
+        return key
     }
 
     /// The value of a value id (decoded once, then cached).

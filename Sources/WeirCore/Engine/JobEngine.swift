@@ -150,10 +150,12 @@ enum WindowOperator {
 /// Builds the rows of one window from group states, in canonical group order.
 func makeRows(window: Window, states: [(UInt32, RowState)], isFinal: Bool,
               extractor: EventExtractor, job: CompiledJob) -> [RollupRow] {
-    var rows = states.map { gid, row in
+    let ordered = states.count < 2 ? states : states
+        .map { (key: extractor.groupSortKey($0.0), state: $0) }
+        .sorted { ValueEncoding.sortKeyPrecedes($0.key, $1.key) }
+        .map(\.state)
+    return ordered.map { gid, row in
         RollupRow(window: window, group: extractor.groupValues(gid),
                   cells: row.cells(job, resolve: extractor.value), isFinal: isFinal)
     }
-    rows.sort { $0.group.canonicallyPrecedes($1.group) }
-    return rows
 }

@@ -80,6 +80,7 @@ extension Decimal9 {
     /// Returns `.failure(.syntax)` when the bytes are not a JSON number and `.failure(.range)`
     /// when the value cannot be represented.
     public static func parse(_ bytes: UnsafeRawBufferPointer) -> Result<Decimal9, NumberError> {
+        if let fast = parsePlainInteger(bytes) { return .success(fast) }
         var i = 0
         let n = bytes.count
         var negative = false
@@ -151,6 +152,27 @@ extension Decimal9 {
             scaled = roundedQuotient(mantissa, divisor)
         }
         return .success(Decimal9(scaled: negative ? -scaled : scaled))
+    }
+
+    /// Fast path: an optional minus and 1…18 digits without a leading zero (most event fields).
+    @inline(__always)
+    static func parsePlainInteger(_ bytes: UnsafeRawBufferPointer) -> Decimal9? {
+        let n = bytes.count
+        guard n > 0, n <= 19 else { return nil }
+        var i = 0
+        let negative = bytes[0] == UInt8(ascii: "-")
+        if negative { i = 1 }
+        let digits = n - i
+        guard digits >= 1, digits <= 18 else { return nil }
+        if bytes[i] == UInt8(ascii: "0") && digits > 1 { return nil }
+        var v: Int64 = 0
+        while i < n {
+            let d = bytes[i] &- 48
+            guard d < 10 else { return nil }
+            v = v &* 10 &+ Int64(d)
+            i += 1
+        }
+        return Decimal9(scaled: Int128(negative ? -v : v) * scale)
     }
 
     /// Parses a number from text (see `parse(_:)` for bytes).

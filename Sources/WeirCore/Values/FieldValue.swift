@@ -21,8 +21,24 @@ public enum FieldValue: Hashable, Sendable, Comparable, CustomStringConvertible 
         switch (lhs, rhs) {
         case let (.bool(a), .bool(b)): return !a && b
         case let (.number(a), .number(b)): return a < b
-        case let (.string(a), .string(b)): return a.utf8.lexicographicallyPrecedes(b.utf8)
+        case let (.string(a), .string(b)): return FieldValue.utf8Precedes(a, b)
         default: return lhs.typeRank < rhs.typeRank
+        }
+    }
+
+    /// Byte-wise UTF-8 order of two strings (memcmp on their contiguous storage).
+    static func utf8Precedes(_ a: String, _ b: String) -> Bool {
+        var a = a
+        var b = b
+        return a.withUTF8 { pa in
+            b.withUTF8 { pb in
+                let n = Swift.min(pa.count, pb.count)
+                if n > 0, let x = pa.baseAddress, let y = pb.baseAddress {
+                    let c = memcmp(x, y, n)
+                    if c != 0 { return c < 0 }
+                }
+                return pa.count < pb.count
+            }
         }
     }
 
@@ -54,3 +70,9 @@ extension Array where Element == FieldValue {
         return count < other.count
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -92,3 +92,53 @@ public enum ValueEncoding {
         return out
     }
 }
+
+extension ValueEncoding {
+    /// Appends an order-preserving key of `value`: comparing two keys with `memcmp` (shorter
+    /// prefix first) gives `FieldValue`'s canonical order. Strings escape 0x00 as 0x00 0xFF and
+    /// end with 0x00 0x00; numbers are big-endian with the sign bit flipped.
+    public static func appendSortKey(_ value: FieldValue, to out: inout [UInt8]) {
+        switch value {
+        case .null: out.append(nullTag)
+        case .bool(let b): out.append(boolTag); out.append(b ? 1 : 0)
+        case .number(let d):
+            out.append(numberTag)
+            let bits = UInt128(bitPattern: d.scaled) ^ (UInt128(1) << 127)
+            for k in (0..<16).reversed() { out.append(UInt8(truncatingIfNeeded: bits >> UInt128(k * 8))) }
+        case .string(let s):
+            out.append(stringTag)
+            for b in s.utf8 {
+                out.append(b)
+                if b == 0 { out.append(0xFF) }
+            }
+            out.append(0); out.append(0)
+        }
+    }
+
+    /// The sort key of a tuple of values.
+    public static func sortKey(_ values: [FieldValue]) -> [UInt8] {
+        var out: [UInt8] = []
+        for v in values { appendSortKey(v, to: &out) }
+        return out
+    }
+
+    /// `memcmp` order of two sort keys.
+    public static func sortKeyPrecedes(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        a.withUnsafeBytes { pa in
+            b.withUnsafeBytes { pb in
+                let n = Swift.min(pa.count, pb.count)
+                if n > 0, let x = pa.baseAddress, let y = pb.baseAddress {
+                    let c = memcmp(x, y, n)
+                    if c != 0 { return c < 0 }
+                }
+                return pa.count < pb.count
+            }
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
