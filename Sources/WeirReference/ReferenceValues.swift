@@ -60,7 +60,9 @@ enum ReferenceValues {
             switch v {
             case .null: continue
             case .nested: return .wrongType
-            case .number(.failure): return agg.function.needsNumber || !isCount(agg.function) ? .numberOutOfRange : nil
+            case .number(.failure):
+                // Counting a field only needs it present; every other use needs the number.
+                if !isCount(agg.function) { return .numberOutOfRange }
             case .number(.success(let d)):
                 if agg.function.needsNumber && (d > limit || d < Decimal9(scaled: -limit.scaled)) { return .numberOutOfRange }
             case .string, .bool:

@@ -1,3 +1,4 @@
+import Foundation
 import WeirCodec
 import WeirCore
 
@@ -46,6 +47,11 @@ public struct JobRun {
         let processor: LineProcessor = settings.useReference
             ? ReferenceLineProcessor(spec: settings.spec, rejectNested: settings.rejectNested)
             : EngineLineProcessor(spec: settings.spec, rejectNested: settings.rejectNested)
+        if let dl = settings.deadLetterPath,
+           URL(fileURLWithPath: dl).standardizedFileURL.resolvingSymlinksInPath()
+               == URL(fileURLWithPath: settings.inputPath).standardizedFileURL.resolvingSymlinksInPath() {
+            throw RunError.deadLetterIsInput(path: dl)
+        }
         let deadLetter = try settings.deadLetterPath.map { try DeadLetterWriter(path: $0) }
         let splitter = LineSplitter(lineBytesMax: settings.lineBytesMax)
         var rows: [RollupRow] = []
@@ -93,6 +99,7 @@ public struct JobRun {
 public enum RunError: Error, CustomStringConvertible {
     case tooManyBad(limit: Int64, last: String)
     case streamMismatch(recorded: String, job: String, path: String)
+    case deadLetterIsInput(path: String)
 
     public var description: String {
         switch self {
@@ -100,6 +107,8 @@ public enum RunError: Error, CustomStringConvertible {
             return "more than \(limit) bad events (--max-bad \(limit)); the last was \(last)"
         case .streamMismatch(let recorded, let job, let path):
             return "\(path) records stream \"\(recorded)\" but the job reads stream \"\(job)\""
+        case .deadLetterIsInput(let path):
+            return "--dead-letter \(path) is the input file; writing it would destroy the input"
         }
     }
 }

@@ -78,18 +78,12 @@ public struct ClickWorkload: Sendable {
     @inline(__always)
     private func appendInt(_ v: Int64, _ out: inout [UInt8]) {
         if v < 0 { out.append(UInt8(ascii: "-")) }
-        var x = v.magnitude
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var n = 0
-        withUnsafeMutableBytes(of: &digits) { d in
-            repeat {
-                d[n] = UInt8(48 + x % 10)
-                x /= 10
-                n += 1
-            } while x > 0
-            for i in stride(from: n - 1, through: 0, by: -1) { out.append(d[i]) }
+        let x = v.magnitude
+        var divisor: UInt64 = 1
+        while divisor <= x / 10 { divisor *= 10 }
+        while divisor > 0 {
+            out.append(UInt8(48 + (x / divisor) % 10))
+            divisor /= 10
         }
     }
 }
