@@ -1,3 +1,4 @@
+import Foundation
 import WeirCore
 
 /// A plain recursive-descent JSON reader for the reference: one event line → field dictionary.
@@ -28,7 +29,10 @@ struct ReferenceJSON {
             p.ws()
             guard p.i < line.count else { throw Failure(reason: .invalidJSON) }
             guard line[p.i] == UInt8(ascii: "{") else {
-                throw Failure(reason: "[\"-0123456789tfn".utf8.contains(line[p.i]) ? .notAnObject : .invalidJSON)
+                // A JSON value of another type is "not an object"; anything else is not JSON.
+                let rest = String(decoding: line[p.i...], as: UTF8.self).trimmingCharacters(in: .whitespaces)
+                let isValue = "[\"-0123456789".utf8.contains(line[p.i]) || ["true", "false", "null"].contains(rest)
+                throw Failure(reason: isValue ? .notAnObject : .invalidJSON)
             }
             let object = try p.object(depth: 0)
             p.ws()

@@ -49,7 +49,7 @@ public final class EventScanner {
         c.skipWhitespace()
         guard let first = c.peek() else { throw ScanFailure(.invalidJSON, "empty line", at: c.index) }
         guard first == UInt8(ascii: "{") else {
-            let looksLikeJSON = "[\"-0123456789tfn".utf8.contains(first)
+            let looksLikeJSON = NonObjectJSON.looksLikeValue(c.bytes, at: c.index)
             throw ScanFailure(looksLikeJSON ? .notAnObject : .invalidJSON,
                               looksLikeJSON ? "the event is not a JSON object" : "expected '{'", at: c.index)
         }
@@ -246,5 +246,18 @@ public struct ScanFailure: Error, Sendable, Equatable {
         self.reason = reason
         self.message = message
         self.column = column
+    }
+}
+
+/// Tells a JSON value that is not an object (`[1]`, `"x"`, `42`, `null`) from text that is not
+/// JSON at all, to choose between `not_an_object` and `invalid_json`.
+public enum NonObjectJSON {
+    public static func looksLikeValue(_ bytes: UnsafeRawBufferPointer, at index: Int) -> Bool {
+        let first = bytes[index]
+        if "[\"-0123456789".utf8.contains(first) { return true }
+        var end = bytes.count
+        while end > index, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+        let word = Array(bytes[index..<end])
+        return word == Array("true".utf8) || word == Array("false".utf8) || word == Array("null".utf8)
     }
 }
