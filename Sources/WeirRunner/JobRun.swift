@@ -22,9 +22,12 @@ public struct JobRun {
         }
     }
 
-    /// What a run produced.
+    /// What a run produced (the rows went to the sink).
     public struct Report: Sendable {
-        public var rows: [RollupRow]
+        public var rowCount: Int
+        public var windowCount: Int
+        /// Rows flushed at end of input before their window was final.
+        public var notFinalRows: Int
         public var stats: EngineStats
         public var lateLedger: LateLedger
         public var watermark: Int64
@@ -37,8 +40,10 @@ public struct JobRun {
 
     public init(_ settings: Settings) { self.settings = settings }
 
-    /// Runs to the end of the input. `onFinalRows` sees rows as their windows become final.
-    public func run(onFinalRows: ([RollupRow]) -> Void = { _ in }) throws -> Report {
+    /// Runs to the end of the input, writing rows to `sink` in canonical order as soon as no
+    /// earlier row can follow (so memory holds open windows, not the whole output).
+    /// `onFinalRows` sees rows as their windows become final.
+    public func run(sink: RollupSink, onFinalRows: ([RollupRow]) -> Void = { _ in }) throws -> Report {
         let start = ContinuousClock.now
         let reader = try RecordingReader(path: settings.inputPath)
         if let recorded = reader.stream, recorded != settings.spec.stream {
@@ -54,7 +59,20 @@ public struct JobRun {
         }
         let deadLetter = try settings.deadLetterPath.map { try DeadLetterWriter(path: $0) }
         let splitter = LineSplitter(lineBytesMax: settings.lineBytesMax)
-        var rows: [RollupRow] = []
+        var pending: [RollupRow] = []
+        var rowCount = 0, notFinal = 0
+        var windows = Set<Window>()
+        var lastWrittenWindow: Window?
+        func emit(_ rows: [RollupRow]) throws {
+            guard !rows.isEmpty else { return }
+            rowCount += rows.count
+            for row in rows where row.window != lastWrittenWindow {
+                windows.insert(row.window)
+                lastWrittenWindow = row.window
+            }
+            notFinal += rows.reduce(0) { $0 + ($1.isFinal ? 0 : 1) }
+            try sink.write(rows)
+        }
         var bad: Int64 = 0
         let maxBad = settings.maxBad
 
@@ -76,19 +94,27 @@ public struct JobRun {
         try reader.forEachPiece(decoderThreads: max(0, settings.threads - 1)) { piece in
             try splitter.feed(piece, line: onLine, tooLong: onTooLong)
             let final = processor.drainRows()
-            if !final.isEmpty {
-                onFinalRows(final)
-                rows += final
-            }
+            guard !final.isEmpty else { return }
+            onFinalRows(final)
+            pending += final
+            // Write out every row no later row can precede.
+            let bound = processor.emissionLowerBound
+            let ready = pending.filter { $0.window.start < bound }
+            guard !ready.isEmpty else { return }
+            pending.removeAll { $0.window.start < bound }
+            try emit(ready.sorted(by: RollupRow.canonicallyPrecedes))
         }
         try splitter.finish(line: onLine, tooLong: onTooLong)
-        rows += processor.drainRows()
-        rows += processor.finish()
+        let last = processor.drainRows()
+        onFinalRows(last)
+        pending += last
+        pending += processor.finish()
+        try emit(pending.sorted(by: RollupRow.canonicallyPrecedes))
+        try sink.close()
         try deadLetter?.close()
-        rows.sort(by: RollupRow.canonicallyPrecedes)
         let elapsed = ContinuousClock.now - start
         return Report(
-            rows: rows, stats: processor.stats, lateLedger: processor.lateLedger, watermark: processor.watermark,
+            rowCount: rowCount, windowCount: windows.count, notFinalRows: notFinal, stats: processor.stats, lateLedger: processor.lateLedger, watermark: processor.watermark,
             lines: splitter.linesSeen,
             elapsedSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
             streamInFile: reader.stream)

@@ -13,6 +13,8 @@ protocol LineProcessor: AnyObject {
     var stats: EngineStats { get }
     var lateLedger: LateLedger { get }
     var watermark: Int64 { get }
+    /// No row with a smaller window start will be returned by later calls.
+    var emissionLowerBound: Int64 { get }
 }
 
 /// The real engine: byte scanner + `JobEngine`.
@@ -48,6 +50,7 @@ final class EngineLineProcessor: LineProcessor {
     var stats: EngineStats { engine.stats }
     var lateLedger: LateLedger { engine.lateLedger }
     var watermark: Int64 { engine.watermark }
+    var emissionLowerBound: Int64 { engine.emissionLowerBound }
 }
 
 /// The reference implementation (`weir run --reference`).
@@ -68,4 +71,5 @@ final class ReferenceLineProcessor: LineProcessor {
     var stats: EngineStats { reference.stats }
     var lateLedger: LateLedger { reference.lateLedger }
     var watermark: Int64 { reference.watermark }
+    var emissionLowerBound: Int64 { .min }
 }

@@ -14,9 +14,7 @@ public enum RunSummary {
             let parts = s.rejectedByReason.sorted { $0.key < $1.key }.map { "\($0.key.rawValue) \($0.value)" }
             lines.append("  bad by reason: " + parts.joined(separator: ", "))
         }
-        let windows = Set(r.rows.map(\.window)).count
-        let open = r.rows.filter { !$0.isFinal }.count
-        lines.append("  windows \(windows), rows \(r.rows.count) (\(open) flushed at end of input before final), watermark \(r.watermark)")
+        lines.append("  windows \(r.windowCount), rows \(r.rowCount) (\(r.notFinalRows) flushed at end of input before final), watermark \(r.watermark)")
         if r.lateLedger.total > 0 {
             lines.append("  late ledger: \(r.lateLedger.total) late window-events in \(r.lateLedger.counts.count) windows")
         }

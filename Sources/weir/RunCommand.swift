@@ -32,20 +32,12 @@ struct RunCommand: ParsableCommand {
         settings.rejectNested = rejectNested
         let report: JobRun.Report
         do {
-            report = try JobRun(settings).run { rows in
-                guard live else { return }
-                for row in rows { printError("final " + RollupWriter.csvLine(row)) }
+            let sink = try RollupFileSink(path: output ?? "-", spec: spec, format: format)
+            report = try JobRun(settings).run(sink: sink) { rows in
+                if live { LiveView.print(rows, spec: spec) }
             }
         } catch {
             throw fail("\(error)")
-        }
-        let bytes = RollupWriter.render(report.rows, spec: spec, format: format)
-        if let output {
-            do { try Data(bytes).write(to: URL(fileURLWithPath: output), options: .atomic) } catch {
-                throw fail("cannot write \(output): \(error.localizedDescription)")
-            }
-        } else {
-            FileHandle.standardOutput.write(Data(bytes))
         }
         printError(RunSummary.text(report, engine: reference ? "reference" : "engine", threads: threads))
     }

@@ -21,12 +21,25 @@ import WeirCore
         return path
     }
 
-    func run(_ spec: JobSpec, _ path: String, reference: Bool, threads: Int = 1, deadLetter: String? = nil) throws -> JobRun.Report {
+    struct Outcome {
+        var report: JobRun.Report
+        var rows: [RollupRow]
+        var stats: EngineStats { report.stats }
+        var lateLedger: LateLedger { report.lateLedger }
+        var watermark: Int64 { report.watermark }
+    }
+
+    func run(_ spec: JobSpec, _ path: String, reference: Bool, threads: Int = 1, deadLetter: String? = nil) throws -> Outcome {
         var settings = JobRun.Settings(spec: spec, inputPath: path)
         settings.useReference = reference
         settings.threads = threads
         settings.deadLetterPath = deadLetter
-        return try JobRun(settings).run()
+        let collector = RollupCollector()
+        let report = try JobRun(settings).run(sink: collector)
+        #expect(report.rowCount == collector.rows.count)
+        // Rows arrive in canonical order even though they are written while the run goes on.
+        #expect(zip(collector.rows, collector.rows.dropFirst()).allSatisfy { !RollupRow.canonicallyPrecedes($1, $0) })
+        return Outcome(report: report, rows: collector.rows)
     }
 
     @Test(arguments: 0..<40)
@@ -70,7 +83,7 @@ import WeirCore
             let engine = try run(spec, path, reference: false)
             let parallel = try run(spec, path, reference: false, threads: 3)
             let reference = try run(spec, path, reference: true)
-            let csv = { (r: JobRun.Report) in String(decoding: RollupWriter.render(r.rows, spec: spec, format: .csv), as: UTF8.self) }
+            let csv = { (r: Outcome) in String(decoding: RollupWriter.render(r.rows, spec: spec, format: .csv), as: UTF8.self) }
             #expect(csv(engine) == csv(reference), "\(name)")
             #expect(csv(parallel) == csv(engine), "\(name)")
             #expect(engine.stats.late > 0 || name == "user-sessions", "\(name): the workload has late events")
@@ -109,7 +122,7 @@ import WeirCore
         var settings = JobRun.Settings(spec: spec, inputPath: path)
         settings.maxBad = 2
         #expect {
-            _ = try JobRun(settings).run()
+            _ = try JobRun(settings).run(sink: RollupCollector())
         } throws: { error in
             "\(error)".contains("more than 2 bad events") && "\(error)".contains("line 5 (byte 22)")
         }

@@ -95,7 +95,19 @@ public final class WritableFile {
         buffer.reserveCapacity(WritableFile.bufferBytesMax)
     }
 
-    deinit { close(fd) }
+    /// Writes to standard output (not closed on deinit).
+    public init(standardOutput: Void) {
+        path = "<stdout>"
+        fd = 1
+        ownsDescriptor = false
+    }
+
+    private var ownsDescriptor = true
+
+    deinit {
+        try? flush()
+        if ownsDescriptor { close(fd) }
+    }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws(FileError) {
         if buffer.count + bytes.count > WritableFile.bufferBytesMax { try flush() }

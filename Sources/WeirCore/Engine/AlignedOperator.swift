@@ -85,6 +85,21 @@ final class AlignedOperator {
         return pane
     }
 
+    /// No window starting before this will be emitted after now (see `JobEngine.emissionLowerBound`).
+    func emissionLowerBound(watermark wm: Int64) -> Int64 {
+        guard wm > .min else { return .min }
+        let extent: Int64
+        switch windows.shape {
+        case .tumbling(let size), .hopping(let size, _): extent = size
+        case .cumulate(_, let maxSize): extent = maxSize
+        }
+        // A future event can only open windows that are not yet final: their ends exceed
+        // wm − lateness, so their starts exceed wm − lateness − extent (kept one pane wider).
+        var bound = saturatingSubtract(wm, lateness, 2 * extent, windows.paneSize)
+        for w in registered where w.start < bound { bound = w.start }
+        return bound
+    }
+
     func finalize(upTo wm: Int64, extractor: EventExtractor, job: CompiledJob, emit: ([RollupRow]) -> Void) {
         while let next = pending.min, isFinal(end: next.window.end, watermark: wm) {
             _ = pending.popMin()

@@ -83,6 +83,16 @@ public final class JobEngine {
         return output
     }
 
+    /// A window start below which no row will be emitted any more: rows already emitted with a
+    /// smaller start can be written out in canonical order (window start, end, group) without
+    /// waiting for the end of input. `Int64.min` before the first event.
+    public var emissionLowerBound: Int64 {
+        switch windowing {
+        case .aligned(let op): return op.emissionLowerBound(watermark: watermark)
+        case .session(let op): return op.emissionLowerBound(watermark: watermark)
+        }
+    }
+
     /// Number of (window or pane, group) states held: what memory is bounded by.
     public var openStates: Int { windowing.openStates }
 

@@ -88,6 +88,16 @@ final class SessionOperator {
         return .added
     }
 
+    /// No session starting before this will be emitted after now: open sessions keep their
+    /// start or move it earlier only by merging with younger events, whose own windows must not
+    /// be final (start > wm − lateness − gap).
+    func emissionLowerBound(watermark wm: Int64) -> Int64 {
+        guard wm > .min else { return .min }
+        var bound = saturatingSubtract(wm, lateness, gap, 1)
+        for sessions in open.values { for s in sessions where s.start < bound { bound = s.start } }
+        return bound
+    }
+
     func finalize(upTo wm: Int64, extractor: EventExtractor, job: CompiledJob, emit: ([RollupRow]) -> Void) {
         while let next = deadlines.min, isFinal(end: next.end, watermark: wm) {
             _ = deadlines.popMin()

@@ -33,3 +33,15 @@ public func gcd(_ a: Int64, _ b: Int64) -> Int64 {
     while y != 0 { (x, y) = (y, x % y) }
     return x
 }
+
+/// `value − a − b − c`, clamped at `Int64.min` instead of overflowing.
+@inlinable
+public func saturatingSubtract(_ value: Int64, _ a: Int64, _ b: Int64, _ c: Int64) -> Int64 {
+    var r = value
+    for x in [a, b, c] {
+        let (d, o) = r.subtractingReportingOverflow(x)
+        if o { return .min }
+        r = d
+    }
+    return r
+}
