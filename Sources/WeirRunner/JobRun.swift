@@ -99,17 +99,21 @@ public struct JobRun {
             pending += final
             // Write out every row no later row can precede.
             let bound = processor.emissionLowerBound
-            let ready = pending.filter { $0.window.start < bound }
-            guard !ready.isEmpty else { return }
-            pending.removeAll { $0.window.start < bound }
-            try emit(ready.sorted(by: RollupRow.canonicallyPrecedes))
+            guard pending.contains(where: { $0.window.start < bound }) else { return }
+            var ready: [RollupRow] = []
+            var later: [RollupRow] = []
+            for row in pending {
+                if row.window.start < bound { ready.append(row) } else { later.append(row) }
+            }
+            pending = later
+            try emit(RollupRow.sortedCanonically(ready))
         }
         try splitter.finish(line: onLine, tooLong: onTooLong)
         let last = processor.drainRows()
         onFinalRows(last)
         pending += last
         pending += processor.finish()
-        try emit(pending.sorted(by: RollupRow.canonicallyPrecedes))
+        try emit(RollupRow.sortedCanonically(pending))
         try sink.close()
         try deadLetter?.close()
         let elapsed = ContinuousClock.now - start

@@ -44,4 +44,16 @@ public struct RollupRow: Sendable, Equatable {
         if a.window != b.window { return a.window < b.window }
         return a.group.canonicallyPrecedes(b.group)
     }
+
+    /// `rows` in canonical order. Sorts plain (start, end, index) keys and compares group values
+    /// only between rows of the same window, so large batches sort without copying rows around.
+    public static func sortedCanonically(_ rows: [RollupRow]) -> [RollupRow] {
+        var keys = rows.indices.map { (start: rows[$0].window.start, end: rows[$0].window.end, index: $0) }
+        keys.sort { a, b in
+            if a.start != b.start { return a.start < b.start }
+            if a.end != b.end { return a.end < b.end }
+            return rows[a.index].group.canonicallyPrecedes(rows[b.index].group)
+        }
+        return keys.map { rows[$0.index] }
+    }
 }
