@@ -33,7 +33,7 @@ final class EngineLineProcessor: LineProcessor {
             engine.recordRejected(failure.reason)
             return (failure.reason, "column \(failure.column + 1): \(failure.message)")
         }
-        let outcome = scanner.fields.withUnsafeBufferPointer { engine.process($0) }
+        let outcome = engine.process(scanner.fields)
         switch outcome {
         case .added, .filtered, .partiallyLate: return nil
         case .late: return (.late, "every window of this event was already final (watermark \(engine.watermark))")

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import WeirCore
 
 /// A fast, strict byte-level scanner for one NDJSON event (a flat JSON object on one line).
@@ -11,7 +14,11 @@ public final class EventScanner {
     public let plan: FieldPlan
     public let rejectNested: Bool
     /// The scanned fields, in plan slot order; valid until the next `scan`.
-    public private(set) var fields: [ScannedField]
+    public var fields: UnsafeBufferPointer<ScannedField> { UnsafeBufferPointer(slots) }
+    private let slots: UnsafeMutableBufferPointer<ScannedField>
+    /// The plan's field names back to back, with their offsets (no array retains per key).
+    private let names: UnsafeMutableRawBufferPointer
+    private let nameStarts: UnsafeMutableBufferPointer<Int>
     private var scratch: UnsafeMutableRawBufferPointer
     private var scratchUsed = 0
     private var lastSlot = -1
@@ -22,15 +29,30 @@ public final class EventScanner {
     public init(plan: FieldPlan, rejectNested: Bool = false) {
         self.plan = plan
         self.rejectNested = rejectNested
-        fields = Array(repeating: .missing, count: plan.names.count)
+        slots = UnsafeMutableBufferPointer.allocate(capacity: plan.names.count)
+        slots.initialize(repeating: .missing)
+        let total = plan.nameBytes.reduce(0) { $0 + $1.count }
+        names = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, total), alignment: 1)
+        nameStarts = UnsafeMutableBufferPointer.allocate(capacity: plan.names.count + 1)
+        var offset = 0
+        for (i, name) in plan.nameBytes.enumerated() {
+            nameStarts[i] = offset
+            for b in name { names[offset] = b; offset += 1 }
+        }
+        nameStarts[plan.names.count] = offset
         scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 8)
     }
 
-    deinit { scratch.deallocate() }
+    deinit {
+        scratch.deallocate()
+        slots.deallocate()
+        names.deallocate()
+        nameStarts.deallocate()
+    }
 
     /// Scans one line (without its newline). Returns nil on success, or why the line is bad.
     public func scan(_ line: UnsafeRawBufferPointer) -> ScanFailure? {
-        for i in fields.indices { fields[i] = .missing }
+        for i in slots.indices { slots[i] = .missing }
         if line.count > scratch.count {
             scratch.deallocate()
             scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: line.count, alignment: 8)
@@ -82,13 +104,15 @@ public final class EventScanner {
     /// Scans a key and returns the plan slot it names, or -1.
     private func scanKey(_ c: inout ByteCursor) throws(ScanFailure) -> Int {
         let (bytes, _) = try scanString(&c, keep: true)
-        let names = plan.nameBytes
-        let count = names.count
+        let count = slots.count
         guard count > 0 else { return -1 }
         var candidate = lastSlot + 1
         for _ in 0..<count {
             if candidate >= count { candidate = 0 }
-            if ByteCursor.equal(bytes, names[candidate]) {
+            let start = nameStarts[candidate]
+            let length = nameStarts[candidate + 1] - start
+            if length == bytes.count, let base = names.baseAddress,
+               length == 0 || bytes.baseAddress.map({ memcmp(base + start, $0, length) == 0 }) == true {
                 lastSlot = candidate
                 return candidate
             }
@@ -102,31 +126,31 @@ public final class EventScanner {
         switch b {
         case UInt8(ascii: "\""):
             let (bytes, _) = try scanString(&c, keep: slot >= 0)
-            if slot >= 0 { fields[slot] = ScannedField(kind: .string, bool: false, number: .zero, numberOutOfRange: false, bytes: bytes) }
+            if slot >= 0 { slots[slot] = ScannedField(kind: .string, bool: false, number: .zero, numberOutOfRange: false, bytes: bytes) }
         case UInt8(ascii: "{"), UInt8(ascii: "["):
             if rejectNested {
                 throw ScanFailure(.nestedValue, "nested objects and arrays are not accepted in this stream", at: c.index)
             }
             try skipNested(&c, depth: depth + 1)
-            if slot >= 0 { fields[slot] = ScannedField(kind: .nested, bool: false, number: .zero, numberOutOfRange: false, bytes: UnsafeRawBufferPointer(start: nil, count: 0)) }
+            if slot >= 0 { slots[slot] = ScannedField(kind: .nested, bool: false, number: .zero, numberOutOfRange: false, bytes: UnsafeRawBufferPointer(start: nil, count: 0)) }
         case UInt8(ascii: "t"):
             try c.expectLiteral("true")
-            if slot >= 0 { fields[slot] = ScannedField(kind: .bool, bool: true, number: .zero, numberOutOfRange: false, bytes: UnsafeRawBufferPointer(start: nil, count: 0)) }
+            if slot >= 0 { slots[slot] = ScannedField(kind: .bool, bool: true, number: .zero, numberOutOfRange: false, bytes: UnsafeRawBufferPointer(start: nil, count: 0)) }
         case UInt8(ascii: "f"):
             try c.expectLiteral("false")
-            if slot >= 0 { fields[slot] = ScannedField(kind: .bool, bool: false, number: .zero, numberOutOfRange: false, bytes: UnsafeRawBufferPointer(start: nil, count: 0)) }
+            if slot >= 0 { slots[slot] = ScannedField(kind: .bool, bool: false, number: .zero, numberOutOfRange: false, bytes: UnsafeRawBufferPointer(start: nil, count: 0)) }
         case UInt8(ascii: "n"):
             try c.expectLiteral("null")
-            if slot >= 0 { fields[slot] = ScannedField(kind: .null, bool: false, number: .zero, numberOutOfRange: false, bytes: UnsafeRawBufferPointer(start: nil, count: 0)) }
+            if slot >= 0 { slots[slot] = ScannedField(kind: .null, bool: false, number: .zero, numberOutOfRange: false, bytes: UnsafeRawBufferPointer(start: nil, count: 0)) }
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             let start = c.index
             while let d = c.peek(), ByteCursor.isNumberByte(d) { c.index += 1 }
             let token = UnsafeRawBufferPointer(rebasing: c.bytes[start..<c.index])
             switch Decimal9.parse(token) {
             case .success(let v):
-                if slot >= 0 { fields[slot] = ScannedField(kind: .number, bool: false, number: v, numberOutOfRange: false, bytes: token) }
+                if slot >= 0 { slots[slot] = ScannedField(kind: .number, bool: false, number: v, numberOutOfRange: false, bytes: token) }
             case .failure(.range):
-                if slot >= 0 { fields[slot] = ScannedField(kind: .number, bool: false, number: .zero, numberOutOfRange: true, bytes: token) }
+                if slot >= 0 { slots[slot] = ScannedField(kind: .number, bool: false, number: .zero, numberOutOfRange: true, bytes: token) }
             case .failure(.syntax):
                 throw ScanFailure(.invalidJSON, "malformed number", at: start)
             }

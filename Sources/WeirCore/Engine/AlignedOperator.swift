@@ -3,7 +3,7 @@ import HeapModule
 /// Tumbling, hopping and cumulating windows over panes (see `AlignedWindows`).
 final class AlignedOperator {
     final class Pane {
-        var rows: [UInt32: RowState] = [:]
+        var rows = GroupRowMap()
     }
 
     struct PendingWindow: Comparable {
@@ -55,11 +55,11 @@ final class AlignedOperator {
         }
         let pane = pane(at: windows.paneStart(t), watermark: wm)
         let row: RowState
-        if let existing = pane.rows[group] {
+        if let existing = pane.rows.row(group) {
             row = existing
         } else {
             row = RowState(job)
-            pane.rows[group] = row
+            pane.rows.insert(row, for: group)
         }
         row.apply(inputs, time: t, order: extractor.valueOrder)
         return lateWindows > 0 ? .partiallyLate(lateWindows: lateWindows) : .added
@@ -126,26 +126,26 @@ final class AlignedOperator {
 
     /// The rows of a window: its single pane's rows, or the merge of its panes.
     private func rows(of w: Window, isFinal: Bool, extractor: EventExtractor, job: CompiledJob) -> [RollupRow] {
-        var merged: [UInt32: RowState] = [:]
-        var paneCount = 0
+        if w.end - w.start == windows.paneSize {
+            // The window is one pane: its rows are the window's rows, no copy needed.
+            guard let pane = panes[w.start] else { return [] }
+            let states = Array(zip(pane.rows.groups, pane.rows.rows))
+            return makeRows(window: w, states: states, isFinal: isFinal, extractor: extractor, job: job)
+        }
+        var merged = GroupRowMap()
         var start = w.start
         while start < w.end {
             if let pane = panes[start] {
-                paneCount += 1
-                if paneCount == 1 && start + windows.paneSize >= w.end {
-                    merged = pane.rows  // the window is one pane: no copy needed
-                } else {
-                    for (gid, row) in pane.rows {
-                        if let target = merged[gid] {
-                            target.merge(row, order: extractor.valueOrder)
-                        } else {
-                            merged[gid] = row.copy()
-                        }
+                for (gid, row) in zip(pane.rows.groups, pane.rows.rows) {
+                    if let target = merged.row(gid) {
+                        target.merge(row, order: extractor.valueOrder)
+                    } else {
+                        merged.insert(row.copy(), for: gid)
                     }
                 }
             }
             start += windows.paneSize
         }
-        return makeRows(window: w, states: merged.map { ($0.key, $0.value) }, isFinal: isFinal, extractor: extractor, job: job)
+        return makeRows(window: w, states: Array(zip(merged.groups, merged.rows)), isFinal: isFinal, extractor: extractor, job: job)
     }
 }
