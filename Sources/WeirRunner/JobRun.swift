@@ -43,7 +43,7 @@ public struct JobRun {
     /// Runs to the end of the input, writing rows to `sink` in canonical order as soon as no
     /// earlier row can follow (so memory holds open windows, not the whole output).
     /// `onFinalRows` sees rows as their windows become final.
-    public func run(sink: RollupSink, onFinalRows: ([RollupRow]) -> Void = { _ in }) throws -> Report {
+    public func run(sink: RollupSink, onFinalRows: @escaping ([RollupRow]) -> Void = { _ in }) throws -> Report {
         let start = ContinuousClock.now
         let reader = try RecordingReader(path: settings.inputPath)
         if let recorded = reader.stream, recorded != settings.spec.stream {
@@ -58,70 +58,39 @@ public struct JobRun {
             throw RunError.deadLetterIsInput(path: dl)
         }
         let deadLetter = try settings.deadLetterPath.map { try DeadLetterWriter(path: $0) }
-        let splitter = LineSplitter(lineBytesMax: settings.lineBytesMax)
-        var pending: [RollupRow] = []
-        var rowCount = 0, notFinal = 0
-        var windows = Set<Window>()
-        var lastWrittenWindow: Window?
-        func emit(_ rows: [RollupRow]) throws {
-            guard !rows.isEmpty else { return }
-            rowCount += rows.count
-            for row in rows where row.window != lastWrittenWindow {
-                windows.insert(row.window)
-                lastWrittenWindow = row.window
-            }
-            notFinal += rows.reduce(0) { $0 + ($1.isFinal ? 0 : 1) }
-            try sink.write(rows)
+        let output = RunOutput(sink: sink, deadLetter: deadLetter, maxBad: settings.maxBad,
+                               inputPath: settings.inputPath, onFinalRows: onFinalRows)
+        let lines: Int
+        if let engine = processor as? EngineLineProcessor, settings.threads >= 2 {
+            lines = try PipelinedInput(settings: settings, reader: reader).run(engine: engine.engine, output: output)
+        } else {
+            lines = try runSequentially(reader: reader, processor: processor, output: output)
         }
-        var bad: Int64 = 0
-        let maxBad = settings.maxBad
+        try output.finish(processor.drainRows(), flushed: processor.finish())
+        let elapsed = ContinuousClock.now - start
+        return Report(
+            rowCount: output.rowCount, windowCount: output.windowCount, notFinalRows: output.notFinalRows,
+            stats: processor.stats, lateLedger: processor.lateLedger, watermark: processor.watermark, lines: lines,
+            elapsedSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
+            streamInFile: reader.stream)
+    }
 
-        func onBad(_ line: UnsafeRawBufferPointer?, _ location: LineLocation, _ reason: BadEventReason, _ message: String) throws {
-            try deadLetter?.write(line: line, at: location, reason: reason, message: message)
-            guard reason != .late else { return }
-            bad += 1
-            if let maxBad, bad > maxBad {
-                throw RunError.tooManyBad(limit: maxBad, last: "\(settings.inputPath): \(location): \(reason.rawValue): \(message)")
-            }
-        }
+    /// Reads, scans and aggregates on this thread (`threads - 1` threads decompress ahead).
+    private func runSequentially(reader: RecordingReader, processor: LineProcessor, output: RunOutput) throws -> Int {
+        let splitter = LineSplitter(lineBytesMax: settings.lineBytesMax)
         let onLine: (UnsafeRawBufferPointer, LineLocation) throws -> Void = { line, location in
-            if let (reason, message) = processor.process(line) { try onBad(line, location, reason, message) }
+            if let (reason, message) = processor.process(line) { try output.bad(line, location, reason, message) }
         }
         let onTooLong: (LineLocation) throws -> Void = { location in
             processor.recordTooLong()
-            try onBad(nil, location, .lineTooLong, "line longer than \(settings.lineBytesMax) bytes")
+            try output.bad(nil, location, .lineTooLong, "line longer than \(settings.lineBytesMax) bytes")
         }
         try reader.forEachPiece(decoderThreads: max(0, settings.threads - 1)) { piece in
             try splitter.feed(piece, line: onLine, tooLong: onTooLong)
-            let final = processor.drainRows()
-            guard !final.isEmpty else { return }
-            onFinalRows(final)
-            pending += final
-            // Write out every row no later row can precede.
-            let bound = processor.emissionLowerBound
-            guard pending.contains(where: { $0.window.start < bound }) else { return }
-            var ready: [RollupRow] = []
-            var later: [RollupRow] = []
-            for row in pending {
-                if row.window.start < bound { ready.append(row) } else { later.append(row) }
-            }
-            pending = later
-            try emit(RollupRow.sortedCanonically(ready))
+            try output.take(processor.drainRows(), bound: processor.emissionLowerBound)
         }
         try splitter.finish(line: onLine, tooLong: onTooLong)
-        let last = processor.drainRows()
-        onFinalRows(last)
-        pending += last
-        pending += processor.finish()
-        try emit(RollupRow.sortedCanonically(pending))
-        try sink.close()
-        try deadLetter?.close()
-        let elapsed = ContinuousClock.now - start
-        return Report(
-            rowCount: rowCount, windowCount: windows.count, notFinalRows: notFinal, stats: processor.stats, lateLedger: processor.lateLedger, watermark: processor.watermark,
-            lines: splitter.linesSeen,
-            elapsedSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
-            streamInFile: reader.stream)
+        return splitter.linesSeen
     }
 }
 

@@ -51,7 +51,12 @@ import WeirCore
         let path = writeNDJSON(lines, name: "seed-\(seed)")
         let engine = try run(spec, path, reference: false)
         let reference = try run(spec, path, reference: true)
+        let pipelined = try run(spec, path, reference: false, threads: 2, deadLetter: Self.dir + "/dead-\(seed).jsonl")
         let context = "seed \(seed)\n\(yaml)"
+        #expect(pipelined.rows == engine.rows, "\(context)")
+        #expect(pipelined.stats == engine.stats, "\(context)")
+        let deadLetters = try String(contentsOfFile: Self.dir + "/dead-\(seed).jsonl", encoding: .utf8).split(separator: "\n").count
+        #expect(Int64(deadLetters) == engine.stats.rejected + engine.stats.late, "\(context)")
         #expect(engine.rows.count == reference.rows.count, "\(context)")
         for (a, b) in zip(engine.rows, reference.rows) where a != b {
             Issue.record("first difference, seed \(seed):\nengine    \(RollupWriter.csvLine(a)) final=\(a.isFinal)\nreference \(RollupWriter.csvLine(b)) final=\(b.isFinal)\n\(yaml)")
