@@ -36,6 +36,7 @@ public enum RollupWriter {
             switch cell {
             case .null: break
             case .integer(let i): appendInt(i, to: &out)
+            case .decimal(let d): d.appendText(to: &out)
             case .value(let v): appendCSVText(v, to: &out)
             default: appendCSVField(cell.description, to: &out)
             }
@@ -76,21 +77,21 @@ public enum RollupWriter {
 
     static func appendInt(_ v: Int64, to out: inout [UInt8]) {
         if v < 0 { out.append(UInt8(ascii: "-")) }
-        var x = v.magnitude
-        var digits: [UInt8] = []
-        digits.reserveCapacity(20)
-        repeat {
-            digits.append(UInt8(48 + x % 10))
-            x /= 10
-        } while x > 0
-        out.append(contentsOf: digits.reversed())
+        let x = v.magnitude
+        var divisor: UInt64 = 1
+        while divisor <= x / 10 { divisor *= 10 }
+        while divisor > 0 {
+            out.append(UInt8(48 + (x / divisor) % 10))
+            divisor /= 10
+        }
     }
 
     static func appendCSVText(_ v: FieldValue, to out: inout [UInt8]) {
         switch v {
         case .null: break
         case .string(let s): appendCSVField(s, to: &out)
-        default: appendCSVField(v.description, to: &out)
+        case .number(let d): d.appendText(to: &out)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
         }
     }
 

@@ -94,3 +94,17 @@ import Testing
         }
     }
 }
+
+@Suite struct Decimal9TextTests {
+    @Test func appendTextMatchesDescription() throws {
+        var rng = SeededGenerator(seed: 12)
+        let samples: [Int128] = [0, 1, -1, 1_000_000_000, -1_000_000_000, 123_456_789, 100, Int128(Int64.max) * 1_000_000_000, Int128(Int64.min) * 1_000_000_000]
+        for scaled in samples + (0..<2000).map({ _ in Int128(Int64(bitPattern: rng.next())) / Int128(1 + rng.below(1000)) }) {
+            let d = Decimal9(scaled: scaled)
+            var out: [UInt8] = []
+            d.appendText(to: &out)
+            #expect(String(decoding: out, as: UTF8.self) == d.description, "\(scaled)")
+            #expect(try Decimal9.parse(d.description).get() == d)
+        }
+    }
+}

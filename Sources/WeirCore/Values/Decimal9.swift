@@ -56,6 +56,32 @@ public struct Decimal9: Hashable, Comparable, Sendable, CustomStringConvertible 
         return q
     }
 
+    /// Appends the canonical text as UTF-8 without making a `String` (the output hot path).
+    public func appendText(to out: inout [UInt8]) {
+        let negative = scaled < 0
+        let magnitude = negative ? UInt128(-(scaled + 1)) + 1 : UInt128(scaled)
+        if negative { out.append(UInt8(ascii: "-")) }
+        var whole = magnitude / 1_000_000_000
+        var frac = UInt64(magnitude % 1_000_000_000)
+        // Integer part, most significant digit first.
+        var digits: [UInt8] = []
+        repeat {
+            digits.append(UInt8(48 + whole % 10))
+            whole /= 10
+        } while whole > 0
+        out.append(contentsOf: digits.reversed())
+        guard frac != 0 else { return }
+        out.append(UInt8(ascii: "."))
+        var width = 9
+        while frac % 10 == 0 { frac /= 10; width -= 1 }
+        var divisor: UInt64 = 1
+        for _ in 1..<width { divisor *= 10 }
+        while divisor > 0 {
+            out.append(UInt8(48 + (frac / divisor) % 10))
+            divisor /= 10
+        }
+    }
+
     /// Canonical text: integer digits, then `.` and the fraction without trailing zeros.
     public var description: String {
         let negative = scaled < 0
