@@ -111,14 +111,20 @@ public final class EventScanner {
             if candidate >= count { candidate = 0 }
             let start = nameStarts[candidate]
             let length = nameStarts[candidate + 1] - start
-            if length == bytes.count, let base = names.baseAddress,
-               length == 0 || bytes.baseAddress.map({ memcmp(base + start, $0, length) == 0 }) == true {
+            if length == bytes.count && sameBytes(start, bytes) {
                 lastSlot = candidate
                 return candidate
             }
             candidate += 1
         }
         return -1
+    }
+
+    /// Compares a field name with key bytes inline (keys are short: a libc call costs more).
+    @inline(__always)
+    private func sameBytes(_ nameStart: Int, _ key: UnsafeRawBufferPointer) -> Bool {
+        for i in 0..<key.count where names[nameStart + i] != key[i] { return false }
+        return true
     }
 
     private func scanValue(_ c: inout ByteCursor, slot: Int, depth: Int) throws(ScanFailure) {

@@ -60,6 +60,10 @@ public final class ByteInterner {
         let length = starts[id + 1] - start
         guard length == key.count else { return false }
         return arena.withUnsafeBytes { a in
+            if length <= 32 {
+                for i in 0..<length where a[start + i] != key[i] { return false }
+                return true
+            }
             guard let base = a.baseAddress, let k = key.baseAddress else { return length == 0 }
             return memcmp(base + start, k, length) == 0
         }
