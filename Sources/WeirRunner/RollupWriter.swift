@@ -75,16 +75,7 @@ public enum RollupWriter {
         return out
     }
 
-    static func appendInt(_ v: Int64, to out: inout [UInt8]) {
-        if v < 0 { out.append(UInt8(ascii: "-")) }
-        let x = v.magnitude
-        var divisor: UInt64 = 1
-        while divisor <= x / 10 { divisor *= 10 }
-        while divisor > 0 {
-            out.append(UInt8(48 + (x / divisor) % 10))
-            divisor /= 10
-        }
-    }
+    static func appendInt(_ v: Int64, to out: inout [UInt8]) { ByteText.appendInt(v, to: &out) }
 
     static func appendCSVText(_ v: FieldValue, to out: inout [UInt8]) {
         switch v {

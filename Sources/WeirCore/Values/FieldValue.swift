@@ -26,20 +26,11 @@ public enum FieldValue: Hashable, Sendable, Comparable, CustomStringConvertible 
         }
     }
 
-    /// Byte-wise UTF-8 order of two strings (memcmp on their contiguous storage).
+    /// Byte-wise UTF-8 order of two strings.
     static func utf8Precedes(_ a: String, _ b: String) -> Bool {
         var a = a
         var b = b
-        return a.withUTF8 { pa in
-            b.withUTF8 { pb in
-                let n = Swift.min(pa.count, pb.count)
-                if n > 0, let x = pa.baseAddress, let y = pb.baseAddress {
-                    let c = memcmp(x, y, n)
-                    if c != 0 { return c < 0 }
-                }
-                return pa.count < pb.count
-            }
-        }
+        return a.withUTF8 { pa in b.withUTF8 { pb in ByteText.precedes(UnsafeRawBufferPointer(pa), UnsafeRawBufferPointer(pb)) } }
     }
 
     /// The text written in CSV cells: empty for null, canonical digits for numbers.
@@ -70,9 +61,3 @@ extension Array where Element == FieldValue {
         return count < other.count
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

@@ -124,21 +124,6 @@ extension ValueEncoding {
 
     /// `memcmp` order of two sort keys.
     public static func sortKeyPrecedes(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        a.withUnsafeBytes { pa in
-            b.withUnsafeBytes { pb in
-                let n = Swift.min(pa.count, pb.count)
-                if n > 0, let x = pa.baseAddress, let y = pb.baseAddress {
-                    let c = memcmp(x, y, n)
-                    if c != 0 { return c < 0 }
-                }
-                return pa.count < pb.count
-            }
-        }
+        a.withUnsafeBytes { pa in b.withUnsafeBytes { pb in ByteText.precedes(pa, pb) } }
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

@@ -76,14 +76,5 @@ public struct ClickWorkload: Sendable {
     private func append(_ s: String, _ out: inout [UInt8]) { out.append(contentsOf: s.utf8) }
 
     @inline(__always)
-    private func appendInt(_ v: Int64, _ out: inout [UInt8]) {
-        if v < 0 { out.append(UInt8(ascii: "-")) }
-        let x = v.magnitude
-        var divisor: UInt64 = 1
-        while divisor <= x / 10 { divisor *= 10 }
-        while divisor > 0 {
-            out.append(UInt8(48 + (x / divisor) % 10))
-            divisor /= 10
-        }
-    }
+    private func appendInt(_ v: Int64, _ out: inout [UInt8]) { ByteText.appendInt(v, to: &out) }
 }
