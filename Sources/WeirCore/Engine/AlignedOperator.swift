@@ -3,7 +3,7 @@ import HeapModule
 /// Tumbling, hopping and cumulating windows over panes (see `AlignedWindows`).
 final class AlignedOperator {
     final class Pane {
-        var rows = GroupRowMap()
+        let rows = GroupRowMap()
     }
 
     struct PendingWindow: Comparable {
@@ -132,7 +132,7 @@ final class AlignedOperator {
             let states = Array(zip(pane.rows.groups, pane.rows.rows))
             return makeRows(window: w, states: states, isFinal: isFinal, extractor: extractor, job: job)
         }
-        var merged = GroupRowMap()
+        let merged = GroupRowMap()
         var start = w.start
         while start < w.end {
             if let pane = panes[start] {

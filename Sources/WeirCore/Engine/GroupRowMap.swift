@@ -1,6 +1,6 @@
 /// Group id → row, an open-addressing table with a multiplicative hash: the per-event pane lookup
-/// without `Dictionary`'s SipHash.
-struct GroupRowMap {
+/// without `Dictionary`'s SipHash. A class, so a lookup through a pane copies no arrays.
+final class GroupRowMap {
     private var keys: [UInt32]  // group id + 1; 0 = empty
     private var values: [Int32]
     private var mask: Int
@@ -32,7 +32,7 @@ struct GroupRowMap {
         }
     }
 
-    mutating func insert(_ row: RowState, for group: UInt32) {
+    func insert(_ row: RowState, for group: UInt32) {
         precondition(group < UInt32.max, "group id out of range")
         if (rows.count + 1) * 2 > keys.count { grow() }
         var s = GroupRowMap.slot(group, mask)
@@ -43,7 +43,7 @@ struct GroupRowMap {
         groups.append(group)
     }
 
-    private mutating func grow() {
+    private func grow() {
         let size = keys.count * 2
         keys = [UInt32](repeating: 0, count: size)
         values = [Int32](repeating: 0, count: size)
