@@ -7,14 +7,15 @@ public final class ByteInterner {
     private var arena: [UInt8] = []
     private var starts: [Int] = [0]
     private var hashes: [UInt64] = []
-    /// Slot → id + 1 (0 = empty).
-    private var slots: [UInt32]
+    /// Slot → (upper 32 bits of the hash) << 32 | (id + 1); 0 = empty. Keeping part of the hash
+    /// in the slot lets a probe reject a mismatch without touching `hashes` or the arena.
+    private var slots: [UInt64]
     private var mask: Int
 
     public init(capacity: Int = 1024) {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
-        slots = [UInt32](repeating: 0, count: size)
+        slots = [UInt64](repeating: 0, count: size)
         mask = size - 1
     }
 
@@ -27,12 +28,15 @@ public final class ByteInterner {
     /// The id of `key`, adding it when new.
     public func intern(_ key: UnsafeRawBufferPointer) -> UInt32 {
         let h = StableHash.hash(key)
+        let tag = h & 0xFFFF_FFFF_0000_0000
         var slot = Int(truncatingIfNeeded: h) & mask
         while true {
             let entry = slots[slot]
             if entry == 0 { break }
-            let id = Int(entry - 1)
-            if hashes[id] == h && equals(id, key) { return UInt32(id) }
+            if entry & 0xFFFF_FFFF_0000_0000 == tag {
+                let id = Int(entry & 0xFFFF_FFFF) - 1
+                if hashes[id] == h && equals(id, key) { return UInt32(id) }
+            }
             slot = (slot + 1) & mask
         }
         let id = UInt32(hashes.count)
@@ -40,7 +44,7 @@ public final class ByteInterner {
         hashes.append(h)
         arena.append(contentsOf: key)
         starts.append(arena.count)
-        slots[slot] = id + 1
+        slots[slot] = tag | UInt64(id + 1)
         if hashes.count * 2 > slots.count { grow() }
         return id
     }
@@ -71,12 +75,12 @@ public final class ByteInterner {
 
     private func grow() {
         let size = slots.count * 2
-        slots = [UInt32](repeating: 0, count: size)
+        slots = [UInt64](repeating: 0, count: size)
         mask = size - 1
         for (id, h) in hashes.enumerated() {
             var slot = Int(truncatingIfNeeded: h) & mask
             while slots[slot] != 0 { slot = (slot + 1) & mask }
-            slots[slot] = UInt32(id + 1)
+            slots[slot] = (h & 0xFFFF_FFFF_0000_0000) | UInt64(id + 1)
         }
     }
 }

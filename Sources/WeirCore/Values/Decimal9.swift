@@ -23,7 +23,9 @@ public struct Decimal9: Hashable, Comparable, Sendable, CustomStringConvertible 
     /// The nearest `Double` (used only for sketches, never for exact aggregates).
     public var doubleValue: Double {
         let whole = scaled / Decimal9.scale
-        let frac = scaled % Decimal9.scale
+        let frac = Int64(truncatingIfNeeded: scaled % Decimal9.scale)
+        // Int64 → Double is a single instruction; Int128 → Double goes through generic code.
+        if let small = Int64(exactly: whole) { return Double(small) + Double(frac) / 1e9 }
         return Double(whole) + Double(frac) / 1e9
     }
 
