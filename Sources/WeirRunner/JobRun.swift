@@ -15,6 +15,8 @@ public struct JobRun {
         /// Fail the run when more than this many events are bad (nil: never).
         public var maxBad: Int64?
         public var lineBytesMax = LineSplitter.defaultLineBytesMax
+        /// Rows that must wait for earlier ones beyond this count are spilled to sorted runs on disk.
+        public var rowsInMemoryMax = 500_000
 
         public init(spec: JobSpec, inputPath: String) {
             self.spec = spec
@@ -59,7 +61,8 @@ public struct JobRun {
         }
         let deadLetter = try settings.deadLetterPath.map { try DeadLetterWriter(path: $0) }
         let output = RunOutput(sink: sink, deadLetter: deadLetter, maxBad: settings.maxBad,
-                               inputPath: settings.inputPath, onFinalRows: onFinalRows)
+                               inputPath: settings.inputPath, rowsInMemoryMax: settings.rowsInMemoryMax,
+                               onFinalRows: onFinalRows)
         let lines: Int
         if let engine = processor as? EngineLineProcessor, settings.threads >= 2 {
             lines = try PipelinedInput(settings: settings, reader: reader).run(engine: engine.engine, output: output)

@@ -15,9 +15,14 @@ final class RunOutput {
     private var windows = Set<Window>()
     private var lastWrittenWindow: Window?
     private var bad: Int64 = 0
+    /// Rows waiting past this many go to sorted runs on disk (then everything is merged at the end).
+    let rowsInMemoryMax: Int
+    private var spill: RowSpill?
 
-    init(sink: RollupSink, deadLetter: DeadLetterWriter?, maxBad: Int64?, inputPath: String,
+    init(sink: RollupSink, deadLetter: DeadLetterWriter?, maxBad: Int64?, inputPath: String, rowsInMemoryMax: Int,
          onFinalRows: @escaping ([RollupRow]) -> Void) {
+        precondition(rowsInMemoryMax > 0, "rowsInMemoryMax must be positive")
+        self.rowsInMemoryMax = rowsInMemoryMax
         self.sink = sink
         self.deadLetter = deadLetter
         self.maxBad = maxBad
@@ -42,7 +47,14 @@ final class RunOutput {
         guard !rows.isEmpty else { return }
         onFinalRows(rows)
         pending += rows
-        guard pending.contains(where: { $0.window.start < bound }) else { return }
+        if spill != nil {
+            try spillIfFull()
+            return
+        }
+        guard pending.contains(where: { $0.window.start < bound }) else {
+            try spillIfFull()
+            return
+        }
         var ready: [RollupRow] = []
         var later: [RollupRow] = []
         for row in pending {
@@ -50,6 +62,16 @@ final class RunOutput {
         }
         pending = later
         try write(RollupRow.sortedCanonically(ready))
+        try spillIfFull()
+    }
+
+    /// Once too many rows wait, stop streaming: sort them into a run on disk.
+    private func spillIfFull() throws {
+        guard pending.count >= rowsInMemoryMax else { return }
+        let runs = try spill ?? RowSpill()
+        spill = runs
+        try runs.write(RollupRow.sortedCanonically(pending))
+        pending = []
     }
 
     /// Writes everything left (end of input) and closes the sink and the dead-letter file.
@@ -57,8 +79,14 @@ final class RunOutput {
         onFinalRows(last)
         pending += last
         pending += flushed
-        try write(RollupRow.sortedCanonically(pending))
+        let rest = RollupRow.sortedCanonically(pending)
         pending = []
+        if let spill {
+            try spill.merge(with: rest) { try write($0) }
+            self.spill = nil
+        } else {
+            try write(rest)
+        }
         try sink.close()
         try deadLetter?.close()
     }

@@ -29,8 +29,10 @@ import WeirCore
         var watermark: Int64 { report.watermark }
     }
 
-    func run(_ spec: JobSpec, _ path: String, reference: Bool, threads: Int = 1, deadLetter: String? = nil) throws -> Outcome {
+    func run(_ spec: JobSpec, _ path: String, reference: Bool, threads: Int = 1, deadLetter: String? = nil,
+             rowsInMemoryMax: Int = 500_000) throws -> Outcome {
         var settings = JobRun.Settings(spec: spec, inputPath: path)
+        settings.rowsInMemoryMax = rowsInMemoryMax
         settings.useReference = reference
         settings.threads = threads
         settings.deadLetterPath = deadLetter
@@ -51,7 +53,8 @@ import WeirCore
         let path = writeNDJSON(lines, name: "seed-\(seed)")
         let engine = try run(spec, path, reference: false)
         let reference = try run(spec, path, reference: true)
-        let pipelined = try run(spec, path, reference: false, threads: 2, deadLetter: Self.dir + "/dead-\(seed).jsonl")
+        let pipelined = try run(spec, path, reference: false, threads: 2, deadLetter: Self.dir + "/dead-\(seed).jsonl",
+                                rowsInMemoryMax: 1 + seed % 50)  // spills to disk and merges back
         let context = "seed \(seed)\n\(yaml)"
         #expect(pipelined.rows == engine.rows, "\(context)")
         #expect(pipelined.stats == engine.stats, "\(context)")

@@ -61,28 +61,39 @@ public enum ValueEncoding {
         values.reserveCapacity(count)
         var i = bytes.startIndex
         for _ in 0..<count {
-            guard i < bytes.endIndex else { return nil }
-            let tag = bytes[i]; i += 1
-            switch tag {
-            case nullTag: values.append(.null)
-            case boolTag:
-                guard i < bytes.endIndex else { return nil }
-                values.append(.bool(bytes[i] != 0)); i += 1
-            case numberTag:
-                guard i + 16 <= bytes.endIndex else { return nil }
-                var bits: UInt128 = 0
-                for k in (0..<16).reversed() { bits = (bits << 8) | UInt128(bytes[i + k]) }
-                values.append(.number(Decimal9(scaled: Int128(bitPattern: bits)))); i += 16
-            case stringTag:
-                guard i + 4 <= bytes.endIndex else { return nil }
-                let n = Int(bytes[i]) | Int(bytes[i + 1]) << 8 | Int(bytes[i + 2]) << 16 | Int(bytes[i + 3]) << 24
-                i += 4
-                guard i + n <= bytes.endIndex else { return nil }
-                values.append(.string(String(decoding: bytes[i..<(i + n)], as: UTF8.self))); i += n
-            default: return nil
-            }
+            guard let v = decodeOne(bytes, at: &i) else { return nil }
+            values.append(v)
         }
         return i == bytes.endIndex ? values : nil
+    }
+
+    /// Decodes the value at `i` and moves `i` past it; nil when the bytes are malformed.
+    public static func decodeOne(_ bytes: ArraySlice<UInt8>, at i: inout Int) -> FieldValue? {
+        guard i < bytes.endIndex else { return nil }
+        let tag = bytes[i]
+        i += 1
+        switch tag {
+        case nullTag: return .null
+        case boolTag:
+            guard i < bytes.endIndex else { return nil }
+            defer { i += 1 }
+            return .bool(bytes[i] != 0)
+        case numberTag:
+            guard i + 16 <= bytes.endIndex else { return nil }
+            var bits: UInt128 = 0
+            for k in (0..<16).reversed() { bits = (bits << 8) | UInt128(bytes[i + k]) }
+            i += 16
+            return .number(Decimal9(scaled: Int128(bitPattern: bits)))
+        case stringTag:
+            guard i + 4 <= bytes.endIndex else { return nil }
+            let n = Int(bytes[i]) | Int(bytes[i + 1]) << 8 | Int(bytes[i + 2]) << 16 | Int(bytes[i + 3]) << 24
+            i += 4
+            guard i + n <= bytes.endIndex else { return nil }
+            defer { i += n }
+            return .string(String(decoding: bytes[i..<(i + n)], as: UTF8.self))
+        default:
+            return nil
+        }
     }
 
     /// The encoding of one value as a fresh array.
