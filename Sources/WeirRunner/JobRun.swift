@@ -16,7 +16,7 @@ public struct JobRun {
         public var maxBad: Int64?
         public var lineBytesMax = LineSplitter.defaultLineBytesMax
         /// Rows that must wait for earlier ones beyond this count are spilled to sorted runs on disk.
-        public var rowsInMemoryMax = 500_000
+        public var rowsInMemoryMax = 200_000
 
         public init(spec: JobSpec, inputPath: String) {
             self.spec = spec
