@@ -7,6 +7,7 @@ struct InspectCommand: ParsableCommand {
         abstract: "Show a recording's metadata: stream, events, time range, frames.")
 
     @Argument(help: "Recording (.zst) or NDJSON file.") var recording: String
+    @Flag(help: "List every frame: offset, sizes, events, first line, event-time range.") var frames = false
 
     func run() throws {
         let reader: RecordingReader
@@ -23,6 +24,12 @@ struct InspectCommand: ParsableCommand {
             if let lo = index.minTime, let hi = index.maxTime { print("event time: \(lo) … \(hi) ms") }
             let raw = index.frames.reduce(0) { $0 + $1.decompressed }
             print("frames: \(index.frames.count), \(raw) bytes decompressed")
+            guard frames else { return }
+            print("frame  offset  compressed  decompressed  events  first_line  min_time  max_time")
+            for (i, f) in index.frames.enumerated() {
+                let lo = f.minTime.map(String.init) ?? "-", hi = f.maxTime.map(String.init) ?? "-"
+                print("\(i)  \(f.offset)  \(f.compressed)  \(f.decompressed)  \(f.events)  \(f.firstLine)  \(lo)  \(hi)")
+            }
         }
     }
 }

@@ -159,3 +159,50 @@ import WeirCore
         #expect(tooLong == [LineLocation(line: 2, byteOffset: 6)])
     }
 }
+
+@Suite struct RecordingSeekAndAbuseTests {
+    let dir: String = {
+        let d = NSTemporaryDirectory() + "weir-seek-\(UUID().uuidString)"
+        try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+        return d
+    }()
+
+    @Test func seeksToTheFirstFrameHoldingATime() throws {
+        let path = dir + "/seek.zst"
+        let writer = try RecordingWriter(path: path, stream: "s", frameBytesTarget: 2048)
+        for t in 0..<3000 { try writer.append(line: Array(#"{"ts":\#(t)}"#.utf8), eventTime: Int64(t)) }
+        try writer.finish()
+        let reader = try RecordingReader(path: path)
+        let frames = try #require(reader.frames(from: 2000))
+        #expect(!frames.isEmpty && frames.count < (reader.index?.frames.count ?? 0))
+        #expect((frames.first?.minTime ?? .max) <= 2000 && (frames.first?.maxTime ?? .min) >= 2000)
+        var firstLine = ""
+        try reader.forEachFrame(frames) { bytes in
+            if firstLine.isEmpty { firstLine = String(decoding: bytes.prefix { $0 != 10 }, as: UTF8.self) }
+        }
+        #expect(firstLine == #"{"ts":\#(frames[0].minTime ?? -1)}"#)
+        #expect(reader.frames(from: 10_000) == [])
+    }
+
+    @Test func aDecompressionBombIsReadInBoundedPiecesAndItsGiantLineRefused() throws {
+        // 200 MB of 'a' without a newline compresses to a few KB.
+        let big = [UInt8](repeating: UInt8(ascii: "a"), count: 200 << 20)
+        let bomb = try ZstdFrameCompressor(level: 1).compress(big)
+        #expect(bomb.count < 100_000)
+        let path = dir + "/bomb.zst"
+        let tail = try ZstdFrameCompressor().compress(Array("\n{\"ts\":1}\n".utf8))
+        FileManager.default.createFile(atPath: path, contents: Data(bomb + tail))
+        let reader = try RecordingReader(path: path)
+        let splitter = LineSplitter()
+        var largestPiece = 0
+        var lines: [String] = []
+        var tooLong: [LineLocation] = []
+        try reader.forEachPiece { piece in
+            largestPiece = max(largestPiece, piece.count)
+            splitter.feed(piece, line: { l, _ in lines.append(String(decoding: l, as: UTF8.self)) }, tooLong: { tooLong.append($0) })
+        }
+        #expect(largestPiece <= 1 << 20)
+        #expect(tooLong == [LineLocation(line: 1, byteOffset: 0)])
+        #expect(lines == [#"{"ts":1}"#])  // reading goes on after the refused line
+    }
+}

@@ -11,7 +11,7 @@ import Foundation
 /// +--------------------------------------------------------------------------+
 /// | skippable frame 0x184D2A51: "WEIRIDX1" + JSON index + CRC-32C (4 bytes)  |
 /// |   {stream, events, min_time, max_time, frames: [{offset, compressed,     |
-/// |    decompressed, events, first_line}]}                                   |
+/// |    decompressed, events, first_line, first_byte, min_time, max_time}]}   |
 /// +--------------------------------------------------------------------------+
 /// | skippable frame 0x184D2A52 (24 bytes): index offset u64 LE + "WEIRFTR1"  |
 /// +--------------------------------------------------------------------------+
@@ -73,11 +73,16 @@ public struct RecordingIndex: Codable, Sendable, Equatable {
         public var firstLine: Int
         /// Offset of the frame's first byte in the decompressed stream.
         public var firstByte: Int
+        /// Smallest and largest event time in the frame, when the writer knew them.
+        public var minTime: Int64?
+        public var maxTime: Int64?
 
         enum CodingKeys: String, CodingKey {
             case offset, compressed, decompressed, events
             case firstLine = "first_line"
             case firstByte = "first_byte"
+            case minTime = "min_time"
+            case maxTime = "max_time"
         }
     }
 

@@ -70,6 +70,24 @@ public final class RecordingReader {
         }
     }
 
+    /// The frames of an indexed recording that may hold events at or after `time`: seeking skips
+    /// every frame whose largest event time is earlier. Nil for files without an index.
+    public func frames(from time: Int64) -> [RecordingIndex.Frame]? {
+        guard let index else { return nil }
+        guard let first = index.frames.firstIndex(where: { ($0.maxTime ?? .max) >= time }) else { return [] }
+        return Array(index.frames[first...])
+    }
+
+    /// Calls `body` with the decompressed bytes of each of `frames`, in order (whole lines each).
+    public func forEachFrame(_ frames: [RecordingIndex.Frame], _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let decompressor = try ZstdDecompressor()
+        var out: [UInt8] = []
+        for frame in frames {
+            try RecordingReader.decode(frame, file: file, decompressor: decompressor, into: &out)
+            try out.withUnsafeBytes { try body($0) }
+        }
+    }
+
     /// Decompresses one indexed frame, with errors naming its offset.
     static func decode(_ frame: RecordingIndex.Frame, file: ReadableFile, decompressor: ZstdDecompressor, into out: inout [UInt8]) throws {
         guard frame.decompressed <= RecordingFormat.frameBytesMax else {

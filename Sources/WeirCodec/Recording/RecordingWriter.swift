@@ -17,6 +17,8 @@ public final class RecordingWriter {
     private var decompressedBytes = 0
     private var minTime: Int64?
     private var maxTime: Int64?
+    private var frameMinTime: Int64?
+    private var frameMaxTime: Int64?
     private var finished = false
 
     public init(path: String, stream: String, frameBytesTarget: Int = 4 << 20, level: Int32 = 3) throws {
@@ -40,6 +42,8 @@ public final class RecordingWriter {
         if let t = eventTime {
             minTime = Swift.min(minTime ?? t, t)
             maxTime = Swift.max(maxTime ?? t, t)
+            frameMinTime = Swift.min(frameMinTime ?? t, t)
+            frameMaxTime = Swift.max(frameMaxTime ?? t, t)
         }
         if pending.count >= frameBytesTarget { try flushFrame() }
     }
@@ -74,7 +78,10 @@ public final class RecordingWriter {
         let frame = try compressor.compress(pending)
         frames.append(RecordingIndex.Frame(
             offset: file.bytesWritten, compressed: frame.count, decompressed: pending.count,
-            events: pendingEvents, firstLine: events + 1, firstByte: decompressedBytes))
+            events: pendingEvents, firstLine: events + 1, firstByte: decompressedBytes,
+            minTime: frameMinTime, maxTime: frameMaxTime))
+        frameMinTime = nil
+        frameMaxTime = nil
         try file.write(frame)
         events += pendingEvents
         decompressedBytes += pending.count
