@@ -3,13 +3,28 @@ extension AggregateState {
     ///
     /// - Parameter resolve: the value of an interned id.
     public func cells(_ function: AggregateFunction, resolve: (UInt32) -> FieldValue) -> [Cell] {
+        var out: [Cell] = []
+        appendCells(function, resolve: resolve, to: &out)
+        return out
+    }
+
+    /// Appends the output cells to `out` (the emission hot path: no array per aggregate).
+    public func appendCells(_ function: AggregateFunction, resolve: (UInt32) -> FieldValue, to out: inout [Cell]) {
         switch self {
-        case .count(let c): return [.integer(c)]
-        case .sum(let s, let n): return [n == 0 ? .null : .decimal(s)]
-        case .minimum(let m), .maximum(let m): return [m.map(Cell.decimal) ?? .null]
-        case .average(let s, let n): return [n == 0 ? .null : .decimal(s.divided(by: n))]
-        case .distinct(let set): return [.integer(Int64(set.ids.count))]
-        case .approxDistinct(let h): return [.integer(h.estimate)]
+        case .count(let c): out.append(.integer(c))
+        case .sum(let s, let n): out.append(n == 0 ? .null : .decimal(s))
+        case .minimum(let m), .maximum(let m): out.append(m.map(Cell.decimal) ?? .null)
+        case .average(let s, let n): out.append(n == 0 ? .null : .decimal(s.divided(by: n)))
+        case .distinct(let set): out.append(.integer(Int64(set.ids.count)))
+        case .approxDistinct(let h): out.append(.integer(h.estimate))
+        default: out += multiCells(function, resolve: resolve)
+        }
+    }
+
+    private func multiCells(_ function: AggregateFunction, resolve: (UInt32) -> FieldValue) -> [Cell] {
+        switch self {
+        case .count, .sum, .minimum, .maximum, .average, .distinct, .approxDistinct:
+            preconditionFailure("single-cell aggregates are handled by appendCells")
         case .sketch(let d):
             guard case .quantiles(_, let qs, _) = function else { preconditionFailure("sketch state for \(function.keyword)") }
             return qs.map { q in d.quantile(q).map(Cell.double) ?? .null }

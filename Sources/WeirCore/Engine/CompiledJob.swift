@@ -11,6 +11,8 @@ public struct CompiledJob {
     /// Per aggregate: what kind of input it takes (precomputed so the hot path copies no spec).
     let inputKinds: [InputKind]
     let filter: CompiledFilter?
+    /// Output cells per row (aggregates, with one per quantile).
+    let cellCount: Int
 
     enum InputKind {
         /// `count` without a field: every event.
@@ -41,6 +43,7 @@ public struct CompiledJob {
             }
         }
         filter = spec.filter.map { CompiledFilter($0, plan: plan) }
+        cellCount = spec.aggregates.reduce(0) { $0 + $1.outputColumns.count }
     }
 }
 

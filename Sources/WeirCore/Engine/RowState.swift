@@ -29,8 +29,10 @@ final class RowState {
 
     func cells(_ job: CompiledJob, resolve: (UInt32) -> FieldValue) -> [Cell] {
         var out: [Cell] = []
-        for (i, agg) in job.spec.aggregates.enumerated() {
-            out += states[i].cells(agg.function, resolve: resolve)
+        out.reserveCapacity(job.cellCount)
+        let aggregates = job.spec.aggregates
+        for i in states.indices {
+            states[i].appendCells(aggregates[i].function, resolve: resolve, to: &out)
         }
         return out
     }
