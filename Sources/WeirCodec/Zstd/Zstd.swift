@@ -15,7 +15,6 @@ public struct ZstdError: Error, Sendable, Equatable, CustomStringConvertible {
 ///
 /// Not thread-safe: one per thread.
 public final class ZstdFrameCompressor {
-    // Safe to force-unwrap? No: creation can fail on allocation failure, so it is checked.
     private let context: OpaquePointer
 
     public init(level: Int32 = 3) throws {
