@@ -46,6 +46,11 @@ final class RunOutput {
     func take(_ rows: [RollupRow], bound: Int64) throws {
         guard !rows.isEmpty else { return }
         onFinalRows(rows)
+        if pending.isEmpty && spill == nil && rows.allSatisfy({ $0.window.start < bound }) {
+            // The common case (windows final in order): write the engine's rows as they are.
+            try write(RollupRow.sortedCanonically(rows))
+            return
+        }
         pending += rows
         if spill != nil {
             try spillIfFull()

@@ -45,9 +45,23 @@ public struct RollupRow: Sendable, Equatable {
         return a.group.canonicallyPrecedes(b.group)
     }
 
+    /// True when `rows` are already in canonical order (one linear pass; the engine usually emits
+    /// whole windows in order, so this spares the sort).
+    public static func isCanonicallySorted(_ rows: [RollupRow]) -> Bool {
+        var i = 1
+        while i < rows.count {
+            let a = rows[i - 1].window, b = rows[i].window
+            if b < a { return false }
+            if a == b && rows[i].group.canonicallyPrecedes(rows[i - 1].group) { return false }
+            i += 1
+        }
+        return true
+    }
+
     /// `rows` in canonical order. Sorts plain (start, end, index) keys and compares group values
     /// only between rows of the same window, so large batches sort without copying rows around.
     public static func sortedCanonically(_ rows: [RollupRow]) -> [RollupRow] {
+        if isCanonicallySorted(rows) { return rows }
         var keys = rows.indices.map { (start: rows[$0].window.start, end: rows[$0].window.end, index: $0) }
         keys.sort { a, b in
             if a.start != b.start { return a.start < b.start }
