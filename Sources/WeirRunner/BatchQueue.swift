@@ -50,6 +50,14 @@ final class BatchQueue<Element>: @unchecked Sendable {
         return nil
     }
 
+    /// Called by a consumer that stops early: producers see `put` return false from now on.
+    func abandon() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
     /// Stops the producer (it sees `put` return false) and waits for it to finish.
     func cancelAndWait() {
         condition.lock()

@@ -60,7 +60,8 @@ public struct JobRun {
             throw RunError.deadLetterIsInput(path: dl)
         }
         let deadLetter = try settings.deadLetterPath.map { try DeadLetterWriter(path: $0) }
-        let output = RunOutput(sink: sink, deadLetter: deadLetter, maxBad: settings.maxBad,
+        // With two or more threads, formatting and writing rows happens on its own thread.
+        let output = RunOutput(sink: settings.threads >= 2 ? BackgroundSink(wrapping: sink) : sink, deadLetter: deadLetter, maxBad: settings.maxBad,
                                inputPath: settings.inputPath, rowsInMemoryMax: settings.rowsInMemoryMax,
                                onFinalRows: onFinalRows)
         let lines: Int
@@ -102,6 +103,7 @@ public enum RunError: Error, CustomStringConvertible {
     case tooManyBad(limit: Int64, last: String)
     case streamMismatch(recorded: String, job: String, path: String)
     case deadLetterIsInput(path: String)
+    case outputStopped
 
     public var description: String {
         switch self {
@@ -109,6 +111,8 @@ public enum RunError: Error, CustomStringConvertible {
             return "more than \(limit) bad events (--max-bad \(limit)); the last was \(last)"
         case .streamMismatch(let recorded, let job, let path):
             return "\(path) records stream \"\(recorded)\" but the job reads stream \"\(job)\""
+        case .outputStopped:
+            return "the output writer stopped"
         case .deadLetterIsInput(let path):
             return "--dead-letter \(path) is the input file; writing it would destroy the input"
         }

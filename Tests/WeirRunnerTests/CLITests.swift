@@ -88,6 +88,13 @@ import Testing
         #expect(format.stderr == "weir: --format \"xml\" is not csv or ndjson\n")
         let threads = try weir(["run", "jobs/clicks-per-page.yaml", "--input", corrupt, "--threads", "0"])
         #expect(threads.stderr == "weir: --threads 0 must be between 1 and 64\n")
+        let rec = Self.dir + "/small.zst"
+        _ = try weir(["gen", "--events", "5k", "--out", rec])
+        for threads in ["1", "2"] {
+            let full = try weir(["run", "jobs/clicks-per-page.yaml", "--input", rec, "--output", "/dev/full", "--threads", threads])
+            #expect(full.status == 1)
+            #expect(full.stderr.contains("/dev/full: write failed: No space left on device"), "\(full.stderr)")
+        }
         let events = try weir(["gen", "--events", "lots", "--out", Self.dir + "/x.zst"])
         #expect(events.stderr.contains("--events \"lots\" is not a positive count"))
     }
