@@ -35,7 +35,6 @@ public struct JobRun {
         public var watermark: Int64
         public var lines: Int
         public var elapsedSeconds: Double
-        public var streamInFile: String?
     }
 
     public let settings: Settings
@@ -75,8 +74,7 @@ public struct JobRun {
         return Report(
             rowCount: output.rowCount, windowCount: output.windowCount, notFinalRows: output.notFinalRows,
             stats: processor.stats, lateLedger: processor.lateLedger, watermark: processor.watermark, lines: lines,
-            elapsedSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
-            streamInFile: reader.stream)
+            elapsedSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
     }
 
     /// Reads, scans and aggregates on this thread (`threads - 1` threads decompress ahead).

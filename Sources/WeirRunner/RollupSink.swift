@@ -32,13 +32,7 @@ public final class RollupFileSink: RollupSink {
 
     public func write(_ rows: [RollupRow]) throws {
         buffer.removeAll(keepingCapacity: true)
-        for row in rows {
-            switch format {
-            case .csv: RollupWriter.appendCSV(row, to: &buffer)
-            case .ndjson: buffer += Array(RollupWriter.ndjsonLine(row, spec: spec).utf8)
-            }
-            buffer.append(UInt8(ascii: "\n"))
-        }
+        for row in rows { RollupWriter.appendLine(row, spec: spec, format: format, to: &buffer) }
         try file.write(buffer)
     }
 

@@ -54,24 +54,19 @@ public enum RollupWriter {
         return "{" + parts.joined(separator: ",") + "}"
     }
 
-    /// The whole output for rows already in canonical order.
-    public static func render(_ rows: [RollupRow], spec: JobSpec, format: RollupFormat) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(rows.count * 64 + 256)
+    /// Appends one row as a line (with its newline) in `format`.
+    public static func appendLine(_ row: RollupRow, spec: JobSpec, format: RollupFormat, to out: inout [UInt8]) {
         switch format {
-        case .csv:
-            out += Array(header(spec).utf8)
-            out.append(UInt8(ascii: "\n"))
-            for row in rows {
-                appendCSV(row, to: &out)
-                out.append(UInt8(ascii: "\n"))
-            }
-        case .ndjson:
-            for row in rows {
-                out += Array(ndjsonLine(row, spec: spec).utf8)
-                out.append(UInt8(ascii: "\n"))
-            }
+        case .csv: appendCSV(row, to: &out)
+        case .ndjson: out += Array(ndjsonLine(row, spec: spec).utf8)
         }
+        out.append(UInt8(ascii: "\n"))
+    }
+
+    /// The whole output for rows already in canonical order (what `RollupFileSink` streams).
+    public static func render(_ rows: [RollupRow], spec: JobSpec, format: RollupFormat) -> [UInt8] {
+        var out: [UInt8] = format == .csv ? Array((header(spec) + "\n").utf8) : []
+        for row in rows { appendLine(row, spec: spec, format: format, to: &out) }
         return out
     }
 

@@ -1,14 +1,7 @@
 extension AggregateState {
-    /// The output cells of this state (one, or one per quantile).
+    /// Appends the output cells of this state (one, or one per quantile) to `out`.
     ///
     /// - Parameter resolve: the value of an interned id.
-    public func cells(_ function: AggregateFunction, resolve: (UInt32) -> FieldValue) -> [Cell] {
-        var out: [Cell] = []
-        appendCells(function, resolve: resolve, to: &out)
-        return out
-    }
-
-    /// Appends the output cells to `out` (the emission hot path: no array per aggregate).
     public func appendCells(_ function: AggregateFunction, resolve: (UInt32) -> FieldValue, to out: inout [Cell]) {
         switch self {
         case .count(let c): out.append(.integer(c))

@@ -35,8 +35,6 @@ final class AlignedOperator {
         self.lateness = latenessMilliseconds
     }
 
-    var openStates: Int { panes.values.reduce(0) { $0 + $1.rows.count } }
-
     /// True when window end `end` is final at watermark `wm`: wm ≥ end + allowed lateness.
     @inline(__always)
     func isFinal(end: Int64, watermark wm: Int64) -> Bool {

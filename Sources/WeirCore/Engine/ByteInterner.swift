@@ -22,9 +22,6 @@ public final class ByteInterner {
     /// Number of distinct keys interned.
     public var count: Int { hashes.count }
 
-    /// Bytes held in the arena (for memory accounting).
-    public var arenaBytes: Int { arena.count }
-
     /// The id of `key`, adding it when new.
     public func intern(_ key: UnsafeRawBufferPointer) -> UInt32 {
         let h = StableHash.hash(key)

@@ -93,9 +93,6 @@ public final class JobEngine {
         }
     }
 
-    /// Number of (window or pane, group) states held: what memory is bounded by.
-    public var openStates: Int { windowing.openStates }
-
     private func reject(_ rejection: EventRejection) -> EventOutcome {
         stats.rejectedByReason[rejection.reason, default: 0] += 1
         return .rejected(rejection)
@@ -146,13 +143,6 @@ enum WindowOperator {
         switch self {
         case .aligned(let op): op.flush(extractor: extractor, job: job, emit: emit)
         case .session(let op): op.flush(extractor: extractor, job: job, emit: emit)
-        }
-    }
-
-    var openStates: Int {
-        switch self {
-        case .aligned(let op): return op.openStates
-        case .session(let op): return op.openStates
         }
     }
 }

@@ -40,8 +40,6 @@ final class SessionOperator {
         lateness = latenessMilliseconds
     }
 
-    var openStates: Int { open.values.reduce(0) { $0 + $1.count } }
-
     func isFinal(end: Int64, watermark wm: Int64) -> Bool {
         let (limit, overflow) = end.addingReportingOverflow(lateness)
         return !overflow && wm >= limit

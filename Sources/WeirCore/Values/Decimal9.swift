@@ -17,9 +17,6 @@ public struct Decimal9: Hashable, Comparable, Sendable, CustomStringConvertible 
 
     @inlinable public static func < (lhs: Decimal9, rhs: Decimal9) -> Bool { lhs.scaled < rhs.scaled }
 
-    /// True when the value has no fractional part.
-    public var isIntegral: Bool { scaled % Decimal9.scale == 0 }
-
     /// The nearest `Double` (used only for sketches, never for exact aggregates).
     public var doubleValue: Double {
         let whole = scaled / Decimal9.scale

@@ -43,15 +43,6 @@ public enum FieldValue: Hashable, Sendable, Comparable, CustomStringConvertible 
         }
     }
 
-    /// A type name for error messages.
-    public var typeName: String {
-        switch self {
-        case .null: return "null"
-        case .bool: return "boolean"
-        case .number: return "number"
-        case .string: return "string"
-        }
-    }
 }
 
 extension Array where Element == FieldValue {
