@@ -1,0 +1,147 @@
+/// The coordinator's lease logic: which worker holds which partition, under which epoch, until
+/// when. A pure state machine: every input takes `now` (injected monotonic milliseconds) and
+/// returns the directives the shell must carry out **in order** — in particular a
+/// `.persistEpoch` must be durable before the `.grant` that follows it is sent.
+///
+/// Rules:
+/// - each grant uses epoch = last persisted epoch + 1, so epochs never repeat, even across a
+///   coordinator restart (the shell restores `persistedEpochs`);
+/// - a lease lapses at (receive time of its last accepted renewal) + TTL + grace, or at once when
+///   its worker's connection closes (the process is gone) or it releases the partition;
+/// - after its own restart the authority grants nothing for TTL + grace, because leases granted by
+///   its previous run may still be valid at their holders;
+/// - partitions are balanced over live workers: a joining worker gets partitions revoked from the
+///   busiest ones; a revoked partition is regranted after the holder releases it or its lease lapses;
+/// - any request carrying an epoch other than the partition's current one is refused.
+public struct LeaseAuthority: Sendable {
+    public enum Directive: Sendable, Equatable {
+        /// Make `epoch` durable for `partition` before anything else is sent.
+        case persistEpoch(partition: PartitionID, epoch: Epoch)
+        case grant(worker: WorkerIdentity, partition: PartitionID, epoch: Epoch)
+        case revoke(worker: WorkerIdentity, partition: PartitionID, epoch: Epoch)
+        /// Informational: a lease lapsed without renewal or release.
+        case expired(worker: WorkerIdentity, partition: PartitionID, epoch: Epoch)
+    }
+
+    /// The answer to one lease in a renewal.
+    public enum RenewVerdict: UInt8, Sendable, Equatable {
+        case renewed = 0
+        /// The epoch is not the partition's current one, or the worker is not its holder.
+        case stale = 1
+        /// The partition is being moved: stop, then release it.
+        case revoked = 2
+    }
+
+    public struct Lease: Sendable, Equatable {
+        public var holder: WorkerIdentity
+        public var epoch: Epoch
+        public var lastRenewalReceived: Int64
+        public var revoking: Bool
+    }
+
+    struct WorkerEntry: Sendable {
+        var identity: WorkerIdentity
+        var leaving: Bool
+    }
+
+    public let settings: LeaseSettings
+    public let partitionCount: Int
+    /// The highest epoch persisted per partition.
+    public internal(set) var persistedEpochs: [Epoch]
+    public internal(set) var leases: [Lease?]
+    var workers: [String: WorkerEntry] = [:]
+    /// No grant before this time (restart quiet period).
+    let grantsAllowedFrom: Int64
+
+    /// - Parameters:
+    ///   - persistedEpochs: the epochs restored from durable storage (zeros on first start).
+    ///   - startedAt: the time of this start; grants begin after TTL + grace when `restarted`.
+    public init(partitionCount: Int, persistedEpochs: [Epoch], settings: LeaseSettings, startedAt now: Int64, restarted: Bool) {
+        precondition(persistedEpochs.count == partitionCount, "need one persisted epoch per partition")
+        self.settings = settings
+        self.partitionCount = partitionCount
+        self.persistedEpochs = persistedEpochs
+        leases = Array(repeating: nil, count: partitionCount)
+        grantsAllowedFrom = restarted ? now + settings.ttlMilliseconds + settings.regrantGraceMilliseconds : now
+    }
+
+    /// Live workers (connected, not leaving), in name order.
+    public var liveWorkers: [WorkerIdentity] {
+        workers.values.filter { !$0.leaving }.map(\.identity).sorted()
+    }
+
+    public var allWorkers: [WorkerIdentity] { workers.values.map(\.identity).sorted() }
+
+    /// A worker connected and registered. A new incarnation of a known name replaces the old
+    /// one, whose leases end at once (that process is gone).
+    public mutating func workerJoined(_ worker: WorkerIdentity, now: Int64) -> [Directive] {
+        if let existing = workers[worker.name] {
+            if existing.identity == worker { return rebalance(now: now) }
+            if existing.identity.incarnation > worker.incarnation { return [] }  // an older run's late hello
+            releaseAll(of: existing.identity)
+        }
+        workers[worker.name] = WorkerEntry(identity: worker, leaving: false)
+        return rebalance(now: now)
+    }
+
+    /// The worker's connection closed: its process is gone (or it gave up), so its leases end now.
+    public mutating func workerDisconnected(_ worker: WorkerIdentity, now: Int64) -> [Directive] {
+        guard workers[worker.name]?.identity == worker else { return [] }
+        workers[worker.name] = nil
+        releaseAll(of: worker)
+        return rebalance(now: now)
+    }
+
+    /// The worker asked to leave cleanly: revoke everything it holds; it disconnects afterwards.
+    public mutating func workerLeaving(_ worker: WorkerIdentity, now: Int64) -> [Directive] {
+        guard workers[worker.name]?.identity == worker else { return [] }
+        workers[worker.name]?.leaving = true
+        return rebalance(now: now)
+    }
+
+    /// Renews the worker's leases; one verdict per `(partition, epoch)`, in order.
+    public mutating func renew(_ worker: WorkerIdentity, leases requested: [(partition: PartitionID, epoch: Epoch)], now: Int64) -> [RenewVerdict] {
+        requested.map { p, epoch in
+            guard p >= 0, p < partitionCount, isCurrent(worker, p, epoch, now: now), var lease = leases[p] else { return .stale }
+            if lease.revoking { return .revoked }
+            lease.lastRenewalReceived = max(lease.lastRenewalReceived, now)
+            leases[p] = lease
+            return .renewed
+        }
+    }
+
+    /// The fencing check for every request that reads or changes a partition's data: true only
+    /// for the current holder under the current epoch, while its lease has not lapsed.
+    public func isCurrent(_ worker: WorkerIdentity, _ partition: PartitionID, _ epoch: Epoch, now: Int64) -> Bool {
+        guard partition >= 0, partition < partitionCount, let lease = leases[partition] else { return false }
+        return lease.holder == worker && lease.epoch == epoch && now <= expiry(of: lease)
+    }
+
+    /// The holder stopped working on the partition (after a revoke, or when leaving).
+    public mutating func released(_ worker: WorkerIdentity, partition: PartitionID, epoch: Epoch, now: Int64) -> [Directive] {
+        guard partition >= 0, partition < partitionCount, let lease = leases[partition],
+              lease.holder == worker, lease.epoch == epoch else { return [] }
+        leases[partition] = nil
+        return rebalance(now: now)
+    }
+
+    /// Periodic: lapse expired leases and grant free partitions.
+    public mutating func tick(now: Int64) -> [Directive] {
+        var directives: [Directive] = []
+        for p in 0..<partitionCount {
+            if let lease = leases[p], now > expiry(of: lease) {
+                leases[p] = nil
+                directives.append(.expired(worker: lease.holder, partition: p, epoch: lease.epoch))
+            }
+        }
+        return directives + rebalance(now: now)
+    }
+
+    func expiry(of lease: Lease) -> Int64 {
+        lease.lastRenewalReceived + settings.ttlMilliseconds + settings.regrantGraceMilliseconds
+    }
+
+    private mutating func releaseAll(of worker: WorkerIdentity) {
+        for p in 0..<partitionCount where leases[p]?.holder == worker { leases[p] = nil }
+    }
+}
