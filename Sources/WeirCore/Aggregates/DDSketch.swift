@@ -30,6 +30,8 @@ public final class DDSketch {
 
     public func copy() -> DDSketch { DDSketch(copying: self) }
 
+    func setCount(_ n: Int64) { count = n }
+
     public func add(_ value: Double) {
         count += 1
         if value >= DDSketchMapping.minIndexable {

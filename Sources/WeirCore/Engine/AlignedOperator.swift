@@ -98,11 +98,11 @@ final class AlignedOperator {
         return bound
     }
 
-    func finalize(upTo wm: Int64, extractor: EventExtractor, job: CompiledJob, emit: ([RollupRow]) -> Void) {
+    func finalize(upTo wm: Int64, extractor: EventExtractor, job: CompiledJob, emit: WindowEmitter) {
         while let next = pending.min, isFinal(end: next.window.end, watermark: wm) {
             _ = pending.popMin()
             registered.remove(next.window)
-            emit(rows(of: next.window, isFinal: true, extractor: extractor, job: job))
+            emit(next.window, states(of: next.window, extractor: extractor), true)
         }
         while let next = expiry.min, isFinal(end: next.lastEnd, watermark: wm) {
             _ = expiry.popMin()
@@ -111,9 +111,9 @@ final class AlignedOperator {
         }
     }
 
-    func flush(extractor: EventExtractor, job: CompiledJob, emit: ([RollupRow]) -> Void) {
+    func flush(extractor: EventExtractor, job: CompiledJob, emit: WindowEmitter) {
         while let next = pending.popMin() {
-            emit(rows(of: next.window, isFinal: false, extractor: extractor, job: job))
+            emit(next.window, states(of: next.window, extractor: extractor), false)
         }
         registered.removeAll()
         panes.removeAll()
@@ -122,13 +122,17 @@ final class AlignedOperator {
         cachedPane = nil
     }
 
-    /// The rows of a window: its single pane's rows, or the merge of its panes.
-    private func rows(of w: Window, isFinal: Bool, extractor: EventExtractor, job: CompiledJob) -> [RollupRow] {
+    /// Every open window's current states, not final, in no particular order; changes nothing.
+    func forEachOpen(extractor: EventExtractor, emit: WindowEmitter) {
+        for w in registered { emit(w, states(of: w, extractor: extractor), false) }
+    }
+
+    /// The group states of a window: its single pane's rows, or the merge of its panes.
+    private func states(of w: Window, extractor: EventExtractor) -> [(UInt32, RowState)] {
         if w.end - w.start == windows.paneSize {
             // The window is one pane: its rows are the window's rows, no copy needed.
             guard let pane = panes[w.start] else { return [] }
-            let states = Array(zip(pane.rows.groups, pane.rows.rows))
-            return makeRows(window: w, states: states, isFinal: isFinal, extractor: extractor, job: job)
+            return Array(zip(pane.rows.groups, pane.rows.rows))
         }
         let merged = GroupRowMap()
         var start = w.start
@@ -144,6 +148,6 @@ final class AlignedOperator {
             }
             start += windows.paneSize
         }
-        return makeRows(window: w, states: Array(zip(merged.groups, merged.rows)), isFinal: isFinal, extractor: extractor, job: job)
+        return Array(zip(merged.groups, merged.rows))
     }
 }

@@ -14,10 +14,15 @@ public final class JobEngine {
     public private(set) var maxEventTime: Int64 = .min
     public private(set) var stats = EngineStats()
     public private(set) var lateLedger = LateLedger()
+    /// What the engine emits for a window: rendered rows (`weir run`) or mergeable partials (workers).
+    public enum Output: Sendable { case rows, partials }
+    public let outputKind: Output
     private var output: [RollupRow] = []
+    private var partialOutput: [PartialRow] = []
 
-    public init(_ job: CompiledJob) {
+    public init(_ job: CompiledJob, output: Output = .rows) {
         self.job = job
+        self.outputKind = output
         extractor = EventExtractor(job)
         if let aligned = AlignedWindows(job.spec.window) {
             windowing = .aligned(AlignedOperator(aligned, latenessMilliseconds: job.spec.allowedLatenessMilliseconds))
@@ -28,7 +33,7 @@ public final class JobEngine {
         }
     }
 
-    public convenience init(_ spec: JobSpec) { self.init(CompiledJob(spec)) }
+    public convenience init(_ spec: JobSpec, output: Output = .rows) { self.init(CompiledJob(spec), output: output) }
 
     /// Processes one scanned event (fields in `job.plan` slot order).
     public func process(_ fields: UnsafeBufferPointer<ScannedField>) -> EventOutcome {
@@ -74,13 +79,32 @@ public final class JobEngine {
 
     /// Emits every window still open, marked not final (end of input).
     public func finish() {
-        windowing.flush(extractor: extractor, job: job) { collect($0) }
+        windowing.flush(extractor: extractor, job: job) { collect($0, $1, $2) }
     }
 
     /// Rows emitted since the last call, each window's rows in canonical group order.
     public func drainRows() -> [RollupRow] {
         defer { output.removeAll(keepingCapacity: true) }
         return output
+    }
+
+    /// Partials emitted since the last call (`output: .partials`), groups in no particular order.
+    public func drainPartials() -> [PartialRow] {
+        defer { partialOutput.removeAll(keepingCapacity: true) }
+        return partialOutput
+    }
+
+    /// The partials of every window still open (not final), without changing any state.
+    public func openPartials() -> [PartialRow] {
+        var rows: [PartialRow] = []
+        let emit: WindowEmitter = { window, states, isFinal in
+            rows += self.partials(window: window, states: states, isFinal: isFinal)
+        }
+        switch windowing {
+        case .aligned(let op): op.forEachOpen(extractor: extractor, emit: emit)
+        case .session(let op): op.forEachOpen(emit: emit)
+        }
+        return rows
     }
 
     /// A window start below which no row will be emitted any more: rows already emitted with a
@@ -105,17 +129,30 @@ public final class JobEngine {
         let next = overflow ? Int64.min : wm
         guard next > watermark else { return }
         watermark = next
-        windowing.finalize(upTo: watermark, extractor: extractor, job: job) { collect($0) }
+        windowing.finalize(upTo: watermark, extractor: extractor, job: job) { collect($0, $1, $2) }
     }
 
-    /// Takes the rows of one emitted window.
-    private func collect(_ rows: [RollupRow]) {
-        guard !rows.isEmpty else { return }
+    /// Takes the group states of one emitted window.
+    private func collect(_ window: Window, _ states: [(UInt32, RowState)], _ isFinal: Bool) {
+        guard !states.isEmpty else { return }
         stats.windowsEmitted += 1
-        stats.rowsEmitted += Int64(rows.count)
-        output.append(contentsOf: rows)
+        stats.rowsEmitted += Int64(states.count)
+        switch outputKind {
+        case .rows: output += makeRows(window: window, states: states, isFinal: isFinal, extractor: extractor, job: job)
+        case .partials: partialOutput += partials(window: window, states: states, isFinal: isFinal)
+        }
+    }
+
+    private func partials(window: Window, states: [(UInt32, RowState)], isFinal: Bool) -> [PartialRow] {
+        states.map { gid, row in
+            PartialRow(window: window, group: extractor.groupValues(gid),
+                       states: row.states.map { $0.portable(resolve: extractor.value) }, isFinal: isFinal)
+        }
     }
 }
+
+/// Receives one window's group states as an operator emits it: (window, states, is final).
+typealias WindowEmitter = (Window, [(UInt32, RowState)], Bool) -> Void
 
 /// The window logic behind a `JobEngine`.
 enum WindowOperator {
@@ -132,14 +169,14 @@ enum WindowOperator {
         }
     }
 
-    func finalize(upTo watermark: Int64, extractor: EventExtractor, job: CompiledJob, emit: ([RollupRow]) -> Void) {
+    func finalize(upTo watermark: Int64, extractor: EventExtractor, job: CompiledJob, emit: WindowEmitter) {
         switch self {
         case .aligned(let op): op.finalize(upTo: watermark, extractor: extractor, job: job, emit: emit)
         case .session(let op): op.finalize(upTo: watermark, extractor: extractor, job: job, emit: emit)
         }
     }
 
-    func flush(extractor: EventExtractor, job: CompiledJob, emit: ([RollupRow]) -> Void) {
+    func flush(extractor: EventExtractor, job: CompiledJob, emit: WindowEmitter) {
         switch self {
         case .aligned(let op): op.flush(extractor: extractor, job: job, emit: emit)
         case .session(let op): op.flush(extractor: extractor, job: job, emit: emit)

@@ -96,16 +96,16 @@ final class SessionOperator {
         return bound
     }
 
-    func finalize(upTo wm: Int64, extractor: EventExtractor, job: CompiledJob, emit: ([RollupRow]) -> Void) {
+    func finalize(upTo wm: Int64, extractor: EventExtractor, job: CompiledJob, emit: WindowEmitter) {
         while let next = deadlines.min, isFinal(end: next.end, watermark: wm) {
             _ = deadlines.popMin()
-            if let s = take(next) { emit(rows(s, group: next.group, isFinal: true, extractor: extractor, job: job)) }
+            if let s = take(next) { emit(Window(start: s.start, end: s.end), [(next.group, s.row)], true) }
         }
     }
 
-    func flush(extractor: EventExtractor, job: CompiledJob, emit: ([RollupRow]) -> Void) {
+    func flush(extractor: EventExtractor, job: CompiledJob, emit: WindowEmitter) {
         while let next = deadlines.popMin() {
-            if let s = take(next) { emit(rows(s, group: next.group, isFinal: false, extractor: extractor, job: job)) }
+            if let s = take(next) { emit(Window(start: s.start, end: s.end), [(next.group, s.row)], false) }
         }
         open.removeAll()
     }
@@ -120,7 +120,10 @@ final class SessionOperator {
         return s
     }
 
-    private func rows(_ s: Session, group: UInt32, isFinal: Bool, extractor: EventExtractor, job: CompiledJob) -> [RollupRow] {
-        makeRows(window: Window(start: s.start, end: s.end), states: [(group, s.row)], isFinal: isFinal, extractor: extractor, job: job)
+    /// Every open session, not final; changes nothing.
+    func forEachOpen(emit: WindowEmitter) {
+        for (group, sessions) in open {
+            for s in sessions { emit(Window(start: s.start, end: s.end), [(group, s.row)], false) }
+        }
     }
 }

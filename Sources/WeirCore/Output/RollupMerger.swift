@@ -1,0 +1,129 @@
+/// Merges partial aggregates from many partitions into rollup rows, exactly as one engine
+/// would have computed them over all the partitions' events.
+///
+/// Aligned windows (tumbling, hopping, cumulate) merge by (window, group). Session windows merge
+/// per group by overlap: two partial sessions belong to the same session exactly when their
+/// intervals `[first, last + gap)` overlap (each partial is a chain of events closer than the
+/// gap, so an overlap means two events closer than the gap). Two partials of one partition are
+/// never merged: that engine already decided they are separate sessions (a session closed by
+/// the watermark is not reopened by a later overlapping event).
+public final class RollupMerger {
+    public let spec: JobSpec
+    private let isSession: Bool
+    private var values: [FieldValue] = []
+    private var ids: [FieldValue: UInt32] = [:]
+    /// Aligned: one entry per (window, group). Sessions: one per partial, merged at the end.
+    private var aligned: [Window: [[FieldValue]: [AggregateState]]] = [:]
+    private var sessions: [[FieldValue]: [SessionPartial]] = [:]
+
+    private struct SessionPartial {
+        var window: Window
+        var states: [AggregateState]
+        var partitions: Set<Int>
+    }
+
+    public init(spec: JobSpec) {
+        self.spec = spec
+        if case .session = spec.window { isSession = true } else { isSession = false }
+    }
+
+    public enum MergeError: Error, Equatable, CustomStringConvertible {
+        case shape(String)
+        public var description: String {
+            switch self { case .shape(let m): return "partial aggregate does not fit the job: \(m)" }
+        }
+    }
+
+    /// Adds one partition's partial row.
+    public func add(_ partial: PartialRow, partition: Int) throws(MergeError) {
+        guard partial.group.count == spec.groupBy.count else {
+            throw .shape("\(partial.group.count) group values for \(spec.groupBy.count) group fields")
+        }
+        guard partial.states.count == spec.aggregates.count else {
+            throw .shape("\(partial.states.count) aggregate states for \(spec.aggregates.count) aggregates")
+        }
+        var states: [AggregateState] = []
+        states.reserveCapacity(partial.states.count)
+        for (i, p) in partial.states.enumerated() {
+            guard let s = p.state(intern: intern), s.sameKind(as: .initial(spec.aggregates[i].function)) else {
+                throw .shape("state \(i) is not a valid \(spec.aggregates[i].function.keyword) partial")
+            }
+            states.append(s)
+        }
+        if isSession {
+            sessions[partial.group, default: []].append(SessionPartial(window: partial.window, states: states, partitions: [partition]))
+        } else if var existing = aligned[partial.window]?[partial.group] {
+            for i in existing.indices { existing[i].merge(states[i], order: valueOrder) }
+            aligned[partial.window]?[partial.group] = existing
+        } else {
+            aligned[partial.window, default: [:]][partial.group] = states
+        }
+    }
+
+    /// The merged rows in canonical order; `isFinal(window)` decides each row's finality.
+    public func rows(isFinal: (Window) -> Bool) -> [RollupRow] {
+        var out: [RollupRow] = []
+        if isSession {
+            for (group, partials) in sessions {
+                for (window, states) in mergeSessions(partials) {
+                    out.append(row(window, group, states, isFinal(window)))
+                }
+            }
+        } else {
+            for (window, groups) in aligned {
+                for (group, states) in groups { out.append(row(window, group, states, isFinal(window))) }
+            }
+        }
+        return RollupRow.sortedCanonically(out)
+    }
+
+    private func mergeSessions(_ partials: [SessionPartial]) -> [(Window, [AggregateState])] {
+        var merged: [SessionPartial] = []
+        for p in partials.sorted(by: { $0.window < $1.window }) {
+            // Overlapping partials of different partitions are one session.
+            if let i = merged.lastIndex(where: { p.window.start < $0.window.end }),
+               merged[i].partitions.isDisjoint(with: p.partitions) {
+                for k in merged[i].states.indices { merged[i].states[k].merge(p.states[k], order: valueOrder) }
+                merged[i].window = Window(start: merged[i].window.start, end: max(merged[i].window.end, p.window.end))
+                merged[i].partitions.formUnion(p.partitions)
+            } else {
+                merged.append(p)
+            }
+        }
+        return merged.map { ($0.window, $0.states) }
+    }
+
+    private func row(_ window: Window, _ group: [FieldValue], _ states: [AggregateState], _ isFinal: Bool) -> RollupRow {
+        var cells: [Cell] = []
+        for (i, s) in states.enumerated() {
+            s.appendCells(spec.aggregates[i].function, resolve: { self.values[Int($0)] }, to: &cells)
+        }
+        return RollupRow(window: window, group: group, cells: cells, isFinal: isFinal)
+    }
+
+    private func intern(_ value: FieldValue) -> UInt32 {
+        if let id = ids[value] { return id }
+        let id = UInt32(values.count)
+        values.append(value)
+        ids[value] = id
+        return id
+    }
+
+    private func valueOrder(_ a: UInt32, _ b: UInt32) -> Bool { values[Int(a)] < values[Int(b)] }
+}
+
+extension AggregateState {
+    /// True when both states come from the same aggregate function and parameters (the merge precondition).
+    func sameKind(as other: AggregateState) -> Bool {
+        switch (self, other) {
+        case let (.approxDistinct(a), .approxDistinct(b)): return a.precision == b.precision
+        case let (.sketch(a), .sketch(b)): return a.mapping == b.mapping
+        case (.count, .count), (.sum, .sum), (.minimum, .minimum), (.maximum, .maximum), (.average, .average),
+             (.distinct, .distinct), (.exact, .exact),
+             (.top, .top), (.first, .first), (.last, .last):
+            return true
+        default:
+            return false
+        }
+    }
+}
