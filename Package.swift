@@ -37,7 +37,7 @@ let package = Package(
         // Bytes <-> values: NDJSON scanner, zstd frames, recording format, checksums.
         .target(name: "WeirCodec", dependencies: ["WeirCore", "CZstd"], swiftSettings: hotPathSettings),
         // LMDB environment and transactions.
-        .target(name: "WeirStore", dependencies: ["CLMDB"]),
+        .target(name: "WeirStore", dependencies: ["CLMDB", "WeirCodec"]),
         // The deliberately naive single-threaded reference implementation.
         .target(name: "WeirReference", dependencies: ["WeirCore"]),
         // Local pipelines with file I/O: `weir run`, `weir gen`.
@@ -51,7 +51,7 @@ let package = Package(
         ),
         .testTarget(name: "WeirCoreTests", dependencies: ["WeirCore"]),
         .testTarget(name: "WeirCodecTests", dependencies: ["WeirCodec", "WeirCore"]),
-        .testTarget(name: "WeirStoreTests", dependencies: ["WeirStore"]),
+        .testTarget(name: "WeirStoreTests", dependencies: ["WeirStore", "WeirCodec"]),
         .testTarget(name: "WeirRunnerTests", dependencies: ["WeirRunner", "WeirReference", "WeirCodec", "WeirCore"]),
     ],
     swiftLanguageModes: [.v6]

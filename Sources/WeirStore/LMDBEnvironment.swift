@@ -18,6 +18,8 @@ public final class LMDBEnvironment: @unchecked Sendable {
 
     private let env: OpaquePointer
     private let dbi: MDB_dbi
+    var handle: OpaquePointer { env }
+    var database: MDB_dbi { dbi }
     public let path: String
     /// Reader slots of dead processes cleared when the environment was opened.
     public let staleReadersCleared: Int

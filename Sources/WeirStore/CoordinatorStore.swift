@@ -1,0 +1,70 @@
+import Foundation
+
+/// The coordinator's durable metadata in its own LMDB environment: the partition count, the
+/// highest fencing epoch per partition, declared streams and registered jobs. Every write is
+/// one fsync'd transaction, so an epoch returned by `persistEpoch` survives any crash.
+///
+/// Keys: `meta/partitions` → u32; `epoch/<p>` → u64; `stream/<name>` → key field (UTF-8, empty
+/// = whole event); `job/<name>` → the job spec text as submitted.
+public final class CoordinatorStore: Sendable {
+    public let environment: LMDBEnvironment
+
+    public init(directory: String, mapSizeBytes: Int = 256 << 20) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var settings = LMDBEnvironment.Settings()
+        settings.mapSizeBytes = mapSizeBytes
+        environment = try LMDBEnvironment(path: directory, settings: settings)
+    }
+
+    /// The partition count fixed at first start; nil before.
+    public func partitionCount() throws -> Int? {
+        try environment.get(Self.key("meta/partitions")).map { Int(Self.decode64($0)) }
+    }
+
+    public func setPartitionCount(_ n: Int) throws {
+        try environment.write { try $0.put(Self.key("meta/partitions"), Self.encode64(UInt64(n))) }
+    }
+
+    /// The highest persisted epoch of each partition (0 = never granted).
+    public func epochs(partitionCount: Int) throws -> [UInt64] {
+        try (0..<partitionCount).map { p in try environment.get(Self.key("epoch/\(p)")).map(Self.decode64) ?? 0 }
+    }
+
+    /// Persists `epoch` for `partition`; refuses to go backwards (an epoch is never reused).
+    public func persistEpoch(partition: Int, epoch: UInt64) throws {
+        try environment.write { txn in
+            let current = try txn.get(Self.key("epoch/\(partition)")).map(Self.decode64) ?? 0
+            precondition(epoch > current, "epoch \(epoch) for partition \(partition) would not exceed the persisted \(current)")
+            try txn.put(Self.key("epoch/\(partition)"), Self.encode64(epoch))
+        }
+    }
+
+    public func streams() throws -> [(name: String, keyField: String?)] {
+        try environment.entries(withPrefix: Self.key("stream/")).map { entry in
+            let key = String(decoding: entry.value, as: UTF8.self)
+            return (String(decoding: entry.key.dropFirst(7), as: UTF8.self), key.isEmpty ? nil : key)
+        }
+    }
+
+    public func putStream(name: String, keyField: String?) throws {
+        try environment.write { try $0.put(Self.key("stream/\(name)"), Array((keyField ?? "").utf8)) }
+    }
+
+    public func jobs() throws -> [(name: String, specText: String)] {
+        try environment.entries(withPrefix: Self.key("job/")).map { entry in
+            (String(decoding: entry.key.dropFirst(4), as: UTF8.self), String(decoding: entry.value, as: UTF8.self))
+        }
+    }
+
+    public func putJob(name: String, specText: String) throws {
+        try environment.write { try $0.put(Self.key("job/\(name)"), Array(specText.utf8)) }
+    }
+
+    public func deleteJob(name: String) throws {
+        try environment.write { try $0.delete(Self.key("job/\(name)")) }
+    }
+
+    static func key(_ s: String) -> [UInt8] { Array(s.utf8) }
+    static func encode64(_ v: UInt64) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
+    static func decode64(_ b: [UInt8]) -> UInt64 { b.prefix(8).enumerated().reduce(0) { $0 | UInt64($1.element) << (8 * $1.offset) } }
+}

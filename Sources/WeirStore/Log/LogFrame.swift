@@ -1,0 +1,63 @@
+import WeirCodec
+
+/// The on-disk frame of a partition log segment: one appended batch of events.
+///
+/// ```
+///  0        4        8                16       20       24
+///  +--------+--------+----------------+--------+--------+---------------------------+
+///  | "WLG1" | length | first offset   | count  | crc32c | payload: `count` NDJSON    |
+///  | magic  | u32 LE | u64 LE         | u32 LE | u32 LE | lines, each ending in \n   |
+///  +--------+--------+----------------+--------+--------+---------------------------+
+/// ```
+/// `length` is the payload's byte count; the CRC-32C covers bytes 8..<20 and the payload, so a
+/// torn or flipped frame is detected before any event of it is used. Offsets count events per
+/// partition from 0 and are contiguous across frames and segments.
+public enum LogFrame {
+    public static let magic: [UInt8] = Array("WLG1".utf8)
+    public static let headerBytes = 24
+    /// A frame holds at most this many payload bytes (a batch is split above it).
+    public static let payloadBytesMax = 8 << 20
+
+    public struct Header: Equatable, Sendable {
+        public var length: Int
+        public var firstOffset: UInt64
+        public var count: Int
+        public var checksum: UInt32
+    }
+
+    /// Header + payload of one frame.
+    public static func encode(firstOffset: UInt64, count: Int, payload: UnsafeRawBufferPointer) -> [UInt8] {
+        precondition(payload.count <= payloadBytesMax, "log frame payload of \(payload.count) bytes exceeds \(payloadBytesMax)")
+        var out = magic
+        out.reserveCapacity(headerBytes + payload.count)
+        append32(UInt32(payload.count), &out)
+        var covered: [UInt8] = []
+        append64(firstOffset, &covered)
+        append32(UInt32(count), &covered)
+        out += covered
+        let crc = CRC32C.checksum(payload, seed: CRC32C.checksum(covered))
+        append32(crc, &out)
+        out.append(contentsOf: payload)
+        return out
+    }
+
+    /// Parses a header; nil when the bytes are not a frame header (bad magic or absurd length).
+    public static func header(_ bytes: UnsafeRawBufferPointer) -> Header? {
+        guard bytes.count >= headerBytes, bytes[0] == magic[0], bytes[1] == magic[1], bytes[2] == magic[2], bytes[3] == magic[3]
+        else { return nil }
+        let length = Int(read32(bytes, 4))
+        guard length <= payloadBytesMax else { return nil }
+        return Header(length: length, firstOffset: read64(bytes, 8), count: Int(read32(bytes, 16)), checksum: read32(bytes, 20))
+    }
+
+    /// True when `payload` matches the header's checksum.
+    public static func verify(_ header: Header, headerBytes bytes: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer) -> Bool {
+        let covered = UnsafeRawBufferPointer(rebasing: bytes[8..<20])
+        return CRC32C.checksum(payload, seed: CRC32C.checksum(covered)) == header.checksum
+    }
+
+    static func append32(_ v: UInt32, _ out: inout [UInt8]) { for i in 0..<4 { out.append(UInt8(truncatingIfNeeded: v >> (8 * i))) } }
+    static func append64(_ v: UInt64, _ out: inout [UInt8]) { for i in 0..<8 { out.append(UInt8(truncatingIfNeeded: v >> (8 * i))) } }
+    static func read32(_ b: UnsafeRawBufferPointer, _ at: Int) -> UInt32 { (0..<4).reduce(0) { $0 | UInt32(b[at + $1]) << (8 * $1) } }
+    static func read64(_ b: UnsafeRawBufferPointer, _ at: Int) -> UInt64 { (0..<8).reduce(0) { $0 | UInt64(b[at + $1]) << (8 * $1) } }
+}

@@ -1,0 +1,52 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Events read from a partition log: `count` NDJSON lines starting at `firstOffset`.
+public struct LogChunk: Sendable, Equatable {
+    public var firstOffset: UInt64
+    public var count: Int
+    /// The lines, each ending in `\n`.
+    public var bytes: [UInt8]
+    /// The partition's durable end when the chunk was read (lag = durableEnd − next offset).
+    public var durableEnd: UInt64
+
+    public var nextOffset: UInt64 { firstOffset + UInt64(count) }
+}
+
+extension PartitionLog {
+    /// Durable events from `offset` on, about `maxBytes` of them (at least one frame's worth
+    /// when any is available). Every frame is checked against its checksum before use.
+    public func read(from offset: UInt64, maxBytes: Int = 1 << 20) throws(LogError) -> LogChunk {
+        let (frames, segments, durableEnd) = durableFrames(from: offset, maxBytes: maxBytes)
+        guard offset <= durableEnd else {
+            throw LogError(directory, "offset \(offset) is beyond the end of partition \(partition) (\(durableEnd))")
+        }
+        var out: [UInt8] = []
+        var count = 0
+        var first = offset
+        for (index, frame) in frames.enumerated() {
+            let seg = segments[frame.segment]
+            let total = LogFrame.headerBytes + frame.length
+            var raw = [UInt8](repeating: 0, count: total)
+            let got = raw.withUnsafeMutableBytes { pread(seg.fd, $0.baseAddress, total, off_t(frame.position - LogFrame.headerBytes)) }
+            guard got == total else { throw LogError(seg.path, offset: frame.position - LogFrame.headerBytes, "short read of a log frame") }
+            let failure: LogError? = raw.withUnsafeBytes { bytes in
+                let head = UnsafeRawBufferPointer(rebasing: bytes[0..<LogFrame.headerBytes])
+                let payload = UnsafeRawBufferPointer(rebasing: bytes[LogFrame.headerBytes...])
+                guard let header = LogFrame.header(head), header.firstOffset == frame.firstOffset,
+                      LogFrame.verify(header, headerBytes: head, payload: payload)
+                else { return LogError(seg.path, offset: frame.position - LogFrame.headerBytes, "log frame fails its checksum") }
+                var skip = index == 0 && offset > frame.firstOffset ? Int(offset - frame.firstOffset) : 0
+                var start = 0
+                while skip > 0, let nl = payload[start...].firstIndex(of: 10) { start = nl + 1; skip -= 1 }
+                if index == 0 { first = frame.firstOffset + UInt64(offset > frame.firstOffset ? offset - frame.firstOffset : 0) }
+                out.append(contentsOf: payload[start...])
+                count += frame.count - (index == 0 ? Int(first - frame.firstOffset) : 0)
+                return nil
+            }
+            if let failure { throw failure }
+        }
+        return LogChunk(firstOffset: frames.isEmpty ? offset : first, count: count, bytes: out, durableEnd: durableEnd)
+    }
+}

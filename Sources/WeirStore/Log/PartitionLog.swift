@@ -1,0 +1,166 @@
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One partition's durable event log: segment files of checksummed frames (`LogFrame`) in
+/// `DIR/pNNNN/`, each named by the offset of its first event.
+///
+/// One writer appends (`append`, then `sync` for a group of appends); any thread reads. Readers
+/// only see events up to `durableEnd`: an event is visible to workers only once it is fsync'd,
+/// so no worker can count an event that a coordinator crash could still take back.
+/// Opening recovers: frames are verified, a torn tail of the last segment is cut off.
+public final class PartitionLog: Sendable {
+    public let partition: Int
+    public let directory: String
+    public let segmentBytesMax: Int
+    private let state: Mutex<State>
+
+    struct Segment: Sendable {
+        var firstOffset: UInt64
+        var path: String
+        var fd: Int32
+        var size: Int
+    }
+
+    struct FrameRef: Sendable {
+        var firstOffset: UInt64
+        var count: Int
+        var segment: Int
+        var position: Int
+        var length: Int
+    }
+
+    struct State: Sendable {
+        var segments: [Segment] = []
+        var frames: [FrameRef] = []
+        /// Next offset to write.
+        var writtenEnd: UInt64 = 0
+        /// Events below this are fsync'd and readable.
+        var durableEnd: UInt64 = 0
+        /// Frames below this index are durable.
+        var durableFrames = 0
+        var dirtySegments: Set<Int> = []
+        /// Bytes cut off a torn tail at open.
+        var truncatedBytes = 0
+    }
+
+    /// Opens (creating if needed) the log of `partition` under `root`.
+    public init(root: String, partition: Int, segmentBytesMax: Int = 64 << 20) throws(LogError) {
+        self.partition = partition
+        self.segmentBytesMax = segmentBytesMax
+        directory = root + "/" + String(format: "p%04d", partition)
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw LogError(directory, "cannot create the partition directory: \(error.localizedDescription)")
+        }
+        state = Mutex(try PartitionLogRecovery.recover(directory: directory))
+    }
+
+    deinit {
+        state.withLock { s in for seg in s.segments { close(seg.fd) } }
+    }
+
+    /// The offset after the last durable event.
+    public var durableEnd: UInt64 { state.withLock { $0.durableEnd } }
+    /// The offset after the last written (maybe not yet durable) event.
+    public var writtenEnd: UInt64 { state.withLock { $0.writtenEnd } }
+    public var truncatedBytesAtOpen: Int { state.withLock { $0.truncatedBytes } }
+    public var segmentCount: Int { state.withLock { $0.segments.count } }
+
+    /// Appends `count` events (NDJSON lines, each ending in `\n`) as one or more frames; they
+    /// become readable after the next `sync()`. Returns the offset of the first event.
+    @discardableResult
+    public func append(lines payload: UnsafeRawBufferPointer, count: Int) throws(LogError) -> UInt64 {
+        precondition(count > 0 && payload.last == 10, "a log append needs whole NDJSON lines")
+        if payload.count > LogFrame.payloadBytesMax {
+            return try appendSplit(payload)
+        }
+        return try state.withLock { s throws(LogError) -> UInt64 in
+            let first = s.writtenEnd
+            let frame = LogFrame.encode(firstOffset: first, count: count, payload: payload)
+            if s.segments.isEmpty || s.segments[s.segments.count - 1].size + frame.count > segmentBytesMax && s.segments[s.segments.count - 1].size > 0 {
+                try PartitionLogRecovery.startSegment(&s, directory: directory, firstOffset: first)
+            }
+            let index = s.segments.count - 1
+            let seg = s.segments[index]
+            let failure = frame.withUnsafeBytes { bytes in PartitionLog.writeAll(seg.fd, bytes, path: seg.path, at: seg.size) }
+            if let failure { throw failure }
+            s.frames.append(FrameRef(firstOffset: first, count: count, segment: index, position: seg.size + LogFrame.headerBytes, length: payload.count))
+            s.segments[index].size += frame.count
+            s.writtenEnd += UInt64(count)
+            s.dirtySegments.insert(index)
+            return first
+        }
+    }
+
+    /// Splits an oversized batch at line boundaries into frames under the payload limit.
+    private func appendSplit(_ payload: UnsafeRawBufferPointer) throws(LogError) -> UInt64 {
+        var first: UInt64?
+        var start = 0
+        while start < payload.count {
+            var end = min(payload.count, start + LogFrame.payloadBytesMax)
+            if end < payload.count {
+                while end > start && payload[end - 1] != 10 { end -= 1 }
+                precondition(end > start, "one event line exceeds the log frame limit")
+            }
+            let piece = UnsafeRawBufferPointer(rebasing: payload[start..<end])
+            let lines = piece.reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
+            let offset = try append(lines: piece, count: lines)
+            if first == nil { first = offset }
+            start = end
+        }
+        return first ?? writtenEnd
+    }
+
+    /// Makes every appended event durable (fdatasync) and readable.
+    public func sync() throws(LogError) {
+        let (dirty, end, frames) = state.withLock { s in
+            (s.dirtySegments.map { s.segments[$0] }, s.writtenEnd, s.frames.count)
+        }
+        for seg in dirty where fdatasync(seg.fd) != 0 {
+            throw LogError(seg.path, "fdatasync failed: \(String(cString: strerror(errno)))")
+        }
+        state.withLock { s in
+            s.dirtySegments.removeAll()
+            s.durableEnd = max(s.durableEnd, end)
+            s.durableFrames = max(s.durableFrames, frames)
+        }
+    }
+
+    /// Writes all of `bytes` at `position`; returns the failure, if any.
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String, at position: Int) -> LogError? {
+        var done = 0
+        while done < bytes.count {
+            let n = pwrite(fd, bytes.baseAddress.map { $0 + done }, bytes.count - done, off_t(position + done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                return LogError(path, offset: position + done, "write failed: \(String(cString: strerror(errno)))")
+            }
+            done += n
+        }
+        return nil
+    }
+
+    /// Frames overlapping `[offset, durableEnd)`, up to about `maxBytes`, copied under the lock.
+    func durableFrames(from offset: UInt64, maxBytes: Int) -> (frames: [FrameRef], segments: [Segment], durableEnd: UInt64) {
+        state.withLock { s in
+            var lo = 0, hi = s.durableFrames
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if s.frames[mid].firstOffset + UInt64(s.frames[mid].count) <= offset { lo = mid + 1 } else { hi = mid }
+            }
+            var picked: [FrameRef] = []
+            var bytes = 0
+            var i = lo
+            while i < s.durableFrames && (picked.isEmpty || bytes + s.frames[i].length <= maxBytes) {
+                picked.append(s.frames[i])
+                bytes += s.frames[i].length
+                i += 1
+            }
+            return (picked, s.segments, s.durableEnd)
+        }
+    }
+}

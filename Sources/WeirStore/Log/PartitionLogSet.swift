@@ -1,0 +1,99 @@
+import Foundation
+import Synchronization
+
+/// Every partition's log plus the group-commit writer in front of them.
+///
+/// `appendDurably` hands a request (events per partition) to one writer thread, which takes
+/// every request queued meanwhile, appends them all, fsyncs each touched partition once and
+/// then answers all of them: under load one fsync round covers many requests (group commit),
+/// and no request is answered before its events are on disk.
+public final class PartitionLogSet: Sendable {
+    /// Events for one partition: whole NDJSON lines, each ending in `\n`.
+    public struct Batch: Sendable {
+        public var partition: Int
+        public var lines: [UInt8]
+        public var count: Int
+        public init(partition: Int, lines: [UInt8], count: Int) {
+            self.partition = partition
+            self.lines = lines
+            self.count = count
+        }
+    }
+
+    struct Request: Sendable {
+        var batches: [Batch]
+        var done: CheckedContinuation<Void, any Error>
+    }
+
+    public let logs: [PartitionLog]
+    private let queue = Mutex<[Request]>([])
+    private let wake = DispatchSemaphore(value: 0)
+    private let stopped = Atomic<Bool>(false)
+    /// Fsync rounds and requests served, for metrics (requests / rounds = group-commit factor).
+    private let counters = Mutex<(rounds: Int, requests: Int)>((0, 0))
+
+    public init(root: String, partitionCount: Int) throws(LogError) {
+        var logs: [PartitionLog] = []
+        for p in 0..<partitionCount { logs.append(try PartitionLog(root: root, partition: p)) }
+        self.logs = logs
+        let thread = Thread { [self] in self.writerLoop() }
+        thread.name = "weir-log-writer"
+        thread.start()
+    }
+
+    /// Stops the writer thread after the queued requests.
+    public func shutdown() {
+        stopped.store(true, ordering: .sequentiallyConsistent)
+        wake.signal()
+    }
+
+    public var commitCounters: (rounds: Int, requests: Int) { counters.withLock { $0 } }
+
+    /// Appends the batches and returns once they are durable (and readable by workers).
+    public func appendDurably(_ batches: [Batch]) async throws {
+        for b in batches {
+            precondition(b.partition >= 0 && b.partition < logs.count, "partition \(b.partition) out of range")
+        }
+        guard batches.contains(where: { $0.count > 0 }) else { return }
+        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
+            queue.withLock { $0.append(Request(batches: batches, done: done)) }
+            wake.signal()
+        }
+    }
+
+    private func writerLoop() {
+        while true {
+            wake.wait()
+            let requests = queue.withLock { q -> [Request] in defer { q.removeAll() }; return q }
+            if requests.isEmpty {
+                if stopped.load(ordering: .sequentiallyConsistent) { return }
+                continue
+            }
+            let failure = commit(requests)
+            counters.withLock { $0.rounds += 1; $0.requests += requests.count }
+            for r in requests {
+                if let failure { r.done.resume(throwing: failure) } else { r.done.resume() }
+            }
+        }
+    }
+
+    private func commit(_ requests: [Request]) -> LogError? {
+        var touched = Set<Int>()
+        do throws(LogError) {
+            for r in requests {
+                for b in r.batches where b.count > 0 {
+                    let failure: LogError? = b.lines.withUnsafeBytes { bytes in
+                        do throws(LogError) { try logs[b.partition].append(lines: bytes, count: b.count) } catch { return error }
+                        return nil
+                    }
+                    if let failure { throw failure }
+                    touched.insert(b.partition)
+                }
+            }
+            for p in touched.sorted() { try logs[p].sync() }
+            return nil
+        } catch {
+            return error
+        }
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import Testing
+import WeirCodec
+@testable import WeirStore
+
+@Suite struct PartitionLogTests {
+    static func tempDir() -> String {
+        let d = NSTemporaryDirectory() + "weir-log-\(UUID().uuidString)"
+        try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+        return d
+    }
+
+    static func lines(_ range: Range<Int>) -> [UInt8] {
+        Array(range.map { "{\"n\":\($0)}\n" }.joined().utf8)
+    }
+
+    static func append(_ log: PartitionLog, _ range: Range<Int>) throws {
+        let bytes = lines(range)
+        try bytes.withUnsafeBytes { try log.append(lines: $0, count: range.count) }
+    }
+
+    @Test func appendedEventsAreReadableOnlyAfterSync_andReadsStartMidFrame() throws {
+        let root = Self.tempDir()
+        let log = try PartitionLog(root: root, partition: 3, segmentBytesMax: 4_000)
+        try Self.append(log, 0..<100)
+        #expect(log.durableEnd == 0)
+        #expect(try log.read(from: 0).count == 0)
+        try log.sync()
+        for i in 1..<20 { try Self.append(log, (i * 100)..<((i + 1) * 100)) }
+        try log.sync()
+        #expect(log.durableEnd == 2_000)
+        #expect(log.segmentCount > 1, "segments roll at the size limit")
+        var offset: UInt64 = 37
+        var seen: [UInt8] = []
+        while offset < log.durableEnd {
+            let chunk = try log.read(from: offset, maxBytes: 700)
+            #expect(chunk.firstOffset == offset && chunk.count > 0)
+            seen += chunk.bytes
+            offset = chunk.nextOffset
+        }
+        #expect(seen == Self.lines(37..<2_000))
+    }
+
+    @Test func reopeningRecoversEveryEvent_andCutsOffATornTail() throws {
+        let root = Self.tempDir()
+        do {
+            let log = try PartitionLog(root: root, partition: 0, segmentBytesMax: 1 << 20)
+            try Self.append(log, 0..<50)
+            try Self.append(log, 50..<80)
+            try log.sync()
+        }
+        // A crash mid-write: half a frame at the end of the segment.
+        let segment = root + "/p0000/" + String(format: "%020llu.seg", 0)
+        let handle = try #require(FileHandle(forWritingAtPath: segment))
+        handle.seekToEndOfFile()
+        let frame = Self.lines(80..<90).withUnsafeBytes { LogFrame.encode(firstOffset: 80, count: 10, payload: $0) }
+        handle.write(Data(frame.prefix(frame.count / 2)))
+        try handle.close()
+        let reopened = try PartitionLog(root: root, partition: 0)
+        #expect(reopened.durableEnd == 80)
+        #expect(reopened.truncatedBytesAtOpen == frame.count / 2)
+        #expect(try reopened.read(from: 0, maxBytes: 1 << 20).bytes == Self.lines(0..<80))
+        try Self.append(reopened, 80..<90)
+        try reopened.sync()
+        #expect(try reopened.read(from: 75).bytes == Self.lines(75..<90))
+    }
+
+    @Test func aFlippedBitIsRefusedWithTheFileAndOffset() throws {
+        let root = Self.tempDir()
+        do {
+            let log = try PartitionLog(root: root, partition: 1)
+            try Self.append(log, 0..<10)
+            try Self.append(log, 10..<20)
+            try log.sync()
+        }
+        let segment = root + "/p0001/" + String(format: "%020llu.seg", 0)
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: segment)))
+        bytes[30] ^= 0x04  // inside the first frame's payload
+        try Data(bytes).write(to: URL(fileURLWithPath: segment))
+        // The damaged frame is followed by a good one: corruption, not a torn tail.
+        #expect(throws: LogError.self) { _ = try PartitionLog(root: root, partition: 1) }
+        do {
+            _ = try PartitionLog(root: root, partition: 1)
+        } catch {
+            #expect(error.offset == 0 && error.message.contains("checksum") && error.path.hasSuffix(".seg"))
+        }
+    }
+
+    @Test func groupCommitAnswersEveryRequestAfterItsEventsAreDurable() async throws {
+        let root = Self.tempDir()
+        let set = try PartitionLogSet(root: root, partitionCount: 4)
+        defer { set.shutdown() }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for r in 0..<40 {
+                group.addTask {
+                    let p = r % 4
+                    try await set.appendDurably([.init(partition: p, lines: Self.lines((r * 10)..<(r * 10 + 10)), count: 10)])
+                    #expect(set.logs[p].durableEnd >= 10)
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(set.logs.map(\.durableEnd) == [100, 100, 100, 100])
+        let counters = set.commitCounters
+        #expect(counters.requests == 40 && counters.rounds <= 40)
+    }
+
+    @Test func coordinatorStoreKeepsEpochsStreamsAndJobsAcrossReopen() throws {
+        let dir = Self.tempDir()
+        do {
+            let store = try CoordinatorStore(directory: dir)
+            try store.setPartitionCount(8)
+            try store.persistEpoch(partition: 3, epoch: 1)
+            try store.persistEpoch(partition: 3, epoch: 2)
+            try store.putStream(name: "clicks", keyField: "user")
+            try store.putStream(name: "raw", keyField: nil)
+            try store.putJob(name: "a", specText: "name: a")
+            try store.putJob(name: "b", specText: "name: b")
+            try store.deleteJob(name: "a")
+        }
+        let store = try CoordinatorStore(directory: dir)
+        #expect(try store.partitionCount() == 8)
+        #expect(try store.epochs(partitionCount: 8) == [0, 0, 0, 2, 0, 0, 0, 0])
+        #expect(try store.streams().map(\.name) == ["clicks", "raw"])
+        #expect(try store.streams().map(\.keyField) == ["user", nil])
+        #expect(try store.jobs().map(\.name) == ["b"])
+    }
+}
