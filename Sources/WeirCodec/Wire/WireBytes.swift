@@ -1,0 +1,100 @@
+import WeirCore
+
+/// Little-endian binary writing for wire messages.
+public struct WireWriter {
+    public private(set) var bytes: [UInt8] = []
+
+    public init(capacity: Int = 64) { bytes.reserveCapacity(capacity) }
+
+    public mutating func u8(_ v: UInt8) { bytes.append(v) }
+    public mutating func u16(_ v: UInt16) { for i in 0..<2 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * i))) } }
+    public mutating func u32(_ v: UInt32) { for i in 0..<4 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * i))) } }
+    public mutating func u64(_ v: UInt64) { for i in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * i))) } }
+    public mutating func i64(_ v: Int64) { u64(UInt64(bitPattern: v)) }
+    public mutating func int(_ v: Int) { i64(Int64(v)) }
+    public mutating func bool(_ v: Bool) { u8(v ? 1 : 0) }
+    public mutating func f64(_ v: Double) { u64(v.bitPattern) }
+    public mutating func decimal(_ d: Decimal9) {
+        let bits = UInt128(bitPattern: d.scaled)
+        u64(UInt64(truncatingIfNeeded: bits))
+        u64(UInt64(truncatingIfNeeded: bits >> 64))
+    }
+
+    /// A length-prefixed (u32) byte string.
+    public mutating func blob(_ b: [UInt8]) { u32(UInt32(b.count)); bytes += b }
+    public mutating func blob(_ b: UnsafeRawBufferPointer) { u32(UInt32(b.count)); bytes.append(contentsOf: b) }
+    public mutating func string(_ s: String) { blob(Array(s.utf8)) }
+    public mutating func value(_ v: FieldValue) { ValueEncoding.append(v, to: &bytes) }
+    public mutating func raw(_ b: [UInt8]) { bytes += b }
+}
+
+/// Why a wire message could not be decoded.
+public struct WireError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Bounds-checked little-endian reading: every read past the end or of an absurd length throws.
+public struct WireReader {
+    let bytes: [UInt8]
+    public private(set) var position: Int
+
+    public init(_ bytes: [UInt8], from position: Int = 0) {
+        self.bytes = bytes
+        self.position = position
+    }
+
+    public var isAtEnd: Bool { position == bytes.count }
+    public var remaining: Int { bytes.count - position }
+
+    mutating func take(_ n: Int, _ what: String) throws(WireError) -> ArraySlice<UInt8> {
+        guard n >= 0, n <= remaining else { throw WireError("truncated \(what) at byte \(position) (need \(n), have \(remaining))") }
+        defer { position += n }
+        return bytes[position..<(position + n)]
+    }
+
+    public mutating func u8(_ what: String = "u8") throws(WireError) -> UInt8 { try take(1, what).first ?? 0 }
+    public mutating func u16(_ what: String = "u16") throws(WireError) -> UInt16 {
+        try take(2, what).enumerated().reduce(0) { $0 | UInt16($1.element) << (8 * $1.offset) }
+    }
+    public mutating func u32(_ what: String = "u32") throws(WireError) -> UInt32 {
+        try take(4, what).enumerated().reduce(0) { $0 | UInt32($1.element) << (8 * $1.offset) }
+    }
+    public mutating func u64(_ what: String = "u64") throws(WireError) -> UInt64 {
+        try take(8, what).enumerated().reduce(0) { $0 | UInt64($1.element) << (8 * $1.offset) }
+    }
+    public mutating func i64(_ what: String = "i64") throws(WireError) -> Int64 { Int64(bitPattern: try u64(what)) }
+    public mutating func int(_ what: String = "int") throws(WireError) -> Int { Int(try i64(what)) }
+    public mutating func bool(_ what: String = "bool") throws(WireError) -> Bool {
+        let b = try u8(what)
+        guard b <= 1 else { throw WireError("\(what) at byte \(position - 1) is \(b), not a boolean") }
+        return b == 1
+    }
+    public mutating func f64(_ what: String = "f64") throws(WireError) -> Double { Double(bitPattern: try u64(what)) }
+    public mutating func decimal(_ what: String = "decimal") throws(WireError) -> Decimal9 {
+        let lo = try u64(what), hi = try u64(what)
+        return Decimal9(scaled: Int128(bitPattern: UInt128(hi) << 64 | UInt128(lo)))
+    }
+    public mutating func blob(_ what: String = "bytes") throws(WireError) -> [UInt8] {
+        let n = Int(try u32(what))
+        return Array(try take(n, what))
+    }
+    public mutating func string(_ what: String = "string") throws(WireError) -> String {
+        let b = try blob(what)
+        guard let s = String(validating: b, as: UTF8.self) else { throw WireError("\(what) at byte \(position - b.count) is not UTF-8") }
+        return s
+    }
+    public mutating func value(_ what: String = "value") throws(WireError) -> FieldValue {
+        var i = position
+        guard let v = ValueEncoding.decodeOne(bytes[...], at: &i) else { throw WireError("bad \(what) encoding at byte \(position)") }
+        position = i
+        return v
+    }
+    /// A count of following items, bounded so a corrupt count cannot make us allocate wildly.
+    public mutating func count(_ what: String, max: Int = 1 << 24) throws(WireError) -> Int {
+        let n = Int(try u32(what))
+        guard n <= max else { throw WireError("\(what) count \(n) exceeds \(max)") }
+        return n
+    }
+}

@@ -1,0 +1,165 @@
+import WeirCore
+
+extension WireMessage {
+    public static let version: UInt8 = 1
+    /// Frames above this are refused (a fetch reply carries at most a few MiB of events).
+    public static let frameBytesMax = 64 << 20
+
+    enum Kind: UInt8 {
+        case hello = 1, renew, release, leave, fetch, partials
+        case welcome = 20, grant, revoke, renewReply, fetchReply, jobs, queryPartials
+        case ingest = 40, ingestReply
+        case failure = 60
+    }
+
+    /// The whole frame: length prefix, version, type and payload.
+    public func encodedFrame() -> [UInt8] {
+        var w = WireWriter(capacity: 64)
+        w.u32(0)  // length, patched below
+        w.u8(WireMessage.version)
+        encodeBody(&w)
+        var bytes = w.bytes
+        let length = UInt32(bytes.count - 4)
+        for i in 0..<4 { bytes[i] = UInt8(truncatingIfNeeded: length >> (8 * i)) }
+        return bytes
+    }
+
+    private func encodeBody(_ w: inout WireWriter) {
+        switch self {
+        case .hello(let worker, let incarnation, let cores):
+            w.u8(Kind.hello.rawValue); w.string(worker); w.u64(incarnation); w.int(cores)
+        case .renew(let seq, let leases):
+            w.u8(Kind.renew.rawValue); w.u64(seq); w.u32(UInt32(leases.count)); for l in leases { lease(l, &w) }
+        case .release(let l): w.u8(Kind.release.rawValue); lease(l, &w)
+        case .leave: w.u8(Kind.leave.rawValue)
+        case .fetch(let request, let l, let offset, let maxBytes):
+            w.u8(Kind.fetch.rawValue); w.u64(request); lease(l, &w); w.u64(offset); w.int(maxBytes)
+        case .partials(let request, let reports):
+            w.u8(Kind.partials.rawValue); w.u64(request); w.u32(UInt32(reports.count))
+            for r in reports { report(r, &w) }
+        case .welcome(let ttl, let partitions): w.u8(Kind.welcome.rawValue); w.i64(ttl); w.int(partitions)
+        case .grant(let l): w.u8(Kind.grant.rawValue); lease(l, &w)
+        case .revoke(let l): w.u8(Kind.revoke.rawValue); lease(l, &w)
+        case .renewReply(let seq, let verdicts):
+            w.u8(Kind.renewReply.rawValue); w.u64(seq); w.u32(UInt32(verdicts.count))
+            for v in verdicts { lease(v.lease, &w); w.u8(v.verdict.rawValue) }
+        case .fetchReply(let request, let l, let status, let chunk):
+            w.u8(Kind.fetchReply.rawValue); w.u64(request); lease(l, &w); w.u8(status.rawValue)
+            w.u64(chunk.firstOffset); w.int(chunk.count); w.u64(chunk.durableEnd); w.blob(chunk.lines)
+        case .jobs(let jobs):
+            w.u8(Kind.jobs.rawValue); w.u32(UInt32(jobs.count)); for j in jobs { w.string(j.name); w.string(j.specText) }
+        case .queryPartials(let request, let job, let from, let to):
+            w.u8(Kind.queryPartials.rawValue); w.u64(request); w.string(job); w.i64(from); w.i64(to)
+        case .ingest(let seq, let stream, let lines):
+            w.u8(Kind.ingest.rawValue); w.u64(seq); w.string(stream); w.blob(lines)
+        case .ingestReply(let seq, let accepted, let rejected, let problems, let error):
+            w.u8(Kind.ingestReply.rawValue); w.u64(seq); w.int(accepted); w.int(rejected)
+            w.u32(UInt32(problems.count))
+            for p in problems { w.int(p.line); w.string(p.reason); w.string(p.message) }
+            w.string(error ?? ""); w.bool(error != nil)
+        case .failure(let code, let message): w.u8(Kind.failure.rawValue); w.string(code); w.string(message)
+        }
+    }
+
+    private func lease(_ l: LeaseRef, _ w: inout WireWriter) { w.u32(UInt32(l.partition)); w.u64(l.epoch) }
+
+    private func report(_ r: PartitionReport, _ w: inout WireWriter) {
+        lease(r.lease, &w)
+        w.i64(r.watermark); w.u64(r.offset); w.i64(r.accepted); w.i64(r.lateEvents); w.i64(r.rejected)
+        w.u32(UInt32(r.lateByWindow.count))
+        for l in r.lateByWindow { w.i64(l.window.start); w.i64(l.window.end); w.i64(l.count) }
+        w.u32(UInt32(r.rows.count))
+        for row in r.rows { PartialRowCodec.append(row, to: &w) }
+    }
+
+    /// Decodes the body of one frame (the bytes after the length prefix).
+    public static func decode(frameBody bytes: [UInt8]) throws(WireError) -> WireMessage {
+        var r = WireReader(bytes)
+        let version = try r.u8("version")
+        guard version == WireMessage.version else { throw WireError("unsupported protocol version \(version) (this build speaks \(WireMessage.version))") }
+        let raw = try r.u8("message type")
+        guard let kind = Kind(rawValue: raw) else { throw WireError("unknown message type \(raw)") }
+        let message = try decodeBody(kind, &r)
+        guard r.isAtEnd else { throw WireError("\(r.remaining) unexpected bytes after a \(kind) message") }
+        return message
+    }
+
+    private static func decodeBody(_ kind: Kind, _ r: inout WireReader) throws(WireError) -> WireMessage {
+        switch kind {
+        case .hello: return .hello(worker: try r.string("worker name"), incarnation: try r.u64(), cores: try r.int())
+        case .renew:
+            let seq = try r.u64()
+            let n = try r.count("leases", max: 1 << 16)
+            var leases: [LeaseRef] = []
+            for _ in 0..<n { leases.append(try lease(&r)) }
+            return .renew(seq: seq, leases: leases)
+        case .release: return .release(try lease(&r))
+        case .leave: return .leave
+        case .fetch: return .fetch(request: try r.u64(), lease: try lease(&r), offset: try r.u64(), maxBytes: try r.int())
+        case .partials:
+            let request = try r.u64()
+            let n = try r.count("reports", max: 1 << 16)
+            var reports: [PartitionReport] = []
+            for _ in 0..<n { reports.append(try report(&r)) }
+            return .partials(request: request, reports: reports)
+        case .welcome: return .welcome(leaseTTLMilliseconds: try r.i64(), partitionCount: try r.int())
+        case .grant: return .grant(try lease(&r))
+        case .revoke: return .revoke(try lease(&r))
+        case .renewReply:
+            let seq = try r.u64()
+            let n = try r.count("verdicts", max: 1 << 16)
+            var verdicts: [LeaseVerdict] = []
+            for _ in 0..<n {
+                let l = try lease(&r)
+                let raw = try r.u8("verdict")
+                guard let v = LeaseAuthority.RenewVerdict(rawValue: raw) else { throw WireError("unknown lease verdict \(raw)") }
+                verdicts.append(LeaseVerdict(lease: l, verdict: v))
+            }
+            return .renewReply(seq: seq, verdicts: verdicts)
+        case .fetchReply:
+            let request = try r.u64(), l = try lease(&r)
+            let raw = try r.u8("fetch status")
+            guard let status = FetchStatus(rawValue: raw) else { throw WireError("unknown fetch status \(raw)") }
+            let chunk = WireLogChunk(firstOffset: try r.u64(), count: try r.int(), durableEnd: try r.u64(), lines: try r.blob("log lines"))
+            return .fetchReply(request: request, lease: l, status: status, chunk: chunk)
+        case .jobs:
+            let n = try r.count("jobs", max: 1 << 12)
+            var jobs: [JobDefinition] = []
+            for _ in 0..<n { jobs.append(JobDefinition(name: try r.string("job name"), specText: try r.string("job spec"))) }
+            return .jobs(jobs)
+        case .queryPartials: return .queryPartials(request: try r.u64(), job: try r.string("job"), from: try r.i64(), to: try r.i64())
+        case .ingest: return .ingest(seq: try r.u64(), stream: try r.string("stream"), lines: try r.blob("events"))
+        case .ingestReply:
+            let seq = try r.u64(), accepted = try r.int(), rejected = try r.int()
+            let n = try r.count("problems", max: 1 << 16)
+            var problems: [IngestProblem] = []
+            for _ in 0..<n { problems.append(IngestProblem(line: try r.int(), reason: try r.string(), message: try r.string())) }
+            let error = try r.string("error"), hasError = try r.bool()
+            return .ingestReply(seq: seq, accepted: accepted, rejected: rejected, problems: problems, error: hasError ? error : nil)
+        case .failure: return .failure(code: try r.string("code"), message: try r.string("message"))
+        }
+    }
+
+    private static func lease(_ r: inout WireReader) throws(WireError) -> LeaseRef {
+        let p = Int(try r.u32("partition"))
+        return LeaseRef(partition: p, epoch: try r.u64("epoch"))
+    }
+
+    private static func report(_ r: inout WireReader) throws(WireError) -> PartitionReport {
+        let l = try lease(&r)
+        let watermark = try r.i64(), offset = try r.u64(), accepted = try r.i64(), late = try r.i64(), rejected = try r.i64()
+        let nLate = try r.count("late windows")
+        var lateByWindow: [LateCount] = []
+        for _ in 0..<nLate {
+            let start = try r.i64(), end = try r.i64(), count = try r.i64()
+            guard start < end else { throw WireError("late window [\(start), \(end)) is empty") }
+            lateByWindow.append(LateCount(window: Window(start: start, end: end), count: count))
+        }
+        let nRows = try r.count("rows")
+        var rows: [PartialRow] = []
+        rows.reserveCapacity(nRows)
+        for _ in 0..<nRows { rows.append(try PartialRowCodec.decodeRow(&r)) }
+        return PartitionReport(lease: l, watermark: watermark, offset: offset, accepted: accepted, lateEvents: late,
+                               rejected: rejected, lateByWindow: lateByWindow, rows: rows)
+    }
+}

@@ -1,0 +1,63 @@
+import Testing
+import WeirCodec
+import WeirCore
+
+@Suite struct WireMessageTests {
+    static let row = PartialRow(
+        window: Window(start: 10_000, end: 20_000), group: [.string("p1"), .number(Decimal9(integer: 3)), .null, .bool(true)],
+        states: [
+            .count(7), .sum(Decimal9(integer: 12), values: 3), .minimum(nil), .maximum(Decimal9(integer: 5)), .average(Decimal9(integer: 9), values: 2),
+            .distinct([.string("a"), .string("b")]), .approxDistinct(precision: 4, registers: Array(repeating: 3, count: 16)),
+            .sketch(DDSketchSnapshot(relativeError: 0.01, positiveOffset: -3, positiveCounts: [1, 0, 2], negativeOffset: 0,
+                                     negativeCounts: [], zeroCount: 1, count: 4)),
+            .exact([Decimal9(integer: 1), Decimal9(integer: 2)]), .top([.string("x")], counts: [4]),
+            .first(TimedFieldValue(time: 11_000, value: .string("u1"))), .last(nil),
+        ],
+        isFinal: true)
+
+    static let samples: [WireMessage] = [
+        .hello(worker: "w1", incarnation: 42, cores: 2),
+        .renew(seq: 9, leases: [LeaseRef(partition: 3, epoch: 7), LeaseRef(partition: 15, epoch: 1)]),
+        .release(LeaseRef(partition: 2, epoch: 5)), .leave,
+        .fetch(request: 1, lease: LeaseRef(partition: 1, epoch: 2), offset: 99, maxBytes: 1 << 20),
+        .partials(request: 4, reports: [PartitionReport(
+            lease: LeaseRef(partition: 0, epoch: 3), watermark: .min, offset: 12, accepted: 10, lateEvents: 1, rejected: 1,
+            lateByWindow: [LateCount(window: Window(start: 0, end: 10), count: 1)], rows: [row])]),
+        .welcome(leaseTTLMilliseconds: 3_000, partitionCount: 16),
+        .grant(LeaseRef(partition: 4, epoch: 8)), .revoke(LeaseRef(partition: 4, epoch: 8)),
+        .renewReply(seq: 9, verdicts: [LeaseVerdict(lease: LeaseRef(partition: 3, epoch: 7), verdict: .revoked)]),
+        .fetchReply(request: 1, lease: LeaseRef(partition: 1, epoch: 2), status: .ok,
+                    chunk: WireLogChunk(firstOffset: 99, count: 1, durableEnd: 100, lines: Array("{\"a\":1}\n".utf8))),
+        .jobs([JobDefinition(name: "j", specText: "name: j\n")]),
+        .queryPartials(request: 5, job: "j", from: .min, to: .max),
+        .ingest(seq: 3, stream: "clicks", lines: Array("{}\n".utf8)),
+        .ingestReply(seq: 3, accepted: 1, rejected: 1, problems: [IngestProblem(line: 2, reason: "invalid_json", message: "m")], error: nil),
+        .ingestReply(seq: 4, accepted: 0, rejected: 0, problems: [], error: "unknown stream"),
+        .failure(code: "bad_frame", message: "x"),
+    ]
+
+    @Test func everyMessageRoundTrips() throws {
+        for m in Self.samples {
+            let frame = m.encodedFrame()
+            let length = Int(frame[0]) | Int(frame[1]) << 8 | Int(frame[2]) << 16 | Int(frame[3]) << 24
+            #expect(length == frame.count - 4)
+            #expect(try WireMessage.decode(frameBody: Array(frame[4...])) == m)
+        }
+    }
+
+    @Test func everyTruncationAndCorruptHeaderIsAnErrorNotACrash() {
+        for m in Self.samples {
+            let body = Array(m.encodedFrame()[4...])
+            for cut in 0..<body.count {
+                #expect(throws: WireError.self) { try WireMessage.decode(frameBody: Array(body[..<cut])) }
+            }
+            #expect(throws: WireError.self) { try WireMessage.decode(frameBody: body + [0]) }
+            var badVersion = body
+            badVersion[0] = 9
+            #expect(throws: WireError.self) { try WireMessage.decode(frameBody: badVersion) }
+            var badType = body
+            badType[1] = 250
+            #expect(throws: WireError.self) { try WireMessage.decode(frameBody: badType) }
+        }
+    }
+}
