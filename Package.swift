@@ -19,6 +19,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // System libraries: thin shims over the C libraries, no Swift.
@@ -40,6 +43,25 @@ let package = Package(
         .target(name: "WeirStore", dependencies: ["CLMDB", "WeirCodec"]),
         // The deliberately naive single-threaded reference implementation.
         .target(name: "WeirReference", dependencies: ["WeirCore"]),
+        // SwiftNIO framing between processes, bridged to async code.
+        .target(name: "WeirWire", dependencies: [
+            "WeirCodec",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
+        // The coordinator process: ingest, partition logs, leases, job registry, query fan-out.
+        .target(name: "WeirCoordinator", dependencies: [
+            "WeirCore", "WeirCodec", "WeirStore", "WeirWire",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Collections", package: "swift-collections"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
+        // The worker process: leases, partition runners, partial aggregates for queries.
+        .target(name: "WeirWorker", dependencies: [
+            "WeirCore", "WeirCodec", "WeirWire",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
         // Local pipelines with file I/O: `weir run`, `weir gen`.
         .target(name: "WeirRunner", dependencies: ["WeirCore", "WeirCodec", "WeirReference"]),
         .executableTarget(

@@ -19,7 +19,7 @@ import WeirCore
         .hello(worker: "w1", incarnation: 42, cores: 2),
         .renew(seq: 9, leases: [LeaseRef(partition: 3, epoch: 7), LeaseRef(partition: 15, epoch: 1)]),
         .release(LeaseRef(partition: 2, epoch: 5)), .leave,
-        .fetch(request: 1, lease: LeaseRef(partition: 1, epoch: 2), offset: 99, maxBytes: 1 << 20),
+        .fetch(request: 1, lease: LeaseRef(partition: 1, epoch: 2), stream: "clicks", offset: 99, maxBytes: 1 << 20),
         .partials(request: 4, reports: [PartitionReport(
             lease: LeaseRef(partition: 0, epoch: 3), watermark: .min, offset: 12, accepted: 10, lateEvents: 1, rejected: 1,
             lateByWindow: [LateCount(window: Window(start: 0, end: 10), count: 1)], rows: [row])]),

@@ -32,8 +32,8 @@ extension WireMessage {
             w.u8(Kind.renew.rawValue); w.u64(seq); w.u32(UInt32(leases.count)); for l in leases { lease(l, &w) }
         case .release(let l): w.u8(Kind.release.rawValue); lease(l, &w)
         case .leave: w.u8(Kind.leave.rawValue)
-        case .fetch(let request, let l, let offset, let maxBytes):
-            w.u8(Kind.fetch.rawValue); w.u64(request); lease(l, &w); w.u64(offset); w.int(maxBytes)
+        case .fetch(let request, let l, let stream, let offset, let maxBytes):
+            w.u8(Kind.fetch.rawValue); w.u64(request); lease(l, &w); w.string(stream); w.u64(offset); w.int(maxBytes)
         case .partials(let request, let reports):
             w.u8(Kind.partials.rawValue); w.u64(request); w.u32(UInt32(reports.count))
             for r in reports { report(r, &w) }
@@ -95,7 +95,8 @@ extension WireMessage {
             return .renew(seq: seq, leases: leases)
         case .release: return .release(try lease(&r))
         case .leave: return .leave
-        case .fetch: return .fetch(request: try r.u64(), lease: try lease(&r), offset: try r.u64(), maxBytes: try r.int())
+        case .fetch:
+            return .fetch(request: try r.u64(), lease: try lease(&r), stream: try r.string("stream"), offset: try r.u64(), maxBytes: try r.int())
         case .partials:
             let request = try r.u64()
             let n = try r.count("reports", max: 1 << 16)

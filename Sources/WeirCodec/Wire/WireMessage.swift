@@ -19,8 +19,8 @@ public enum WireMessage: Sendable, Equatable {
     case release(LeaseRef)
     /// The worker wants to leave: revoke everything, it disconnects afterwards.
     case leave
-    /// Read a partition's log from `offset` (also reports the worker's progress).
-    case fetch(request: UInt64, lease: LeaseRef, offset: UInt64, maxBytes: Int)
+    /// Read a stream's log of a partition from `offset` (also reports the worker's progress).
+    case fetch(request: UInt64, lease: LeaseRef, stream: String, offset: UInt64, maxBytes: Int)
     /// Answer to `.queryPartials`.
     case partials(request: UInt64, reports: [PartitionReport])
 
@@ -41,13 +41,6 @@ public enum WireMessage: Sendable, Equatable {
 
     /// Either side: a protocol error; the sender closes the connection after it.
     case failure(code: String, message: String)
-}
-
-/// A partition and the epoch it is held under.
-public struct LeaseRef: Sendable, Equatable, Hashable {
-    public var partition: Int
-    public var epoch: UInt64
-    public init(partition: Int, epoch: UInt64) { self.partition = partition; self.epoch = epoch }
 }
 
 public struct LeaseVerdict: Sendable, Equatable {
@@ -77,6 +70,7 @@ public struct WireLogChunk: Sendable, Equatable {
         self.lines = lines
     }
     public static let empty = WireLogChunk(firstOffset: 0, count: 0, durableEnd: 0, lines: [])
+    public var nextOffset: UInt64 { firstOffset + UInt64(count) }
 }
 
 public struct JobDefinition: Sendable, Equatable {
@@ -93,34 +87,3 @@ public struct IngestProblem: Sendable, Equatable {
     public init(line: Int, reason: String, message: String) { self.line = line; self.reason = reason; self.message = message }
 }
 
-/// One partition's answer to a rollup query: its partial rows plus what makes them complete.
-public struct PartitionReport: Sendable, Equatable {
-    public var lease: LeaseRef
-    /// `Int64.min` before the partition's first event for this job.
-    public var watermark: Int64
-    /// Events of the partition's log processed so far.
-    public var offset: UInt64
-    public var accepted: Int64
-    public var lateEvents: Int64
-    public var rejected: Int64
-    public var lateByWindow: [LateCount]
-    public var rows: [PartialRow]
-
-    public init(lease: LeaseRef, watermark: Int64, offset: UInt64, accepted: Int64, lateEvents: Int64, rejected: Int64,
-                lateByWindow: [LateCount], rows: [PartialRow]) {
-        self.lease = lease
-        self.watermark = watermark
-        self.offset = offset
-        self.accepted = accepted
-        self.lateEvents = lateEvents
-        self.rejected = rejected
-        self.lateByWindow = lateByWindow
-        self.rows = rows
-    }
-}
-
-public struct LateCount: Sendable, Equatable {
-    public var window: Window
-    public var count: Int64
-    public init(window: Window, count: Int64) { self.window = window; self.count = count }
-}

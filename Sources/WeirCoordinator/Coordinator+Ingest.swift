@@ -1,0 +1,104 @@
+import NIOCore
+import WeirCodec
+import WeirCore
+import WeirStore
+import WeirWire
+
+extension Coordinator {
+    /// The key field and logs of a declared stream; unknown streams are a user error.
+    func streamTarget(_ stream: String) throws(APIError) -> (keyField: String?, logs: PartitionLogSet) {
+        guard let key = streams[stream], let set = logs[stream] else {
+            let known = streams.keys.joined(separator: ", ")
+            throw .notFound("unknown_stream", "stream '\(stream)' is not declared (declared: \(known.isEmpty ? "none" : known))")
+        }
+        return (key, set)
+    }
+
+    func countIngest(accepted: Int, rejected: Int) {
+        eventsAccepted += Int64(accepted)
+        eventsRejected += Int64(rejected)
+    }
+
+    /// Validates, partitions and durably appends an NDJSON body; returns once the accepted
+    /// events are fsync'd (and readable by workers).
+    public nonisolated func ingest(stream: String, body: [UInt8]) async throws(APIError) -> IngestResult {
+        let target = try await streamTarget(stream)
+        let batcher = IngestBatcher(router: EventRouter(keyField: target.keyField, partitioner: partitioner),
+                                    lineBytesMax: settings.lineBytesMax, problemsMax: settings.ingestProblemsMax)
+        return try await commit(batcher.route(body), to: target.logs)
+    }
+
+    nonisolated func commit(_ routed: IngestBatcher.Routed, to logs: PartitionLogSet) async throws(APIError) -> IngestResult {
+        let batches = routed.lines.indices.filter { routed.counts[$0] > 0 }
+            .map { PartitionLogSet.Batch(partition: $0, lines: routed.lines[$0], count: routed.counts[$0]) }
+        do {
+            try await logs.appendDurably(batches)
+        } catch {
+            logger.error("partition log append failed: \(error)")
+            throw .unavailable("log_write_failed", "the events could not be made durable (\(error)); nothing of this request was acknowledged, retry later")
+        }
+        await countIngest(accepted: routed.accepted, rejected: routed.rejected)
+        return IngestResult(accepted: routed.accepted, rejected: routed.rejected, problems: routed.problems)
+    }
+
+    /// Serves a producer connection: `ingest` messages, several committing at once, each
+    /// answered by `ingestReply` with the same sequence number once durable.
+    nonisolated func serveProducer(first: WireMessage,
+                                   _ messages: inout NIOAsyncChannelInboundStream<WireMessage>.AsyncIterator,
+                                   _ outbound: NIOAsyncChannelOutboundWriter<WireMessage>) async throws {
+        let queue = OutboundQueue()
+        var batchers: [String: (IngestBatcher, PartitionLogSet)] = [:]
+        try await withThrowingTaskGroup(of: Void.self) { outer in
+            outer.addTask { try await queue.drain(into: outbound) }
+            try await withThrowingTaskGroup(of: Void.self) { commits in
+                var inFlight = 0
+                var next: WireMessage? = first
+                while let message = next {
+                    next = nil
+                    guard case .ingest(let seq, let stream, let lines) = message else {
+                        queue.send(.failure(code: "protocol", message: "a producer connection carries only ingest messages"))
+                        break
+                    }
+                    let batcher: IngestBatcher
+                    let target: PartitionLogSet
+                    do throws(APIError) {
+                        if let cached = batchers[stream] {
+                            (batcher, target) = cached
+                        } else {
+                            let found = try await streamTarget(stream)
+                            batcher = IngestBatcher(router: EventRouter(keyField: found.keyField, partitioner: partitioner),
+                                                    lineBytesMax: settings.lineBytesMax, problemsMax: settings.ingestProblemsMax)
+                            target = found.logs
+                            batchers[stream] = (batcher, target)
+                        }
+                    } catch {
+                        queue.send(.ingestReply(seq: seq, accepted: 0, rejected: 0, problems: [], error: error.message))
+                        next = try await messages.next()
+                        continue
+                    }
+                    let routed = batcher.route(lines)
+                    // Backpressure: at most `ingestInFlightMax` requests of this producer wait for their fsync.
+                    if inFlight >= settings.ingestInFlightMax {
+                        _ = try await commits.next()
+                        inFlight -= 1
+                    }
+                    inFlight += 1
+                    commits.addTask {
+                        do throws(APIError) {
+                            let result = try await self.commit(routed, to: target)
+                            queue.send(.ingestReply(seq: seq, accepted: result.accepted, rejected: result.rejected,
+                                                    problems: result.problems.map { IngestProblem(line: $0.line, reason: $0.reason, message: $0.message) },
+                                                    error: nil))
+                        } catch {
+                            queue.send(.ingestReply(seq: seq, accepted: 0, rejected: 0, problems: [], error: error.message))
+                        }
+                    }
+                    next = try await messages.next()
+                }
+                try await commits.waitForAll()
+            }
+            queue.finish()
+            try await outer.waitForAll()
+        }
+    }
+}

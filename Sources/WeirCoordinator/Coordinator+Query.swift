@@ -1,0 +1,59 @@
+import WeirCodec
+import WeirCore
+
+extension Coordinator {
+    struct PendingQuery {
+        var waiting: Set<WorkerIdentity>
+        var reports: [PartitionReport]
+        var done: CheckedContinuation<[PartitionReport], Never>?
+    }
+
+    /// Answers a rollup query by asking every partition owner for its partials and merging them.
+    public func query(job: String, _ query: RollupQuery) async throws(APIError) -> RollupAnswer {
+        guard let entry = jobs[job] else {
+            throw .notFound("unknown_job", "no job named \(job) (jobs: \(jobs.keys.isEmpty ? "none" : jobs.keys.joined(separator: ", ")))")
+        }
+        guard query.from < query.to else { throw .badRequest("bad_range", "from (\(query.from)) must be before to (\(query.to))") }
+        let reports = await collectReports(job: job, from: query.from, to: query.to)
+        return try RollupAnswerBuilder.build(spec: entry.spec, query: query, reports: reports, partitionCount: partitioner.partitionCount)
+    }
+
+    private func collectReports(job: String, from: Int64, to: Int64) async -> [PartitionReport] {
+        let holders = Set(authority.leases.compactMap { $0?.holder }).filter { session(of: $0) != nil }
+        guard !holders.isEmpty else { return [] }
+        let request = nextRequest
+        nextRequest += 1
+        for h in holders { session(of: h)?.outbound.send(.queryPartials(request: request, job: job, from: from, to: to)) }
+        let timeout = settings.queryTimeoutMilliseconds
+        let reports = await withCheckedContinuation { (done: CheckedContinuation<[PartitionReport], Never>) in
+            pendingQueries[request] = PendingQuery(waiting: holders, reports: [], done: done)
+            Task {
+                try? await Task.sleep(for: .milliseconds(timeout))
+                await self.finishQuery(request)
+            }
+        }
+        // Fencing applies to reads too: only the current holder's report of a partition counts.
+        var best: [Int: PartitionReport] = [:]
+        let now = now()
+        for r in reports where authority.leases[r.lease.partition]?.epoch == r.lease.epoch {
+            if let holder = authority.leases[r.lease.partition]?.holder, authority.isCurrent(holder, r.lease.partition, r.lease.epoch, now: now) {
+                best[r.lease.partition] = r
+            }
+        }
+        return best.keys.sorted().compactMap { best[$0] }
+    }
+
+    func partialsArrived(_ request: UInt64, from identity: WorkerIdentity, _ reports: [PartitionReport]) {
+        guard var pending = pendingQueries[request], pending.waiting.contains(identity) else { return }
+        pending.waiting.remove(identity)
+        let now = now()
+        pending.reports += reports.filter { authority.isCurrent(identity, $0.lease.partition, $0.lease.epoch, now: now) }
+        pendingQueries[request] = pending
+        if pending.waiting.isEmpty { finishQuery(request) }
+    }
+
+    func finishQuery(_ request: UInt64) {
+        guard let pending = pendingQueries.removeValue(forKey: request) else { return }
+        pending.done?.resume(returning: pending.reports)
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import NIOCore
+import WeirCodec
+import WeirCore
+import WeirStore
+import WeirWire
+
+extension Coordinator {
+    /// Serves one accepted connection: a worker (starts with `hello`) or a producer (`ingest`).
+    nonisolated func serve(_ connection: WireConnection) async {
+        let peer = connection.channel.remoteAddress?.description ?? "?"
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                var messages = inbound.makeAsyncIterator()
+                guard let first = try await messages.next() else { return }
+                switch first {
+                case .hello(let name, let incarnation, _):
+                    try await serveWorker(WorkerIdentity(name: name, incarnation: incarnation), &messages, outbound)
+                case .ingest:
+                    try await serveProducer(first: first, &messages, outbound)
+                default:
+                    try await outbound.write(.failure(code: "protocol", message: "a connection must start with hello or ingest"))
+                }
+            }
+        } catch {
+            logger.warning("connection from \(peer) closed: \(error)")
+        }
+    }
+
+    private nonisolated func serveWorker(_ identity: WorkerIdentity,
+                                         _ messages: inout NIOAsyncChannelInboundStream<WireMessage>.AsyncIterator,
+                                         _ outbound: NIOAsyncChannelOutboundWriter<WireMessage>) async throws {
+        let queue = OutboundQueue()
+        await workerJoined(identity, queue)
+        defer { queue.finish() }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await queue.drain(into: outbound) }
+            defer { group.cancelAll() }
+            do {
+                while let message = try await messages.next() {
+                    switch message {
+                    case .renew(let seq, let leases):
+                        queue.send(.renewReply(seq: seq, verdicts: await renew(identity, leases)))
+                    case .release(let lease):
+                        await released(identity, lease)
+                    case .leave:
+                        await leaving(identity)
+                    case .fetch(let request, let lease, let stream, let offset, let maxBytes):
+                        group.addTask {
+                            queue.send(await self.fetch(identity, request: request, lease: lease, stream: stream, offset: offset, maxBytes: maxBytes))
+                        }
+                    case .partials(let request, let reports):
+                        await partialsArrived(request, from: identity, reports)
+                    default:
+                        queue.send(.failure(code: "protocol", message: "unexpected message from a worker"))
+                        throw WireError("unexpected message from worker \(identity)")
+                    }
+                }
+            } catch {
+                await workerGone(identity)
+                throw error
+            }
+            await workerGone(identity)
+        }
+    }
+
+    func workerJoined(_ identity: WorkerIdentity, _ queue: OutboundQueue) {
+        logger.info("worker \(identity) connected")
+        sessions[identity.name] = WorkerSession(identity: identity, outbound: queue)
+        queue.send(.welcome(leaseTTLMilliseconds: settings.lease.ttlMilliseconds, partitionCount: partitioner.partitionCount))
+        queue.send(.jobs(jobs.map { JobDefinition(name: $0.key, specText: $0.value.text) }))
+        execute(authority.workerJoined(identity, now: now()))
+    }
+
+    func workerGone(_ identity: WorkerIdentity) {
+        guard session(of: identity) != nil else { return }
+        logger.info("worker \(identity) disconnected; its partitions move now")
+        sessions[identity.name] = nil
+        execute(authority.workerDisconnected(identity, now: now()))
+        for request in Array(pendingQueries.keys) { partialsArrived(request, from: identity, []) }
+    }
+
+    func renew(_ identity: WorkerIdentity, _ leases: [LeaseRef]) -> [LeaseVerdict] {
+        let verdicts = authority.renew(identity, leases: leases.map { ($0.partition, $0.epoch) }, now: now())
+        return zip(leases, verdicts).map { LeaseVerdict(lease: $0, verdict: $1) }
+    }
+
+    func released(_ identity: WorkerIdentity, _ lease: LeaseRef) {
+        execute(authority.released(identity, partition: lease.partition, epoch: lease.epoch, now: now()))
+    }
+
+    func leaving(_ identity: WorkerIdentity) {
+        logger.info("worker \(identity) is leaving; revoking its partitions")
+        execute(authority.workerLeaving(identity, now: now()))
+    }
+
+    /// Fencing for a read of a partition's log; records the holder's progress. nil: refused.
+    func admitFetch(_ identity: WorkerIdentity, _ lease: LeaseRef, stream: String, offset: UInt64) -> PartitionLog?? {
+        guard authority.isCurrent(identity, lease.partition, lease.epoch, now: now()) else { return nil }
+        guard let set = logs[stream] else { return .some(nil) }
+        consumed[stream]?[lease.partition] = offset
+        return .some(set.logs[lease.partition])
+    }
+
+    /// Answers a fetch: stale when the epoch is not current, else the durable events from
+    /// `offset` (waiting up to `fetchWaitMilliseconds` for some to arrive).
+    nonisolated func fetch(_ identity: WorkerIdentity, request: UInt64, lease: LeaseRef, stream: String, offset: UInt64, maxBytes: Int) async -> WireMessage {
+        guard let admitted = await admitFetch(identity, lease, stream: stream, offset: offset) else {
+            return .fetchReply(request: request, lease: lease, status: .stale, chunk: .empty)
+        }
+        guard let log = admitted else {
+            return .fetchReply(request: request, lease: lease, status: .outOfRange, chunk: .empty)
+        }
+        let deadline = ContinuousClock.now + .milliseconds(settings.fetchWaitMilliseconds)
+        while true {
+            do {
+                let chunk = try log.read(from: offset, maxBytes: min(maxBytes, settings.fetchBytesMax))
+                if chunk.count > 0 || ContinuousClock.now >= deadline || Task.isCancelled {
+                    return .fetchReply(request: request, lease: lease, status: .ok,
+                                       chunk: WireLogChunk(firstOffset: chunk.firstOffset, count: chunk.count, durableEnd: chunk.durableEnd, lines: chunk.bytes))
+                }
+            } catch {
+                logger.error("fetch of partition \(lease.partition) from \(offset) failed: \(error)")
+                return .fetchReply(request: request, lease: lease, status: .outOfRange, chunk: .empty)
+            }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+    }
+}

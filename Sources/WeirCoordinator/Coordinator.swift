@@ -1,0 +1,142 @@
+import Foundation
+import Logging
+import OrderedCollections
+import WeirCodec
+import WeirCore
+import WeirStore
+import WeirWire
+
+/// The coordinator process's shell: it carries out what `LeaseAuthority` decides, owns the
+/// partition logs and the job registry, serves workers and producers over the wire protocol and
+/// answers the HTTP API's calls (ingest, jobs, queries, status).
+public actor Coordinator {
+    public let settings: CoordinatorSettings
+    let store: CoordinatorStore
+    /// One set of partition logs per declared stream.
+    var logs: [String: PartitionLogSet] = [:]
+    let partitioner: Partitioner
+    let logger: Logger
+    let startedAt = ContinuousClock.now
+    var authority: LeaseAuthority
+    var sessions: [String: WorkerSession] = [:]
+    var jobs: OrderedDictionary<String, (spec: JobSpec, text: String)> = [:]
+    var streams: OrderedDictionary<String, String?> = [:]
+    /// Per stream and partition: the offset its holder last fetched from (its progress).
+    var consumed: [String: [UInt64]] = [:]
+    var pendingQueries: [UInt64: PendingQuery] = [:]
+    var nextRequest: UInt64 = 1
+    var eventsAccepted: Int64 = 0
+    var eventsRejected: Int64 = 0
+    /// The port the wire listener is bound to (differs from settings when 0 was asked).
+    public private(set) var boundWirePort = 0
+
+    struct WorkerSession {
+        var identity: WorkerIdentity
+        var outbound: OutboundQueue
+    }
+
+    public init(settings: CoordinatorSettings, logger: Logger = Logger(label: "weir.coordinator")) throws {
+        self.settings = settings
+        self.logger = logger
+        store = try CoordinatorStore(directory: settings.dataDirectory + "/meta")
+        let partitionCount: Int
+        if let existing = try store.partitionCount() {
+            guard existing == settings.partitionCount else {
+                throw APIError.badRequest("partition_count_mismatch",
+                    "\(settings.dataDirectory) was created with \(existing) partitions; start with --partitions \(existing) or use a new data directory")
+            }
+            partitionCount = existing
+        } else {
+            try store.setPartitionCount(settings.partitionCount)
+            partitionCount = settings.partitionCount
+        }
+        partitioner = Partitioner(partitionCount: partitionCount)
+        let epochs = try store.epochs(partitionCount: partitionCount)
+        // After a restart, leases our previous run granted may still be valid at their holders.
+        let restarted = epochs.contains { $0 > 0 }
+        authority = LeaseAuthority(partitionCount: partitionCount, persistedEpochs: epochs, settings: settings.lease,
+                                   startedAt: 0, restarted: restarted)
+        for (name, key) in try store.streams() { streams[name] = key }
+        for (name, text) in try store.jobs() {
+            do {
+                jobs[name] = (try JobSpecParser.parse(text), text)
+            } catch {
+                logger.error("stored job \(name) no longer parses and is skipped: \(error)")
+            }
+        }
+        for s in settings.streams where streams[s.name] == nil {
+            try store.putStream(name: s.name, keyField: s.keyField)
+            streams[s.name] = s.keyField
+        }
+        for name in streams.keys {
+            logs[name] = try PartitionLogSet(root: Self.logRoot(settings, name), partitionCount: partitionCount)
+            consumed[name] = Array(repeating: 0, count: partitionCount)
+        }
+    }
+
+    static func logRoot(_ settings: CoordinatorSettings, _ stream: String) -> String {
+        settings.dataDirectory + "/log/" + stream
+    }
+
+    /// Milliseconds of the monotonic clock since this coordinator started (lease timing only).
+    nonisolated func now() -> Int64 {
+        let d = ContinuousClock.now - startedAt
+        return d.components.seconds * 1_000 + d.components.attoseconds / 1_000_000_000_000_000
+    }
+
+    /// Binds the wire listener and serves until cancelled. Call `start` to get the bound port first.
+    public func run() async throws {
+        let listener = try await WireEndpoint.listen(host: settings.wireHost, port: settings.wirePort)
+        boundWirePort = listener.channel.localAddress?.port ?? settings.wirePort
+        logger.info("wire protocol listening on \(settings.wireHost):\(boundWirePort), \(partitioner.partitionCount) partitions")
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { try await self.tickLoop() }
+            try await listener.executeThenClose { inbound in
+                for try await connection in inbound {
+                    group.addTask { await self.serve(connection) }
+                }
+            }
+        }
+    }
+
+    private func tickLoop() async throws {
+        while !Task.isCancelled {
+            try await Task.sleep(for: .milliseconds(50))
+            execute(authority.tick(now: now()))
+        }
+    }
+
+    /// Carries out lease directives in order. An epoch that cannot be persisted must never be
+    /// granted, so a failing metadata store stops the process (a restart recovers safely).
+    func execute(_ directives: [LeaseAuthority.Directive]) {
+        for d in directives {
+            switch d {
+            case .persistEpoch(let p, let epoch):
+                do {
+                    try store.persistEpoch(partition: p, epoch: epoch)
+                } catch {
+                    logger.critical("cannot persist epoch \(epoch) of partition \(p): \(error); stopping before granting it")
+                    exit(70)
+                }
+            case .grant(let worker, let p, let epoch):
+                logger.info("grant partition \(p) epoch \(epoch) to \(worker)")
+                session(of: worker)?.outbound.send(.grant(LeaseRef(partition: p, epoch: epoch)))
+            case .revoke(let worker, let p, let epoch):
+                logger.info("revoke partition \(p) epoch \(epoch) from \(worker)")
+                session(of: worker)?.outbound.send(.revoke(LeaseRef(partition: p, epoch: epoch)))
+            case .expired(let worker, let p, let epoch):
+                logger.warning("lease of partition \(p) epoch \(epoch) held by \(worker) expired without renewal")
+            }
+        }
+    }
+
+    func session(of worker: WorkerIdentity) -> WorkerSession? {
+        guard let s = sessions[worker.name], s.identity == worker else { return nil }
+        return s
+    }
+
+    func broadcastJobs() {
+        let definitions = jobs.map { JobDefinition(name: $0.key, specText: $0.value.text) }
+        for s in sessions.values { s.outbound.send(.jobs(definitions)) }
+    }
+}

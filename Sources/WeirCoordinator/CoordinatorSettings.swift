@@ -1,0 +1,29 @@
+import WeirCore
+
+/// How a coordinator runs. Defaults are documented per field; only the executable reads flags.
+public struct CoordinatorSettings: Sendable {
+    /// Holds `meta/` (LMDB: epochs, jobs, streams) and `log/` (partition logs).
+    public var dataDirectory: String
+    /// Worker and replay connections (binary protocol). Port 0 picks a free port.
+    public var wireHost = "127.0.0.1"
+    public var wirePort = 7400
+    /// Fixed at the first start of a data directory; later starts must agree. Default 16.
+    public var partitionCount = 16
+    public var lease = LeaseSettings()
+    /// Streams to declare at start if absent: name → key field (nil = hash of the whole event).
+    public var streams: [(name: String, keyField: String?)] = []
+    /// Rejected lines reported back per ingest request (all are counted). Default 100.
+    public var ingestProblemsMax = 100
+    /// Longest event line accepted. Default 1 MiB.
+    public var lineBytesMax = 1 << 20
+    /// Upper bound of one fetch reply's events. Default 4 MiB.
+    public var fetchBytesMax = 4 << 20
+    /// How long a fetch waits for new events before answering empty. Default 250 ms.
+    public var fetchWaitMilliseconds: Int64 = 250
+    /// How long a query waits for partition owners. Default 10 s.
+    public var queryTimeoutMilliseconds: Int64 = 10_000
+    /// Replay connections may have this many ingest messages being committed at once. Default 8.
+    public var ingestInFlightMax = 8
+
+    public init(dataDirectory: String) { self.dataDirectory = dataDirectory }
+}

@@ -1,0 +1,75 @@
+/// The answer to an ingest request.
+public struct IngestResult: Sendable, Equatable {
+    public var accepted: Int
+    public var rejected: Int
+    /// The first rejected lines (bounded), with reason and message.
+    public var problems: [IngestProblemInfo]
+    public init(accepted: Int, rejected: Int, problems: [IngestProblemInfo]) {
+        self.accepted = accepted
+        self.rejected = rejected
+        self.problems = problems
+    }
+}
+
+public struct IngestProblemInfo: Sendable, Equatable {
+    public var line: Int
+    public var reason: String
+    public var message: String
+    public init(line: Int, reason: String, message: String) { self.line = line; self.reason = reason; self.message = message }
+}
+
+/// A registered job.
+public struct JobInfo: Sendable, Equatable {
+    public var name: String
+    public var stream: String
+    public var specText: String
+    public init(name: String, stream: String, specText: String) { self.name = name; self.stream = stream; self.specText = specText }
+}
+
+/// A declared stream and how it is partitioned.
+public struct StreamInfo: Sendable, Equatable {
+    public var name: String
+    /// nil: partitioned by a hash of the whole event.
+    public var keyField: String?
+    public init(name: String, keyField: String?) { self.name = name; self.keyField = keyField }
+}
+
+/// The state of the cluster for `GET /v1/cluster` and `weir status`.
+public struct ClusterStatus: Sendable, Equatable {
+    public struct Worker: Sendable, Equatable {
+        public var name: String
+        public var incarnation: UInt64
+        public var leaving: Bool
+        public var partitions: [Int]
+        public init(name: String, incarnation: UInt64, leaving: Bool, partitions: [Int]) {
+            self.name = name; self.incarnation = incarnation; self.leaving = leaving; self.partitions = partitions
+        }
+    }
+
+    public struct Partition: Sendable, Equatable {
+        public var partition: Int
+        public var holder: String?
+        public var epoch: UInt64
+        public var revoking: Bool
+        /// Events durably in the partition's log.
+        public var logEnd: UInt64
+        /// Offset the holder last asked for (its progress).
+        public var consumed: UInt64
+        public var lag: UInt64 { logEnd > consumed ? logEnd - consumed : 0 }
+        public init(partition: Int, holder: String?, epoch: UInt64, revoking: Bool, logEnd: UInt64, consumed: UInt64) {
+            self.partition = partition; self.holder = holder; self.epoch = epoch; self.revoking = revoking
+            self.logEnd = logEnd; self.consumed = consumed
+        }
+    }
+
+    public var workers: [Worker]
+    public var partitions: [Partition]
+    public var streams: [StreamInfo]
+    public var jobs: [String]
+    public var eventsAccepted: Int64
+    public var eventsRejected: Int64
+    public init(workers: [Worker], partitions: [Partition], streams: [StreamInfo], jobs: [String], eventsAccepted: Int64, eventsRejected: Int64) {
+        self.workers = workers; self.partitions = partitions; self.streams = streams; self.jobs = jobs
+        self.eventsAccepted = eventsAccepted; self.eventsRejected = eventsRejected
+    }
+}

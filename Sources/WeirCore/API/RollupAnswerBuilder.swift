@@ -1,0 +1,94 @@
+/// Builds a `RollupAnswer` from the partition reports of a fan-out query: merges partials with
+/// `RollupMerger`, applies filters and top-n, and works out completeness.
+public enum RollupAnswerBuilder {
+    /// - Parameters:
+    ///   - reports: one per partition that answered (current epoch only).
+    ///   - partitionCount: all partitions, so the missing ones can be named.
+    public static func build(spec: JobSpec, query: RollupQuery, reports: [PartitionReport], partitionCount: Int) throws(APIError) -> RollupAnswer {
+        let merger = RollupMerger(spec: spec)
+        var late: [Window: Int64] = [:]
+        var accepted: Int64 = 0, lateEvents: Int64 = 0, rejected: Int64 = 0
+        for report in reports {
+            accepted += report.accepted
+            lateEvents += report.lateEvents
+            rejected += report.rejected
+            for l in report.lateByWindow where l.window.start >= query.from && l.window.start < query.to { late[l.window, default: 0] += l.count }
+            for row in report.rows where row.window.start >= query.from && row.window.start < query.to {
+                do throws(RollupMerger.MergeError) {
+                    try merger.add(row, partition: report.lease.partition)
+                } catch {
+                    throw APIError.internal("partition \(report.lease.partition) sent a bad partial: \(error)")
+                }
+            }
+        }
+        let reporting = Set(reports.map(\.lease.partition))
+        let missing = (0..<partitionCount).filter { !reporting.contains($0) }
+        let watermarks = reports.map(\.watermark).filter { $0 > .min }
+        let watermark = watermarks.min()
+        let lateness = spec.allowedLatenessMilliseconds
+        let isFinal: (Window) -> Bool = { w in
+            guard missing.isEmpty, let watermark else { return false }
+            let (limit, overflow) = w.end.addingReportingOverflow(lateness)
+            return !overflow && watermark >= limit
+        }
+        var rows = merger.rows(isFinal: isFinal)
+        rows = try filter(rows, spec: spec, query: query)
+        var windows: [RollupAnswer.WindowRows] = []
+        for row in rows {
+            if windows.last?.window != row.window {
+                windows.append(.init(window: row.window, isFinal: row.isFinal, lateEvents: late[row.window] ?? 0, rows: []))
+            }
+            windows[windows.count - 1].rows.append(row)
+        }
+        if let top = query.top { windows = try ranked(windows, top: top, by: query.by, spec: spec) }
+        return RollupAnswer(job: spec.name, groupBy: spec.groupBy, columns: spec.aggregates.flatMap(\.outputColumns), windows: windows,
+                            watermark: watermark, partitionsReporting: reporting.sorted(), partitionsMissing: missing,
+                            eventsAccepted: accepted, eventsLate: lateEvents, eventsRejected: rejected)
+    }
+
+    static func filter(_ rows: [RollupRow], spec: JobSpec, query: RollupQuery) throws(APIError) -> [RollupRow] {
+        guard !query.filters.isEmpty else { return rows }
+        var conditions: [(index: Int, value: FieldValue)] = []
+        for f in query.filters {
+            guard let i = spec.groupBy.firstIndex(of: f.field) else {
+                throw .badRequest("bad_where", "where=\(f.field)=…: job \(spec.name) groups by \(spec.groupBy.isEmpty ? "nothing" : spec.groupBy.joined(separator: ", ")), not \(f.field)")
+            }
+            conditions.append((i, f.value))
+        }
+        return rows.filter { row in conditions.allSatisfy { row.group[$0.index] == $0.value } }
+    }
+
+    static func ranked(_ windows: [RollupAnswer.WindowRows], top: Int, by: String?, spec: JobSpec) throws(APIError) -> [RollupAnswer.WindowRows] {
+        guard top > 0 else { throw .badRequest("bad_top", "top must be a positive number, got \(top)") }
+        let columns = spec.aggregates.flatMap(\.outputColumns)
+        let column: Int
+        if let by {
+            guard let i = columns.firstIndex(of: by) else {
+                throw .badRequest("bad_by", "by=\(by): job \(spec.name) has columns \(columns.joined(separator: ", "))")
+            }
+            column = i
+        } else {
+            column = 0
+        }
+        return windows.map { w in
+            var out = w
+            out.rows = w.rows.enumerated().sorted { a, b in
+                let x = a.element.cells[column].rankValue, y = b.element.cells[column].rankValue
+                return x != y ? x > y : a.offset < b.offset
+            }.prefix(top).map(\.element)
+            return out
+        }
+    }
+}
+
+extension Cell {
+    /// A number to rank rows by (nulls and text rank lowest).
+    var rankValue: Double {
+        switch self {
+        case .integer(let i): return Double(i)
+        case .decimal(let d): return d.doubleValue
+        case .double(let d): return d
+        default: return -.infinity
+        }
+    }
+}

@@ -1,0 +1,61 @@
+/// A rollup query: which windows, which groups, how many.
+public struct RollupQuery: Sendable, Equatable {
+    /// Windows whose start is in `[from, to)` (event-time ms).
+    public var from: Int64
+    public var to: Int64
+    /// Group-field equality filters (`where=page=p7`), all must hold.
+    public var filters: [(field: String, value: FieldValue)]
+    /// Keep the `top` groups per window ranked by column `by` (descending).
+    public var top: Int?
+    public var by: String?
+
+    public init(from: Int64 = .min, to: Int64 = .max, filters: [(field: String, value: FieldValue)] = [], top: Int? = nil, by: String? = nil) {
+        self.from = from
+        self.to = to
+        self.filters = filters
+        self.top = top
+        self.by = by
+    }
+
+    public static func == (a: RollupQuery, b: RollupQuery) -> Bool {
+        a.from == b.from && a.to == b.to && a.top == b.top && a.by == b.by
+            && a.filters.map(\.field) == b.filters.map(\.field) && a.filters.map(\.value) == b.filters.map(\.value)
+    }
+}
+
+/// The merged answer to a rollup query, with what makes it complete or not.
+public struct RollupAnswer: Sendable, Equatable {
+    public struct WindowRows: Sendable, Equatable {
+        public var window: Window
+        /// No event can change this window any more (every partition's watermark passed end + lateness).
+        public var isFinal: Bool
+        /// Events that arrived after the window was final, summed over partitions.
+        public var lateEvents: Int64
+        public var rows: [RollupRow]
+        public init(window: Window, isFinal: Bool, lateEvents: Int64, rows: [RollupRow]) {
+            self.window = window; self.isFinal = isFinal; self.lateEvents = lateEvents; self.rows = rows
+        }
+    }
+
+    public var job: String
+    public var groupBy: [String]
+    public var columns: [String]
+    public var windows: [WindowRows]
+    /// The lowest watermark over partitions that have seen events (nil: none yet).
+    public var watermark: Int64?
+    public var partitionsReporting: [Int]
+    /// Partitions whose owner did not answer (being moved, or no live worker): the answer lacks their events.
+    public var partitionsMissing: [Int]
+    public var eventsAccepted: Int64
+    public var eventsLate: Int64
+    public var eventsRejected: Int64
+
+    public init(job: String, groupBy: [String], columns: [String], windows: [WindowRows], watermark: Int64?,
+                partitionsReporting: [Int], partitionsMissing: [Int], eventsAccepted: Int64, eventsLate: Int64, eventsRejected: Int64) {
+        self.job = job; self.groupBy = groupBy; self.columns = columns; self.windows = windows; self.watermark = watermark
+        self.partitionsReporting = partitionsReporting; self.partitionsMissing = partitionsMissing
+        self.eventsAccepted = eventsAccepted; self.eventsLate = eventsLate; self.eventsRejected = eventsRejected
+    }
+
+    public var isComplete: Bool { partitionsMissing.isEmpty }
+}

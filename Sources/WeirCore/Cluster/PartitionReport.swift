@@ -1,0 +1,38 @@
+/// A partition and the epoch it is held under.
+public struct LeaseRef: Sendable, Equatable, Hashable {
+    public var partition: Int
+    public var epoch: UInt64
+    public init(partition: Int, epoch: UInt64) { self.partition = partition; self.epoch = epoch }
+}
+
+/// One partition's answer to a rollup query: its partial rows plus what makes them complete.
+public struct PartitionReport: Sendable, Equatable {
+    public var lease: LeaseRef
+    /// `Int64.min` before the partition's first event for this job.
+    public var watermark: Int64
+    /// Events of the partition's log processed so far.
+    public var offset: UInt64
+    public var accepted: Int64
+    public var lateEvents: Int64
+    public var rejected: Int64
+    public var lateByWindow: [LateCount]
+    public var rows: [PartialRow]
+
+    public init(lease: LeaseRef, watermark: Int64, offset: UInt64, accepted: Int64, lateEvents: Int64, rejected: Int64,
+                lateByWindow: [LateCount], rows: [PartialRow]) {
+        self.lease = lease
+        self.watermark = watermark
+        self.offset = offset
+        self.accepted = accepted
+        self.lateEvents = lateEvents
+        self.rejected = rejected
+        self.lateByWindow = lateByWindow
+        self.rows = rows
+    }
+}
+
+public struct LateCount: Sendable, Equatable {
+    public var window: Window
+    public var count: Int64
+    public init(window: Window, count: Int64) { self.window = window; self.count = count }
+}

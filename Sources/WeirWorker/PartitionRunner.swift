@@ -1,0 +1,90 @@
+import WeirCodec
+import WeirCore
+
+/// Runs every job of one partition over its log: one engine per job, fed in log order, with
+/// the final partials kept (for retention) and the open windows' partials on demand.
+///
+/// An actor, so partitions run in parallel on the cooperative pool and a query reads a
+/// consistent state between two chunks.
+actor PartitionRunner {
+    let lease: LeaseRef
+    let retentionMilliseconds: Int64
+    private var jobs: [String: JobRun] = [:]
+    /// Next log offset per stream.
+    private(set) var offsets: [String: UInt64] = [:]
+
+    final class JobRun {
+        let spec: JobSpec
+        let engine: JobEngine
+        let scanner: EventScanner
+        /// Final partials by window start (ordered retention).
+        var finals: [Int64: [PartialRow]] = [:]
+        var rejected: Int64 = 0
+        init(_ spec: JobSpec) {
+            self.spec = spec
+            let compiled = CompiledJob(spec)
+            engine = JobEngine(compiled, output: .partials)
+            scanner = EventScanner(plan: compiled.plan)
+        }
+    }
+
+    init(lease: LeaseRef, jobs specs: [JobSpec], retentionMilliseconds: Int64) {
+        self.lease = lease
+        self.retentionMilliseconds = retentionMilliseconds
+        for spec in specs {
+            jobs[spec.name] = JobRun(spec)
+            offsets[spec.stream] = 0
+        }
+    }
+
+    /// Streams this partition reads (those with at least one job).
+    var streams: [String] { offsets.keys.sorted() }
+
+    /// Feeds a chunk of `stream`'s log to every job on that stream. Chunks must arrive in order.
+    func apply(stream: String, _ chunk: WireLogChunk) {
+        precondition(chunk.firstOffset == offsets[stream], "chunk of \(stream) at \(chunk.firstOffset), expected offset \(offsets[stream] ?? 0)")
+        let runs = jobs.values.filter { $0.spec.stream == stream }
+        chunk.lines.withUnsafeBytes { bytes in
+            var start = 0
+            while start < bytes.count {
+                var end = start
+                while end < bytes.count && bytes[end] != 10 { end += 1 }
+                let line = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+                for run in runs {
+                    if let failure = run.scanner.scan(line) {
+                        run.engine.recordRejected(failure.reason)
+                        run.rejected += 1
+                    } else if case .rejected = run.engine.process(run.scanner.fields) {
+                        run.rejected += 1
+                    }
+                }
+                start = end + 1
+            }
+        }
+        offsets[stream] = chunk.nextOffset
+        for run in runs { keepFinals(run) }
+    }
+
+    private func keepFinals(_ run: JobRun) {
+        for row in run.engine.drainPartials() { run.finals[row.window.start, default: []].append(row) }
+        let (horizon, overflow) = run.engine.watermark.subtractingReportingOverflow(retentionMilliseconds)
+        guard !overflow, run.engine.watermark > .min else { return }
+        for start in run.finals.keys where start < horizon {
+            if let rows = run.finals[start], rows.allSatisfy({ $0.window.end < horizon }) { run.finals[start] = nil }
+        }
+    }
+
+    /// The partials of `job` for windows starting in `[from, to)`, and the partition's completeness facts.
+    func report(job: String, from: Int64, to: Int64) -> PartitionReport? {
+        guard let run = jobs[job] else { return nil }
+        var rows: [PartialRow] = []
+        for (start, finals) in run.finals where start >= from && start < to { rows += finals }
+        rows += run.engine.openPartials().filter { $0.window.start >= from && $0.window.start < to }
+        let stats = run.engine.stats
+        return PartitionReport(
+            lease: lease, watermark: run.engine.watermark, offset: offsets[run.spec.stream] ?? 0,
+            accepted: stats.accepted, lateEvents: stats.late, rejected: stats.rejectedByReason.values.reduce(0, +),
+            lateByWindow: run.engine.lateLedger.sorted.map { LateCount(window: $0.window, count: $0.count) },
+            rows: rows)
+    }
+}

@@ -1,0 +1,37 @@
+import WeirCodec
+import WeirCore
+
+extension Worker {
+    /// Pulls `stream`'s log of the partition and feeds the runner until the lease ends.
+    /// One request in flight per (partition, stream): flow control by pulling.
+    func fetchLoop(_ lease: LeaseRef, _ runner: PartitionRunner, _ stream: String) async {
+        while !Task.isCancelled {
+            let offset = await runner.offsets[stream] ?? 0
+            guard let reply = await fetch(lease, stream: stream, offset: offset),
+                  case .fetchReply(_, _, let status, let chunk) = reply else { return }
+            switch status {
+            case .ok: break
+            case .stale:
+                apply(holder.refusedAsStale(partition: lease.partition, epoch: lease.epoch))
+                return
+            case .outOfRange:
+                logger.error("partition \(lease.partition) stream \(stream): offset \(offset) is outside the log; stopping it")
+                return
+            }
+            // Apply only while the lease is still valid by our own clock.
+            guard !Task.isCancelled, holder.isValid(lease.partition, epoch: lease.epoch, now: now()) else { return }
+            if chunk.count > 0 { await runner.apply(stream: stream, chunk) }
+        }
+    }
+
+    /// Sends a fetch and waits for its reply; nil when the connection is gone.
+    func fetch(_ lease: LeaseRef, stream: String, offset: UInt64) async -> WireMessage? {
+        guard let outbound else { return nil }
+        let request = nextRequest
+        nextRequest += 1
+        return await withCheckedContinuation { (done: CheckedContinuation<WireMessage?, Never>) in
+            pendingFetches[request] = done
+            outbound.send(.fetch(request: request, lease: lease, stream: stream, offset: offset, maxBytes: settings.fetchBytesMax))
+        }
+    }
+}

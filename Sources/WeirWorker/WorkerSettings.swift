@@ -1,0 +1,19 @@
+/// How a worker runs. Defaults are documented per field; only the executable reads flags.
+public struct WorkerSettings: Sendable {
+    public var coordinatorHost = "127.0.0.1"
+    public var coordinatorPort = 7400
+    /// Stable name; a restart gets a new incarnation under the same name.
+    public var name: String
+    /// Local state (checkpoints arrive with the next issue).
+    public var dataDirectory: String
+    /// Bytes of events asked for per fetch. Default 1 MiB.
+    public var fetchBytesMax = 1 << 20
+    /// Final windows are kept for queries until the partition's watermark is this far past
+    /// their end (event time). Default 1 hour.
+    public var retentionMilliseconds: Int64 = 3_600_000
+
+    public init(name: String, dataDirectory: String) {
+        self.name = name
+        self.dataDirectory = dataDirectory
+    }
+}
