@@ -62,18 +62,27 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
+        // The HTTP API (Hummingbird), against an injected `ClusterAPI`.
+        .target(name: "WeirHTTP", dependencies: [
+            "WeirCore", "WeirCodec",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Local pipelines with file I/O: `weir run`, `weir gen`.
         .target(name: "WeirRunner", dependencies: ["WeirCore", "WeirCodec", "WeirReference"]),
         .executableTarget(
             name: "weir",
             dependencies: [
-                "WeirRunner", "WeirCore", "WeirCodec",
+                "WeirRunner", "WeirCore", "WeirCodec", "WeirWire", "WeirCoordinator", "WeirWorker", "WeirHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "WeirCoreTests", dependencies: ["WeirCore"]),
         .testTarget(name: "WeirCodecTests", dependencies: ["WeirCodec", "WeirCore"]),
         .testTarget(name: "WeirStoreTests", dependencies: ["WeirStore", "WeirCodec"]),
+        // Real `weir` processes on loopback (the tests start the built executable).
+        .testTarget(name: "WeirClusterTests", dependencies: ["weir"]),
         .testTarget(name: "WeirRunnerTests", dependencies: ["WeirRunner", "WeirReference", "WeirCodec", "WeirCore"]),
     ],
     swiftLanguageModes: [.v6]

@@ -23,9 +23,20 @@ extension Coordinator {
     /// events are fsync'd (and readable by workers).
     public nonisolated func ingest(stream: String, body: [UInt8]) async throws(APIError) -> IngestResult {
         let target = try await streamTarget(stream)
-        let batcher = IngestBatcher(router: EventRouter(keyField: target.keyField, partitioner: partitioner),
-                                    lineBytesMax: settings.lineBytesMax, problemsMax: settings.ingestProblemsMax)
-        return try await commit(batcher.route(body), to: target.logs)
+        return try await commit(try await route(body, keyField: target.keyField), to: target.logs)
+    }
+
+    /// Validates and partitions a body on a data-path thread.
+    nonisolated func route(_ body: [UInt8], keyField: String?) async throws(APIError) -> IngestBatcher.Routed {
+        let partitioner = self.partitioner, lineBytesMax = settings.lineBytesMax, problemsMax = settings.ingestProblemsMax
+        do {
+            return try await DataPath.run {
+                IngestBatcher(router: EventRouter(keyField: keyField, partitioner: partitioner), lineBytesMax: lineBytesMax, problemsMax: problemsMax)
+                    .route(body)
+            }
+        } catch {
+            throw .unavailable("shutting_down", "the coordinator is stopping")
+        }
     }
 
     nonisolated func commit(_ routed: IngestBatcher.Routed, to logs: PartitionLogSet) async throws(APIError) -> IngestResult {
@@ -44,10 +55,10 @@ extension Coordinator {
     /// Serves a producer connection: `ingest` messages, several committing at once, each
     /// answered by `ingestReply` with the same sequence number once durable.
     nonisolated func serveProducer(first: WireMessage,
-                                   _ messages: inout NIOAsyncChannelInboundStream<WireMessage>.AsyncIterator,
-                                   _ outbound: NIOAsyncChannelOutboundWriter<WireMessage>) async throws {
+                                   _ messages: inout NIOAsyncChannelInboundStream<WireFrame>.AsyncIterator,
+                                   _ outbound: NIOAsyncChannelOutboundWriter<[UInt8]>) async throws {
         let queue = OutboundQueue()
-        var batchers: [String: (IngestBatcher, PartitionLogSet)] = [:]
+        var targets: [String: (keyField: String?, logs: PartitionLogSet)] = [:]
         try await withThrowingTaskGroup(of: Void.self) { outer in
             outer.addTask { try await queue.drain(into: outbound) }
             try await withThrowingTaskGroup(of: Void.self) { commits in
@@ -59,24 +70,22 @@ extension Coordinator {
                         queue.send(.failure(code: "protocol", message: "a producer connection carries only ingest messages"))
                         break
                     }
-                    let batcher: IngestBatcher
-                    let target: PartitionLogSet
+                    let found: (keyField: String?, logs: PartitionLogSet)
+                    let routed: IngestBatcher.Routed
                     do throws(APIError) {
-                        if let cached = batchers[stream] {
-                            (batcher, target) = cached
+                        if let cached = targets[stream] {
+                            found = cached
                         } else {
-                            let found = try await streamTarget(stream)
-                            batcher = IngestBatcher(router: EventRouter(keyField: found.keyField, partitioner: partitioner),
-                                                    lineBytesMax: settings.lineBytesMax, problemsMax: settings.ingestProblemsMax)
-                            target = found.logs
-                            batchers[stream] = (batcher, target)
+                            found = try await streamTarget(stream)
+                            targets[stream] = found
                         }
+                        routed = try await route(lines, keyField: found.keyField)
                     } catch {
                         queue.send(.ingestReply(seq: seq, accepted: 0, rejected: 0, problems: [], error: error.message))
-                        next = try await messages.next()
+                        next = try await messages.next()?.decode()
                         continue
                     }
-                    let routed = batcher.route(lines)
+                    let target = found.logs
                     // Backpressure: at most `ingestInFlightMax` requests of this producer wait for their fsync.
                     if inFlight >= settings.ingestInFlightMax {
                         _ = try await commits.next()
@@ -93,7 +102,7 @@ extension Coordinator {
                             queue.send(.ingestReply(seq: seq, accepted: 0, rejected: 0, problems: [], error: error.message))
                         }
                     }
-                    next = try await messages.next()
+                    next = try await messages.next()?.decode()
                 }
                 try await commits.waitForAll()
             }

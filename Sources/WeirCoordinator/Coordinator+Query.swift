@@ -1,5 +1,6 @@
 import WeirCodec
 import WeirCore
+import WeirWire
 
 extension Coordinator {
     struct PendingQuery {
@@ -15,7 +16,21 @@ extension Coordinator {
         }
         guard query.from < query.to else { throw .badRequest("bad_range", "from (\(query.from)) must be before to (\(query.to))") }
         let reports = await collectReports(job: job, from: query.from, to: query.to)
-        return try RollupAnswerBuilder.build(spec: entry.spec, query: query, reports: reports, partitionCount: partitioner.partitionCount)
+        // Merging can take a while for big answers: off the actor, so lease renewals never wait for it.
+        let spec = entry.spec, partitionCount = partitioner.partitionCount
+        let result: Result<RollupAnswer, APIError>
+        do {
+            result = try await DataPath.run {
+                do throws(APIError) {
+                    return .success(try RollupAnswerBuilder.build(spec: spec, query: query, reports: reports, partitionCount: partitionCount))
+                } catch {
+                    return .failure(error)
+                }
+            }
+        } catch {
+            throw .unavailable("shutting_down", "the coordinator is stopping")
+        }
+        return try result.get()
     }
 
     private func collectReports(job: String, from: Int64, to: Int64) async -> [PartitionReport] {

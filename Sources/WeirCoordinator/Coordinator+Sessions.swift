@@ -12,14 +12,15 @@ extension Coordinator {
         do {
             try await connection.executeThenClose { inbound, outbound in
                 var messages = inbound.makeAsyncIterator()
-                guard let first = try await messages.next() else { return }
+                guard let firstFrame = try await messages.next() else { return }
+                let first = try firstFrame.decode()
                 switch first {
                 case .hello(let name, let incarnation, _):
                     try await serveWorker(WorkerIdentity(name: name, incarnation: incarnation), &messages, outbound)
                 case .ingest:
                     try await serveProducer(first: first, &messages, outbound)
                 default:
-                    try await outbound.write(.failure(code: "protocol", message: "a connection must start with hello or ingest"))
+                    try await outbound.write(WireMessage.failure(code: "protocol", message: "a connection must start with hello or ingest").encodedFrame())
                 }
             }
         } catch {
@@ -28,8 +29,8 @@ extension Coordinator {
     }
 
     private nonisolated func serveWorker(_ identity: WorkerIdentity,
-                                         _ messages: inout NIOAsyncChannelInboundStream<WireMessage>.AsyncIterator,
-                                         _ outbound: NIOAsyncChannelOutboundWriter<WireMessage>) async throws {
+                                         _ messages: inout NIOAsyncChannelInboundStream<WireFrame>.AsyncIterator,
+                                         _ outbound: NIOAsyncChannelOutboundWriter<[UInt8]>) async throws {
         let queue = OutboundQueue()
         await workerJoined(identity, queue)
         defer { queue.finish() }
@@ -37,7 +38,18 @@ extension Coordinator {
             group.addTask { try await queue.drain(into: outbound) }
             defer { group.cancelAll() }
             do {
-                while let message = try await messages.next() {
+                while let frame = try await messages.next() {
+                    if frame.isBulk {
+                        // Partials can be large: decode them on a data-path thread while renewals go on.
+                        group.addTask {
+                            let message = try await DataPath.run { try frame.decode() }
+                            if case .partials(let request, let reports) = message {
+                                await self.partialsArrived(request, from: identity, reports)
+                            }
+                        }
+                        continue
+                    }
+                    let message = try frame.decode()
                     switch message {
                     case .renew(let seq, let leases):
                         queue.send(.renewReply(seq: seq, verdicts: await renew(identity, leases)))
@@ -49,8 +61,6 @@ extension Coordinator {
                         group.addTask {
                             queue.send(await self.fetch(identity, request: request, lease: lease, stream: stream, offset: offset, maxBytes: maxBytes))
                         }
-                    case .partials(let request, let reports):
-                        await partialsArrived(request, from: identity, reports)
                     default:
                         queue.send(.failure(code: "protocol", message: "unexpected message from a worker"))
                         throw WireError("unexpected message from worker \(identity)")
@@ -114,7 +124,8 @@ extension Coordinator {
         let deadline = ContinuousClock.now + .milliseconds(settings.fetchWaitMilliseconds)
         while true {
             do {
-                let chunk = try log.read(from: offset, maxBytes: min(maxBytes, settings.fetchBytesMax))
+                let limit = min(maxBytes, settings.fetchBytesMax)
+                let chunk = try await DataPath.run { try log.read(from: offset, maxBytes: limit) }
                 if chunk.count > 0 || ContinuousClock.now >= deadline || Task.isCancelled {
                     return .fetchReply(request: request, lease: lease, status: .ok,
                                        chunk: WireLogChunk(firstOffset: chunk.firstOffset, count: chunk.count, durableEnd: chunk.durableEnd, lines: chunk.bytes))
@@ -123,7 +134,7 @@ extension Coordinator {
                 logger.error("fetch of partition \(lease.partition) from \(offset) failed: \(error)")
                 return .fetchReply(request: request, lease: lease, status: .outOfRange, chunk: .empty)
             }
-            try? await Task.sleep(for: .milliseconds(5))
+            try? await Task.sleep(for: .milliseconds(10))
         }
     }
 }

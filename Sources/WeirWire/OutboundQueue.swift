@@ -6,20 +6,34 @@ import WeirCodec
 /// bounded by the protocol: control messages are small and replies answer requests the peer
 /// limits itself.
 public final class OutboundQueue: Sendable {
-    private let stream: AsyncStream<WireMessage>
-    private let continuation: AsyncStream<WireMessage>.Continuation
+    private let stream: AsyncStream<Item>
+    private let continuation: AsyncStream<Item>.Continuation
 
-    public init() {
-        (stream, continuation) = AsyncStream<WireMessage>.makeStream()
+    enum Item: Sendable {
+        case message(WireMessage)
+        case encoded([UInt8])
     }
 
-    public func send(_ message: WireMessage) { continuation.yield(message) }
+    public init() {
+        (stream, continuation) = AsyncStream<Item>.makeStream()
+    }
+
+    /// Queues a message; it is encoded by the draining task, not the caller.
+    public func send(_ message: WireMessage) { continuation.yield(.message(message)) }
+
+    /// Queues a frame encoded beforehand (big messages are encoded on data-path threads).
+    public func send(encoded frame: [UInt8]) { continuation.yield(.encoded(frame)) }
 
     /// Ends the queue; `drain` returns after the messages already queued.
     public func finish() { continuation.finish() }
 
     /// Writes queued messages to `outbound` until `finish()` (run this in its own task).
-    public func drain(into outbound: NIOAsyncChannelOutboundWriter<WireMessage>) async throws {
-        for await message in stream { try await outbound.write(message) }
+    public func drain(into outbound: NIOAsyncChannelOutboundWriter<[UInt8]>) async throws {
+        for await item in stream {
+            switch item {
+            case .message(let m): try await outbound.write(m.encodedFrame())
+            case .encoded(let frame): try await outbound.write(frame)
+            }
+        }
     }
 }

@@ -2,8 +2,8 @@ import NIOCore
 import NIOPosix
 import WeirCodec
 
-/// One framed connection between Weir processes: decoded messages in, messages out.
-public typealias WireConnection = NIOAsyncChannel<WireMessage, WireMessage>
+/// One framed connection between Weir processes: frames in, encoded frames out.
+public typealias WireConnection = NIOAsyncChannel<WireFrame, [UInt8]>
 
 /// Opening framed TCP connections and listeners.
 public enum WireEndpoint {

@@ -1,10 +1,25 @@
 import NIOCore
 import WeirCodec
 
-/// Splits the TCP byte stream into length-prefixed frames (see `WireMessage`) and decodes each.
+/// One received frame, not yet decoded: splitting frames is all the event loop does, so a big
+/// message never holds up the connection's other traffic (lease renewals above all).
+public struct WireFrame: Sendable {
+    /// Version, type and payload (the bytes after the length prefix).
+    public let body: [UInt8]
+    public init(body: [UInt8]) { self.body = body }
+
+    /// The message type byte.
+    public var kind: UInt8 { body.count > 1 ? body[1] : 0 }
+    /// True for messages whose decoding can take long (partial aggregates).
+    public var isBulk: Bool { WireMessage.isBulk(kind: kind) }
+
+    public func decode() throws(WireError) -> WireMessage { try WireMessage.decode(frameBody: body) }
+}
+
+/// Splits the TCP byte stream into length-prefixed frames (see `WireMessage`).
 /// A malformed or oversized frame throws, which closes the connection; it never crashes the process.
 public struct WireFrameDecoder: ByteToMessageDecoder {
-    public typealias InboundOut = WireMessage
+    public typealias InboundOut = WireFrame
     public let frameBytesMax: Int
 
     public init(frameBytesMax: Int = WireMessage.frameBytesMax) { self.frameBytesMax = frameBytesMax }
@@ -17,7 +32,10 @@ public struct WireFrameDecoder: ByteToMessageDecoder {
         guard buffer.readableBytes >= 4 + Int(length) else { return .needMoreData }
         buffer.moveReaderIndex(forwardBy: 4)
         guard let body = buffer.readBytes(length: Int(length)) else { return .needMoreData }
-        context.fireChannelRead(wrapInboundOut(try WireMessage.decode(frameBody: body)))
+        guard body[0] == WireMessage.version else {
+            throw WireError("unsupported protocol version \(body[0]) (this build speaks \(WireMessage.version))")
+        }
+        context.fireChannelRead(wrapInboundOut(WireFrame(body: body)))
         return .continue
     }
 
@@ -28,11 +46,11 @@ public struct WireFrameDecoder: ByteToMessageDecoder {
     }
 }
 
-/// Writes each outbound `WireMessage` as one frame.
+/// Writes pre-encoded frames (`WireMessage.encodedFrame()`): encoding happens before the event loop.
 public struct WireFrameEncoder: MessageToByteEncoder {
-    public typealias OutboundIn = WireMessage
+    public typealias OutboundIn = [UInt8]
     public init() {}
-    public func encode(data: WireMessage, out: inout ByteBuffer) throws {
-        out.writeBytes(data.encodedFrame())
+    public func encode(data: [UInt8], out: inout ByteBuffer) throws {
+        out.writeBytes(data)
     }
 }

@@ -1,17 +1,24 @@
 import WeirCodec
 import WeirCore
 
+import Synchronization
+
 /// Runs every job of one partition over its log: one engine per job, fed in log order, with
 /// the final partials kept (for retention) and the open windows' partials on demand.
 ///
-/// An actor, so partitions run in parallel on the cooperative pool and a query reads a
-/// consistent state between two chunks.
-actor PartitionRunner {
+/// Called from data-path threads (`DataPath.run`), so partitions run in parallel without
+/// starving the async control path; the mutex makes a query read a consistent state between
+/// two chunks.
+final class PartitionRunner: Sendable {
     let lease: LeaseRef
     let retentionMilliseconds: Int64
-    private var jobs: [String: JobRun] = [:]
-    /// Next log offset per stream.
-    private(set) var offsets: [String: UInt64] = [:]
+    private let state: Mutex<State>
+
+    struct State {
+        var jobs: [String: JobRun] = [:]
+        /// Next log offset per stream.
+        var offsets: [String: UInt64] = [:]
+    }
 
     final class JobRun {
         let spec: JobSpec
@@ -31,19 +38,26 @@ actor PartitionRunner {
     init(lease: LeaseRef, jobs specs: [JobSpec], retentionMilliseconds: Int64) {
         self.lease = lease
         self.retentionMilliseconds = retentionMilliseconds
+        var initial = State()
         for spec in specs {
-            jobs[spec.name] = JobRun(spec)
-            offsets[spec.stream] = 0
+            initial.jobs[spec.name] = JobRun(spec)
+            initial.offsets[spec.stream] = 0
         }
+        state = Mutex(initial)
     }
 
-    /// Streams this partition reads (those with at least one job).
-    var streams: [String] { offsets.keys.sorted() }
+    func offset(of stream: String) -> UInt64 { state.withLock { $0.offsets[stream] ?? 0 } }
 
     /// Feeds a chunk of `stream`'s log to every job on that stream. Chunks must arrive in order.
     func apply(stream: String, _ chunk: WireLogChunk) {
-        precondition(chunk.firstOffset == offsets[stream], "chunk of \(stream) at \(chunk.firstOffset), expected offset \(offsets[stream] ?? 0)")
-        let runs = jobs.values.filter { $0.spec.stream == stream }
+        state.withLock { s in
+            precondition(chunk.firstOffset == s.offsets[stream], "chunk of \(stream) at \(chunk.firstOffset), expected offset \(s.offsets[stream] ?? 0)")
+            apply(stream: stream, chunk, runs: s.jobs.values.filter { $0.spec.stream == stream })
+            s.offsets[stream] = chunk.nextOffset
+        }
+    }
+
+    private func apply(stream: String, _ chunk: WireLogChunk, runs: [JobRun]) {
         chunk.lines.withUnsafeBytes { bytes in
             var start = 0
             while start < bytes.count {
@@ -61,7 +75,6 @@ actor PartitionRunner {
                 start = end + 1
             }
         }
-        offsets[stream] = chunk.nextOffset
         for run in runs { keepFinals(run) }
     }
 
@@ -76,13 +89,17 @@ actor PartitionRunner {
 
     /// The partials of `job` for windows starting in `[from, to)`, and the partition's completeness facts.
     func report(job: String, from: Int64, to: Int64) -> PartitionReport? {
-        guard let run = jobs[job] else { return nil }
+        state.withLock { s in report(s, job: job, from: from, to: to) }
+    }
+
+    private func report(_ s: State, job: String, from: Int64, to: Int64) -> PartitionReport? {
+        guard let run = s.jobs[job] else { return nil }
         var rows: [PartialRow] = []
         for (start, finals) in run.finals where start >= from && start < to { rows += finals }
         rows += run.engine.openPartials().filter { $0.window.start >= from && $0.window.start < to }
         let stats = run.engine.stats
         return PartitionReport(
-            lease: lease, watermark: run.engine.watermark, offset: offsets[run.spec.stream] ?? 0,
+            lease: lease, watermark: run.engine.watermark, offset: s.offsets[run.spec.stream] ?? 0,
             accepted: stats.accepted, lateEvents: stats.late, rejected: stats.rejectedByReason.values.reduce(0, +),
             lateByWindow: run.engine.lateLedger.sorted.map { LateCount(window: $0.window, count: $0.count) },
             rows: rows)

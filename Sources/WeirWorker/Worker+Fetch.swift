@@ -1,12 +1,15 @@
 import WeirCodec
 import WeirCore
+import WeirWire
 
 extension Worker {
     /// Pulls `stream`'s log of the partition and feeds the runner until the lease ends.
     /// One request in flight per (partition, stream): flow control by pulling.
     func fetchLoop(_ lease: LeaseRef, _ runner: PartitionRunner, _ stream: String) async {
+        // The loop tracks the offset itself: asking the runner would wait for its lock, and this
+        // actor must stay free for lease renewals.
+        var offset = runner.offset(of: stream)
         while !Task.isCancelled {
-            let offset = await runner.offsets[stream] ?? 0
             guard let reply = await fetch(lease, stream: stream, offset: offset),
                   case .fetchReply(_, _, let status, let chunk) = reply else { return }
             switch status {
@@ -20,7 +23,14 @@ extension Worker {
             }
             // Apply only while the lease is still valid by our own clock.
             guard !Task.isCancelled, holder.isValid(lease.partition, epoch: lease.epoch, now: now()) else { return }
-            if chunk.count > 0 { await runner.apply(stream: stream, chunk) }
+            if chunk.count > 0 {
+                do {
+                    try await DataPath.run { runner.apply(stream: stream, chunk) }
+                    offset = chunk.nextOffset
+                } catch {
+                    return  // the data-path pool is shutting down
+                }
+            }
         }
     }
 

@@ -53,8 +53,8 @@ public actor Worker {
                 group.addTask { try await queue.drain(into: writer) }
                 group.addTask { try await self.tickLoop() }
                 defer { group.cancelAll() }
-                for try await message in inbound {
-                    handle(message)
+                for try await frame in inbound {
+                    handle(try frame.decode())
                     if leaving && holder.leases.isEmpty { break }
                 }
             }
@@ -100,9 +100,13 @@ public actor Worker {
             Task {
                 var reports: [PartitionReport] = []
                 for runner in targets {
-                    if let r = await runner.report(job: job, from: from, to: to) { reports.append(r) }
+                    if let r = try? await DataPath.run({ runner.report(job: job, from: from, to: to) }) { reports.append(r) }
                 }
-                queue?.send(.partials(request: request, reports: reports))
+                // Encoded on a data-path thread: a big answer must not hold up this connection's event loop.
+                let collected = reports
+                if let frame = try? await DataPath.run({ WireMessage.partials(request: request, reports: collected).encodedFrame() }) {
+                    queue?.send(encoded: frame)
+                }
             }
         case .failure(let code, let text):
             logger.error("coordinator reported \(code): \(text)")

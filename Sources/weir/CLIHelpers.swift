@@ -56,3 +56,14 @@ func drawProgress(_ done: Int, of total: Int, label: String) {
     FileHandle.standardError.write(Data("\r\(label) [\(bar)] \(percent)% \(done)/\(total)".utf8))
     if done >= total { FileHandle.standardError.write(Data("\n".utf8)) }
 }
+
+/// Parses sizes like `64m`, `512k`, `1g`, `1000` (binary multiples).
+func parseBytes(_ text: String) -> Int? {
+    let lower = text.lowercased()
+    let multipliers: [(String, Int)] = [("g", 1 << 30), ("m", 1 << 20), ("k", 1 << 10)]
+    for (suffix, m) in multipliers where lower.hasSuffix(suffix) {
+        guard let v = Int(lower.dropLast()), v >= 0 else { return nil }
+        return v * m
+    }
+    return Int(lower)
+}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WeirCodec
 import WeirCore
 import WeirRunner
 

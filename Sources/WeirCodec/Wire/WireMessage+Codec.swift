@@ -12,6 +12,9 @@ extension WireMessage {
         case failure = 60
     }
 
+    /// Message types whose decoding may take long (decode them off the connection's hot path).
+    public static func isBulk(kind: UInt8) -> Bool { kind == Kind.partials.rawValue }
+
     /// The whole frame: length prefix, version, type and payload.
     public func encodedFrame() -> [UInt8] {
         var w = WireWriter(capacity: 64)

@@ -40,6 +40,9 @@ public enum RollupAnswerBuilder {
             }
             windows[windows.count - 1].rows.append(row)
         }
+        if let last = query.lastMilliseconds, let newest = windows.map(\.window.end).max() {
+            windows = windows.filter { $0.window.start >= newest - last }
+        }
         if let top = query.top { windows = try ranked(windows, top: top, by: query.by, spec: spec) }
         return RollupAnswer(job: spec.name, groupBy: spec.groupBy, columns: spec.aggregates.flatMap(\.outputColumns), windows: windows,
                             watermark: watermark, partitionsReporting: reporting.sorted(), partitionsMissing: missing,

@@ -8,8 +8,12 @@ public struct RollupQuery: Sendable, Equatable {
     /// Keep the `top` groups per window ranked by column `by` (descending).
     public var top: Int?
     public var by: String?
+    /// Keep only windows starting within this long before the newest window's end.
+    public var lastMilliseconds: Int64?
 
-    public init(from: Int64 = .min, to: Int64 = .max, filters: [(field: String, value: FieldValue)] = [], top: Int? = nil, by: String? = nil) {
+    public init(from: Int64 = .min, to: Int64 = .max, filters: [(field: String, value: FieldValue)] = [], top: Int? = nil, by: String? = nil,
+                lastMilliseconds: Int64? = nil) {
+        self.lastMilliseconds = lastMilliseconds
         self.from = from
         self.to = to
         self.filters = filters
@@ -18,7 +22,7 @@ public struct RollupQuery: Sendable, Equatable {
     }
 
     public static func == (a: RollupQuery, b: RollupQuery) -> Bool {
-        a.from == b.from && a.to == b.to && a.top == b.top && a.by == b.by
+        a.from == b.from && a.to == b.to && a.top == b.top && a.by == b.by && a.lastMilliseconds == b.lastMilliseconds
             && a.filters.map(\.field) == b.filters.map(\.field) && a.filters.map(\.value) == b.filters.map(\.value)
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import WeirCodec
+
 import WeirCore
 
 /// Output formats of rollups.

@@ -1,0 +1,116 @@
+import WeirCore
+
+/// The JSON documents of the HTTP API.
+enum APIJSON {
+    static func error(_ e: APIError) -> String {
+        var j = JSONBuilder()
+        j.beginObject(); j.key("error"); j.beginObject()
+        j.field("code", e.code); j.field("message", e.message)
+        j.endObject(); j.endObject()
+        return j.text
+    }
+
+    static func ingest(_ r: IngestResult) -> String {
+        var j = JSONBuilder()
+        j.beginObject()
+        j.field("accepted", r.accepted); j.field("rejected", r.rejected)
+        j.key("problems"); j.beginArray()
+        for p in r.problems {
+            j.beginObject(); j.field("line", p.line); j.field("reason", p.reason); j.field("message", p.message); j.endObject()
+        }
+        j.endArray(); j.endObject()
+        return j.text
+    }
+
+    static func job(_ info: JobInfo, into j: inout JSONBuilder) {
+        j.beginObject(); j.field("name", info.name); j.field("stream", info.stream); j.field("spec", info.specText); j.endObject()
+    }
+
+    static func job(_ info: JobInfo) -> String {
+        var j = JSONBuilder()
+        job(info, into: &j)
+        return j.text
+    }
+
+    static func jobs(_ list: [JobInfo]) -> String {
+        var j = JSONBuilder()
+        j.beginObject(); j.key("jobs"); j.beginArray()
+        for info in list { job(info, into: &j) }
+        j.endArray(); j.endObject()
+        return j.text
+    }
+
+    static func streams(_ list: [StreamInfo]) -> String {
+        var j = JSONBuilder()
+        j.beginObject(); j.key("streams"); j.beginArray()
+        for s in list { stream(s, into: &j) }
+        j.endArray(); j.endObject()
+        return j.text
+    }
+
+    static func stream(_ s: StreamInfo, into j: inout JSONBuilder) {
+        j.beginObject(); j.field("name", s.name); j.key("key")
+        if let k = s.keyField { j.string(k) } else { j.null() }
+        j.endObject()
+    }
+
+    static func cluster(_ c: ClusterStatus) -> String {
+        var j = JSONBuilder()
+        j.beginObject()
+        j.key("workers"); j.beginArray()
+        for w in c.workers {
+            j.beginObject(); j.field("name", w.name); j.key("incarnation"); j.raw(String(w.incarnation)); j.field("leaving", w.leaving)
+            j.key("partitions"); j.beginArray(); for p in w.partitions { j.int(p) }; j.endArray(); j.endObject()
+        }
+        j.endArray()
+        j.key("partitions"); j.beginArray()
+        for p in c.partitions {
+            j.beginObject(); j.field("partition", p.partition); j.key("holder")
+            if let h = p.holder { j.string(h) } else { j.null() }
+            j.key("epoch"); j.raw(String(p.epoch)); j.field("revoking", p.revoking)
+            j.key("log_end"); j.raw(String(p.logEnd)); j.key("consumed"); j.raw(String(p.consumed)); j.key("lag"); j.raw(String(p.lag))
+            j.endObject()
+        }
+        j.endArray()
+        j.key("streams"); j.beginArray(); for s in c.streams { stream(s, into: &j) }; j.endArray()
+        j.key("jobs"); j.beginArray(); for name in c.jobs { j.string(name) }; j.endArray()
+        j.key("events"); j.beginObject(); j.field("accepted", c.eventsAccepted); j.field("rejected", c.eventsRejected); j.endObject()
+        j.endObject()
+        return j.text
+    }
+
+    static func rollups(_ a: RollupAnswer) -> String {
+        var j = JSONBuilder()
+        j.beginObject()
+        j.field("job", a.job)
+        j.key("group_by"); j.beginArray(); for g in a.groupBy { j.string(g) }; j.endArray()
+        j.key("columns"); j.beginArray(); for c in a.columns { j.string(c) }; j.endArray()
+        j.key("watermark"); if let w = a.watermark { j.int(w) } else { j.null() }
+        j.field("complete", a.isComplete)
+        j.key("partitions_missing"); j.beginArray(); for p in a.partitionsMissing { j.int(p) }; j.endArray()
+        j.key("events"); j.beginObject()
+        j.field("accepted", a.eventsAccepted); j.field("late", a.eventsLate); j.field("rejected", a.eventsRejected)
+        j.endObject()
+        j.key("windows"); j.beginArray()
+        for w in a.windows {
+            j.beginObject()
+            j.field("start", w.window.start); j.field("end", w.window.end); j.field("final", w.isFinal); j.field("late_events", w.lateEvents)
+            j.key("rows"); j.beginArray()
+            for row in w.rows {
+                j.beginObject()
+                j.key("group"); j.beginObject()
+                for (name, v) in zip(a.groupBy, row.group) { j.key(name); j.value(v) }
+                j.endObject()
+                j.key("values"); j.beginObject()
+                for (name, c) in zip(a.columns, row.cells) { j.key(name); j.cell(c) }
+                j.endObject()
+                j.endObject()
+            }
+            j.endArray()
+            j.endObject()
+        }
+        j.endArray()
+        j.endObject()
+        return j.text
+    }
+}

@@ -1,0 +1,14 @@
+import WeirCore
+
+/// What the HTTP API needs from the cluster. The coordinator conforms in the executable, so
+/// this target never imports it (and its tests can use any implementation).
+public protocol ClusterAPI: Sendable {
+    func ingest(stream: String, body: [UInt8]) async throws(APIError) -> IngestResult
+    func submitJob(specText: String) async throws(APIError) -> JobInfo
+    func listJobs() async -> [JobInfo]
+    func cancelJob(name: String) async throws(APIError)
+    func listStreams() async -> [StreamInfo]
+    func declareStream(name: String, keyField: String?) async throws(APIError) -> StreamInfo
+    func clusterStatus() async -> ClusterStatus
+    func query(job: String, _ query: RollupQuery) async throws(APIError) -> RollupAnswer
+}

@@ -1,0 +1,178 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import WeirCodec
+import WeirCore
+
+/// The HTTP API of a coordinator: ingest, streams, jobs, rollups and cluster status, every
+/// error answered as `{"error": {"code", "message"}}` with its 4xx/5xx status.
+public struct HTTPServer: Sendable {
+    public struct Settings: Sendable {
+        public var host = "127.0.0.1"
+        /// 0 picks a free port (reported through `onRunning`).
+        public var port = 7480
+        /// Largest request body accepted (compressed size for zstd bodies). Default 64 MiB.
+        public var bodyBytesMax = 64 << 20
+        /// Largest decompressed zstd body. Default 256 MiB.
+        public var decompressedBytesMax = 256 << 20
+        public init() {}
+    }
+
+    public let settings: Settings
+    let api: any ClusterAPI
+    let logger: Logger
+
+    public init(settings: Settings, api: any ClusterAPI, logger: Logger = Logger(label: "weir.http")) {
+        self.settings = settings
+        self.api = api
+        self.logger = logger
+    }
+
+    /// Serves until cancelled; `onRunning` receives the bound port.
+    public func run(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let app = Application(
+            router: makeRouter(),
+            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "weir"),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? settings.port) },
+            logger: logger)
+        try await app.run()
+    }
+
+    func makeRouter() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        let api = self.api
+        router.get("/healthz") { _, _ in Self.json(.ok, "{\"status\":\"ok\"}") }
+        router.post("/v1/streams/:stream/events") { request, context in
+            await Self.respond {
+                let stream = try Self.parameter(context, "stream")
+                let body = try await self.body(request)
+                let result = try await api.ingest(stream: stream, body: body)
+                if result.accepted == 0 && result.rejected > 0 {
+                    return Self.json(.badRequest, APIJSON.ingest(result))
+                }
+                return Self.json(.ok, APIJSON.ingest(result))
+            }
+        }
+        router.get("/v1/streams") { _, _ in Self.json(.ok, APIJSON.streams(await api.listStreams())) }
+        router.put("/v1/streams/:stream") { request, context in
+            await Self.respond {
+                let name = try Self.parameter(context, "stream")
+                let body = String(decoding: try await self.body(request), as: UTF8.self)
+                let key = try Self.streamKey(body)
+                var j = JSONBuilder()
+                APIJSON.stream(try await api.declareStream(name: name, keyField: key), into: &j)
+                return Self.json(.ok, j.text)
+            }
+        }
+        router.get("/v1/jobs") { _, _ in Self.json(.ok, APIJSON.jobs(await api.listJobs())) }
+        router.post("/v1/jobs") { request, _ in
+            await Self.respond {
+                let text = String(decoding: try await self.body(request), as: UTF8.self)
+                return Self.json(.created, APIJSON.job(try await api.submitJob(specText: text)))
+            }
+        }
+        router.get("/v1/jobs/:job") { _, context in
+            await Self.respond {
+                let name = try Self.parameter(context, "job")
+                guard let info = await api.listJobs().first(where: { $0.name == name }) else {
+                    throw APIError.notFound("unknown_job", "no job named \(name)")
+                }
+                return Self.json(.ok, APIJSON.job(info))
+            }
+        }
+        router.delete("/v1/jobs/:job") { _, context in
+            await Self.respond {
+                try await api.cancelJob(name: try Self.parameter(context, "job"))
+                return Self.json(.ok, "{\"cancelled\":true}")
+            }
+        }
+        router.get("/v1/jobs/:job/rollups") { request, context in
+            await Self.respond {
+                let job = try Self.parameter(context, "job")
+                let pairs = request.uri.queryParameters.map { (String($0.key), String($0.value)) }
+                let query = try QueryParameters.parse(pairs)
+                let format = pairs.last { $0.0 == "format" }?.1 ?? "json"
+                let answer = try await api.query(job: job, query)
+                switch format {
+                case "json": return Self.json(.ok, APIJSON.rollups(answer))
+                case "csv", "ndjson":
+                    // Byte for byte what `weir run --format csv|ndjson` writes for the same rows.
+                    guard let spec = await api.listJobs().first(where: { $0.name == job }).flatMap({ try? JobSpecParser.parse($0.specText) }) else {
+                        throw APIError.notFound("unknown_job", "no job named \(job)")
+                    }
+                    var out: [UInt8] = []
+                    if format == "csv" { out += Array((RollupWriter.header(spec) + "\n").utf8) }
+                    for w in answer.windows {
+                        for row in w.rows { RollupWriter.appendLine(row, spec: spec, format: format == "csv" ? .csv : .ndjson, to: &out) }
+                    }
+                    return Response(status: .ok, headers: [.contentType: format == "csv" ? "text/csv" : "application/x-ndjson"],
+                                    body: .init(byteBuffer: ByteBuffer(bytes: out)))
+                default:
+                    throw APIError.badRequest("bad_parameter", "format=\(format): expected json, csv or ndjson")
+                }
+            }
+        }
+        router.get("/v1/cluster") { _, _ in Self.json(.ok, APIJSON.cluster(await api.clusterStatus())) }
+        return router
+    }
+
+    /// The request body, bounded, decompressed when `Content-Encoding: zstd`.
+    func body(_ request: Request) async throws(APIError) -> [UInt8] {
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: settings.bodyBytesMax)
+        } catch {
+            throw .tooLarge("request body exceeds \(settings.bodyBytesMax) bytes; split it into smaller requests")
+        }
+        let bytes = Array(buffer.readableBytesView)
+        switch request.headers[.contentEncoding]?.lowercased() {
+        case nil, "identity": return bytes
+        case "zstd":
+            do {
+                return try ZstdDecompressor().decompressAll(bytes, outputBytesMax: settings.decompressedBytesMax)
+            } catch let e as ZstdError where e.message.contains("exceeds") {
+                throw .tooLarge("zstd body decompresses to more than \(settings.decompressedBytesMax) bytes")
+            } catch {
+                throw .badRequest("bad_encoding", "the zstd body could not be decompressed: \(error)")
+            }
+        case let other?:
+            throw APIError(status: 415, code: "unsupported_encoding", "Content-Encoding \(other) is not supported (use zstd or none)")
+        }
+    }
+
+    static func parameter(_ context: BasicRequestContext, _ name: String) throws(APIError) -> String {
+        guard let value = context.parameters.get(name) else { throw .badRequest("bad_path", "missing \(name) in the path") }
+        return value
+    }
+
+    /// `{"key": "field"}`, `{"key": null}` or an empty body (no key).
+    static func streamKey(_ body: String) throws(APIError) -> String? {
+        let trimmed = body.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { return nil }
+        guard let data = trimmed.data(using: .utf8),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw .badRequest("bad_body", "expected {\"key\": \"field\"} or an empty body")
+        }
+        let unknown = object.keys.filter { $0 != "key" }
+        guard unknown.isEmpty else { throw .badRequest("unknown_field", "unknown field(s) \(unknown.sorted().joined(separator: ", ")); only key is allowed") }
+        if object["key"] is NSNull || object["key"] == nil { return nil }
+        guard let key = object["key"] as? String, !key.isEmpty else { throw .badRequest("bad_body", "key must be a field name or null") }
+        return key
+    }
+
+    static func respond(_ body: () async throws -> Response) async -> Response {
+        do {
+            return try await body()
+        } catch let e as APIError {
+            return json(HTTPResponse.Status(code: e.status), APIJSON.error(e))
+        } catch {
+            return json(.internalServerError, APIJSON.error(.internal("\(error)")))
+        }
+    }
+
+    static func json(_ status: HTTPResponse.Status, _ text: String) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text + "\n")))
+    }
+}

@@ -1,0 +1,19 @@
+import Foundation
+import NIOPosix
+
+/// Dedicated threads for CPU-heavy data-path work (routing events, reading logs, running
+/// engines). Keeping it off Swift's cooperative pool means lease renewals and other control
+/// messages are never starved by a busy data path: a lease must not lapse because the process
+/// was busy aggregating.
+public enum DataPath {
+    static let pool: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: max(2, ProcessInfo.processInfo.activeProcessorCount))
+        pool.start()
+        return pool
+    }()
+
+    /// Runs `body` on a data-path thread and returns its result.
+    public static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await pool.runIfActive(body)
+    }
+}

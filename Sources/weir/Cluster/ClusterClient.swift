@@ -1,0 +1,60 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// The CLI's client of a coordinator's HTTP API. Errors come back as the API's own message.
+struct ClusterClient: Sendable {
+    let base: String
+
+    init(address: String) {
+        base = address.hasPrefix("http") ? address : "http://" + address
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        let status: Int
+        let code: String
+        let message: String
+        var description: String { status == 0 ? message : "\(message) [\(code), HTTP \(status)]" }
+    }
+
+    func get(_ path: String, query: [URLQueryItem] = []) async throws -> [String: Any] {
+        try await request("GET", path, query: query)
+    }
+
+    func request(_ method: String, _ path: String, query: [URLQueryItem] = [], body: Data? = nil,
+                 headers: [String: String] = [:]) async throws -> [String: Any] {
+        let data = try await raw(method, path, query: query, body: body, headers: headers)
+        return (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+    }
+
+    /// The response body of a successful request; API errors throw `Failure`.
+    func raw(_ method: String, _ path: String, query: [URLQueryItem] = [], body: Data? = nil,
+             headers: [String: String] = [:]) async throws -> Data {
+        guard var components = URLComponents(string: base + path) else {
+            throw Failure(status: 0, code: "bad_address", message: "cannot form a URL from \(base)\(path)")
+        }
+        if !query.isEmpty { components.queryItems = query }
+        guard let url = components.url else { throw Failure(status: 0, code: "bad_address", message: "bad URL \(base)\(path)") }
+        var req = URLRequest(url: url)
+        req.httpMethod = method
+        req.httpBody = body
+        req.timeoutInterval = 60
+        for (k, v) in headers { req.setValue(v, forHTTPHeaderField: k) }
+        let data: Data, response: URLResponse
+        do {
+            (data, response) = try await URLSession.shared.data(for: req)
+        } catch {
+            throw Failure(status: 0, code: "unreachable",
+                          message: "cannot reach the coordinator at \(base) (\(error.localizedDescription)); is `weir up` or `weir coordinator` running?")
+        }
+        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+        guard (200..<300).contains(status) else {
+            let error = object["error"] as? [String: Any]
+            throw Failure(status: status, code: error?["code"] as? String ?? "http_\(status)",
+                          message: error?["message"] as? String ?? String(decoding: data, as: UTF8.self))
+        }
+        return data
+    }
+}

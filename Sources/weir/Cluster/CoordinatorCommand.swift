@@ -1,0 +1,124 @@
+import ArgumentParser
+import Foundation
+import Synchronization
+import Logging
+import WeirCoordinator
+import WeirCore
+import WeirHTTP
+import WeirWire
+
+extension Coordinator: ClusterAPI {}
+
+/// `weir coordinator`: ingest, partition logs, leases, job registry, HTTP API.
+struct CoordinatorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "coordinator",
+        abstract: "Run a coordinator: ingest, durable partition logs, leases, jobs and the HTTP API.")
+
+    @Option(name: .customLong("data-dir"), help: "Directory for the partition logs and metadata (created if missing).")
+    var dataDir: String
+
+    @Option(help: "host:port for workers and replay (binary protocol; port 0 picks one).")
+    var listen = "127.0.0.1:7400"
+
+    @Option(help: "host:port of the HTTP API (port 0 picks one).")
+    var http = "127.0.0.1:7480"
+
+    @Option(help: "Number of partitions (fixed when the data directory is created).")
+    var partitions = 16
+
+    @Option(name: .customLong("stream"), help: "Declare a stream: NAME or NAME:KEYFIELD (repeatable).")
+    var streams: [String] = []
+
+    @Option(name: .customLong("lease-ttl"), help: "Lease time-to-live, e.g. 3s.")
+    var leaseTTL = "3s"
+
+    @Option(name: .customLong("max-body"), help: "Largest HTTP request body, e.g. 64m (larger ones get 413).")
+    var maxBody = "64m"
+
+    @Option(name: .customLong("ready-file"), help: "Write the bound ports here once listening (for scripts and tests).")
+    var readyFile: String?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel = "info"
+
+    func run() async throws {
+        bootstrapLogging(logLevel)
+        guard let wire = WireEndpoint.parse(listen) else { throw fail("--listen \(listen): expected host:port") }
+        guard let web = WireEndpoint.parse(http) else { throw fail("--http \(http): expected host:port") }
+        guard (1...4096).contains(partitions) else { throw fail("--partitions must be 1...4096, got \(partitions)") }
+        guard let ttl = DurationText.milliseconds(leaseTTL), ttl >= 30 else { throw fail("--lease-ttl \(leaseTTL): expected a duration of at least 30ms") }
+        var settings = CoordinatorSettings(dataDirectory: dataDir)
+        settings.wireHost = wire.host
+        settings.wirePort = wire.port
+        settings.partitionCount = partitions
+        settings.lease = LeaseSettings(ttlMilliseconds: ttl)
+        for s in streams {
+            let parts = s.split(separator: ":", maxSplits: 1).map(String.init)
+            guard let name = parts.first, !name.isEmpty else { throw fail("--stream \(s): expected NAME or NAME:KEYFIELD") }
+            settings.streams.append((name, parts.count > 1 ? parts[1] : nil))
+        }
+        let coordinator: Coordinator
+        do {
+            coordinator = try Coordinator(settings: settings)
+        } catch {
+            throw fail("cannot start the coordinator: \(error)")
+        }
+        var httpSettings = HTTPServer.Settings()
+        httpSettings.host = web.host
+        httpSettings.port = web.port
+        guard let bodyMax = parseBytes(maxBody), bodyMax > 0 else { throw fail("--max-body \(maxBody): expected a size like 64m") }
+        httpSettings.bodyBytesMax = bodyMax
+        let server = HTTPServer(settings: httpSettings, api: coordinator)
+        let httpPort = PortBox()
+        let readyFile = self.readyFile
+        let stop = StopFlag()
+        let watcher = SignalWatcher { _ in stop.set() }
+        defer { watcher.cancel() }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                while !stop.isSet { try await Task.sleep(for: .milliseconds(100)) }
+                throw CancellationError()
+            }
+            group.addTask { try await coordinator.run() }
+            group.addTask { try await server.run { port in httpPort.set(port) } }
+            group.addTask {
+                while await coordinator.boundWirePort == 0 || httpPort.value == 0 { try await Task.sleep(for: .milliseconds(20)) }
+                let wirePort = await coordinator.boundWirePort
+                let line = "coordinator ready: wire \(wire.host):\(wirePort), http http://\(web.host):\(httpPort.value)"
+                say(line)
+                if let readyFile {
+                    try "wire=\(wirePort)\nhttp=\(httpPort.value)\n".write(toFile: readyFile, atomically: true, encoding: .utf8)
+                }
+            }
+            do {
+                while try await group.next() != nil {}
+            } catch is CancellationError {
+            } catch {
+                throw fail("coordinator stopped: \(error)")
+            }
+        }
+    }
+}
+
+/// A port learned from a callback, readable from another task.
+final class PortBox: Sendable {
+    private let storage = Mutex(0)
+    func set(_ port: Int) { storage.withLock { $0 = port } }
+    var value: Int { storage.withLock { $0 } }
+}
+
+/// Prints a line to standard output at once (unbuffered, so pipes and logs see it immediately).
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
+/// Log lines to stderr at `level`, once per process.
+func bootstrapLogging(_ level: String) {
+    let parsed = Logger.Level(rawValue: level) ?? .info
+    LoggingSystem.bootstrap { label in
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = parsed
+        return handler
+    }
+}

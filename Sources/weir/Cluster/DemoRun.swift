@@ -1,0 +1,51 @@
+import Foundation
+import WeirCore
+import WeirRunner
+
+/// The `weir up --demo` script: submit the sample jobs, generate a recording once, replay it
+/// at a moderate rate and print the busiest pages of the newest window every few seconds.
+struct DemoRun: Sendable {
+    let dataDir: String
+    let jobsDir: String
+    let events: String
+    let rate: String
+    let client: ClusterClient
+    let wireAddress: String
+    let logs: String
+
+    func run(stop: StopFlag) async throws {
+        let specs = ((try? FileManager.default.contentsOfDirectory(atPath: jobsDir)) ?? []).filter { $0.hasSuffix(".yaml") }.sorted()
+        guard !specs.isEmpty else {
+            printError("weir up --demo: no job specs in \(jobsDir)/ (run from the repository root or pass --jobs-dir)")
+            return
+        }
+        for file in specs {
+            let text = try String(contentsOfFile: jobsDir + "/" + file, encoding: .utf8)
+            do {
+                _ = try await client.request("POST", "/v1/jobs", body: Data(text.utf8))
+                say("submitted \(jobsDir)/\(file)")
+            } catch {
+                printError("weir up --demo: \(file): \(error)")
+            }
+        }
+        guard let count = parseCount(events), count > 0 else { throw fail("--demo-events \(events): expected a count like 2M") }
+        let recording = dataDir + "/demo-\(events).zst"
+        if !FileManager.default.fileExists(atPath: recording) {
+            say("generating \(recording) (\(count) events)…")
+            var settings = ClickWorkload.Settings()
+            settings.events = count
+            _ = try GenerateRecording.run(settings, path: recording)
+        }
+        let replay = ChildProcess(name: "replay", arguments: ["replay", recording, "--stream", "clicks", "--coordinator", wireAddress, "--rate", rate],
+                                  logPath: logs + "/replay.log", restart: false)
+        try replay.start()
+        say("replaying \(recording) at \(rate); live rollups of clicks-per-page every 3 s (Ctrl-C stops everything)")
+        while !stop.isSet && !Task.isCancelled {
+            try await Task.sleep(for: .seconds(3))
+            if let answer = try? await client.get("/v1/jobs/clicks-per-page/rollups", query: [.init(name: "last", value: "10s"), .init(name: "top", value: "5")]) {
+                say(RollupTable.render(answer))
+            }
+        }
+        replay.stop(grace: 1)
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import WeirCodec
+
+/// Reads a recording on its own thread and hands out line-aligned batches of about
+/// `batchBytes`, at most `window` ahead of what the coordinator has acknowledged (the replay's
+/// backpressure: `acknowledge()` lets the next batch go).
+final class ReplayBatcher: Sendable {
+    struct Batch: Sendable {
+        var lines: [UInt8]
+        var events: Int
+        /// Largest event time known for the batch's frame (indexed recordings), for `--speed`.
+        var frameMinTime: Int64?
+    }
+
+    let stream: AsyncThrowingStream<Batch, any Error>
+    private let credits: DispatchSemaphore
+
+    init(path: String, batchBytes: Int, window: Int) throws {
+        let reader = try RecordingReader(path: path)
+        totalEvents = reader.index?.events
+        firstTime = reader.index?.minTime
+        let credits = DispatchSemaphore(value: window)
+        self.credits = credits
+        let (stream, continuation) = AsyncThrowingStream<Batch, any Error>.makeStream()
+        self.stream = stream
+        let thread = Thread {
+            // The reader is opened again on this thread: RecordingReader is not Sendable.
+            let reader: RecordingReader
+            do { reader = try RecordingReader(path: path) } catch { continuation.finish(throwing: error); return }
+            var pending: [UInt8] = []
+            func emit(_ bytes: [UInt8], time: Int64?) {
+                credits.wait()
+                let events = bytes.reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
+                continuation.yield(Batch(lines: bytes, events: events, frameMinTime: time))
+            }
+            func feed(_ piece: UnsafeRawBufferPointer, time: Int64?) {
+                pending.append(contentsOf: piece)
+                while pending.count >= batchBytes {
+                    var cut = batchBytes
+                    while cut < pending.count && pending[cut - 1] != 10 { cut += 1 }
+                    guard pending[cut - 1] == 10 else { break }
+                    emit(Array(pending[..<cut]), time: time)
+                    pending.removeFirst(cut)
+                }
+            }
+            do {
+                if let frames = reader.index?.frames {
+                    for frame in frames {
+                        try reader.forEachFrame([frame]) { feed($0, time: frame.minTime) }
+                    }
+                } else {
+                    try reader.forEachPiece { feed($0, time: nil) }
+                }
+                if !pending.isEmpty {
+                    if pending.last != 10 { pending.append(10) }
+                    emit(pending, time: nil)
+                }
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+        thread.name = "weir-replay-reader"
+        thread.start()
+    }
+
+    /// Events in the recording, when its index says.
+    let totalEvents: Int?
+    let firstTime: Int64?
+
+    func acknowledge() { credits.signal() }
+}

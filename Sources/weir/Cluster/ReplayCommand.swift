@@ -1,0 +1,153 @@
+import ArgumentParser
+import Foundation
+import Synchronization
+import WeirCodec
+import WeirWire
+
+/// `weir replay`: sends a recording to the coordinator over the binary protocol.
+struct ReplayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Replay a recorded stream (.zst or NDJSON) into the cluster.",
+        discussion: "Without a pace option the recording is sent as fast as the coordinator acknowledges it (--max).")
+
+    @Argument(help: "The recording (.zst from `weir gen`, any .zst of NDJSON, or plain NDJSON).")
+    var recording: String
+
+    @Option(help: "The stream to send to (default: the recording's own stream).")
+    var stream: String?
+
+    @Option(help: "host:port of the coordinator's binary protocol.")
+    var coordinator = "127.0.0.1:7400"
+
+    @Option(help: "Events per second, e.g. 200k/s.")
+    var rate: String?
+
+    @Option(help: "Event time per wall time, e.g. 10x (needs an indexed recording).")
+    var speed: String?
+
+    @Flag(name: .customLong("max"), help: "As fast as possible (the default).")
+    var asFastAsPossible = false
+
+    @Option(name: .customLong("batch-bytes"), help: "Bytes of events per message.")
+    var batchBytes = 256 << 10
+
+    @Option(help: "Messages in flight before waiting for acknowledgements.")
+    var window = 16
+
+    func run() async throws {
+        guard let address = WireEndpoint.parse(coordinator) else { throw fail("--coordinator \(coordinator): expected host:port") }
+        let pace = try Pace(rate: rate, speed: speed, max: asFastAsPossible)
+        let batcher: ReplayBatcher
+        do {
+            batcher = try ReplayBatcher(path: recording, batchBytes: batchBytes, window: window)
+        } catch {
+            throw fail("\(recording): \(error)")
+        }
+        guard let streamName = stream ?? (try? RecordingReader(path: recording))?.stream else {
+            throw fail("--stream is needed: \(recording) does not name its stream")
+        }
+        if case .speed = pace, batcher.firstTime == nil { throw fail("--speed needs an indexed recording (from `weir gen`)") }
+        let connection: WireConnection
+        do {
+            connection = try await WireEndpoint.connect(host: address.host, port: address.port)
+        } catch {
+            throw fail("cannot connect to the coordinator at \(coordinator): \(error)")
+        }
+        let tally = ReplayTally()
+        let started = ContinuousClock.now
+        try await connection.executeThenClose { inbound, outbound in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    var seq: UInt64 = 0
+                    for try await batch in batcher.stream {
+                        seq += 1
+                        try await pace.wait(sentEvents: tally.sent, batch: batch, started: started, firstTime: batcher.firstTime)
+                        tally.add(sent: batch.events)
+                        try await outbound.write(WireMessage.ingest(seq: seq, stream: streamName, lines: batch.lines).encodedFrame())
+                    }
+                    tally.finishSending(messages: seq)
+                }
+                for try await frame in inbound {
+                    guard case .ingestReply(_, let accepted, let rejected, let problems, let error) = try frame.decode() else { continue }
+                    if let error { throw fail("coordinator refused the replay: \(error)") }
+                    for p in problems.prefix(max(0, 5 - tally.problemsShown)) {
+                        printError("rejected: line \(p.line) of a batch: \(p.reason): \(p.message)")
+                        tally.showedProblem()
+                    }
+                    tally.add(accepted: accepted, rejected: rejected)
+                    batcher.acknowledge()
+                    if let total = batcher.totalEvents { drawProgress(tally.acknowledged, of: total, label: "replay") }
+                    if tally.isDone { break }
+                }
+                try await group.waitForAll()
+            }
+        }
+        let seconds = secondsSince(started)
+        let rateText = String(format: "%.0f", Double(tally.sent) / Swift.max(seconds, 1e-9))
+        print("replayed \(recording) to stream \(streamName): sent \(tally.sent), accepted \(tally.accepted), rejected \(tally.rejected) in \(String(format: "%.2f", seconds)) s (\(rateText) events/s)")
+        if tally.acknowledged < tally.sent { throw fail("the connection ended before \(tally.sent - tally.acknowledged) events were acknowledged") }
+    }
+}
+
+/// Counters shared by the replay's sending and receiving tasks.
+final class ReplayTally: Sendable {
+    private struct State {
+        var sent = 0, accepted = 0, rejected = 0, messages = 0, replies = 0, problemsShown = 0
+        var sendingDone = false
+    }
+    private let state = Mutex(State())
+    var sent: Int { state.withLock { $0.sent } }
+    var accepted: Int { state.withLock { $0.accepted } }
+    var rejected: Int { state.withLock { $0.rejected } }
+    var acknowledged: Int { state.withLock { $0.accepted + $0.rejected } }
+    var problemsShown: Int { state.withLock { $0.problemsShown } }
+    var isDone: Bool { state.withLock { $0.sendingDone && $0.replies >= $0.messages } }
+    func add(sent n: Int) { state.withLock { $0.sent += n } }
+    func add(accepted a: Int, rejected r: Int) { state.withLock { $0.accepted += a; $0.rejected += r; $0.replies += 1 } }
+    func finishSending(messages: UInt64) { state.withLock { $0.sendingDone = true; $0.messages = Int(messages) } }
+    func showedProblem() { state.withLock { $0.problemsShown += 1 } }
+}
+
+/// How fast a replay goes.
+enum Pace: Sendable {
+    case max
+    case rate(eventsPerSecond: Double)
+    case speed(factor: Double)
+
+    init(rate: String?, speed: String?, max: Bool) throws {
+        let chosen = [rate != nil, speed != nil, max].filter { $0 }.count
+        guard chosen <= 1 else { throw fail("choose one of --rate, --speed and --max") }
+        if let rate {
+            let trimmed = rate.lowercased().replacingOccurrences(of: "/s", with: "")
+            guard let n = parseCount(trimmed), n > 0 else { throw fail("--rate \(rate): expected events per second like 200k/s") }
+            self = .rate(eventsPerSecond: Double(n))
+        } else if let speed {
+            guard let f = Double(speed.lowercased().replacingOccurrences(of: "x", with: "")), f > 0 else {
+                throw fail("--speed \(speed): expected a factor like 10x")
+            }
+            self = .speed(factor: f)
+        } else {
+            self = .max
+        }
+    }
+
+    func wait(sentEvents: Int, batch: ReplayBatcher.Batch, started: ContinuousClock.Instant, firstTime: Int64?) async throws {
+        let due: Duration
+        switch self {
+        case .max: return
+        case .rate(let perSecond): due = .milliseconds(Int64(Double(sentEvents) / perSecond * 1_000))
+        case .speed(let factor):
+            guard let t = batch.frameMinTime, let first = firstTime else { return }
+            due = .milliseconds(Int64(Double(t - first) / factor))
+        }
+        let target = started + due
+        if target > ContinuousClock.now { try await Task.sleep(until: target, clock: .continuous) }
+    }
+}
+
+/// Wall seconds elapsed since `start`.
+func secondsSince(_ start: ContinuousClock.Instant) -> Double {
+    let d = ContinuousClock.now - start
+    return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+}

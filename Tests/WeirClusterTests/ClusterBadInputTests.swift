@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+
+/// Bad input at every door gets a clear answer and harms nothing else.
+@Suite(.serialized) struct ClusterBadInputTests {
+    @Test func badInputIsAnsweredWithWhatAndWhere_andTheClusterKeepsWorking() async throws {
+        let h = ClusterHarness(name: "bad-input")
+        defer { h.shutdown() }
+        try await h.startCoordinator(extra: ["--max-body", "64k"])
+        try h.startWorker("w1")
+        let submit = try h.weir(["submit", "jobs/clicks-per-page.yaml", "--http", h.http])
+        #expect(submit.status == 0, "\(submit.stderr)")
+
+        // Malformed lines are answered per line with a reason; the valid ones are kept.
+        let body = """
+        {"ts":1767225600000,"user":"u1","page":"p1","country":"US","latency_ms":10,"bytes":100}
+        {"ts":1767225600001,"user":"u2","page":
+        [1,2,3]
+        {"ts":1767225600002,"user":"u3","page":"p2","country":"US","latency_ms":20,"bytes":200}
+
+        """
+        let ingest = try await h.json("POST", "/v1/streams/clicks/events", body: Data(body.utf8))
+        #expect(ingest.status == 200)
+        #expect(ingest.object["accepted"] as? Int == 2 && ingest.object["rejected"] as? Int == 2)
+        let problems = ingest.object["problems"] as? [[String: Any]] ?? []
+        #expect(problems.map { $0["line"] as? Int } == [2, 3])
+        #expect(problems.map { $0["reason"] as? String } == ["invalid_json", "not_an_object"])
+
+        // Unknown stream, oversized body, unknown job, bad query parameters, bad job spec.
+        let unknownStream = try await h.json("POST", "/v1/streams/nope/events", body: Data("{}\n".utf8))
+        #expect(unknownStream.status == 404 && Self.code(unknownStream.object) == "unknown_stream")
+        let huge = Data(repeating: UInt8(ascii: " "), count: 200_000)
+        let tooLarge = try await h.json("POST", "/v1/streams/clicks/events", body: huge)
+        #expect(tooLarge.status == 413 && Self.code(tooLarge.object) == "body_too_large")
+        let unknownJob = try await h.json("GET", "/v1/jobs/nope/rollups")
+        #expect(unknownJob.status == 404 && Self.code(unknownJob.object) == "unknown_job")
+        for bad in ["from=yesterday", "top=0", "by=views", "where=country=US", "frm=1", "last=soon", "from=5&to=1"] {
+            let r = try await h.json("GET", "/v1/jobs/clicks-per-page/rollups?\(bad)")
+            #expect(r.status == 400, "\(bad) → \(r.status)")
+            #expect(!(Self.message(r.object) ?? "").isEmpty, "\(bad) has a message")
+        }
+        let badSpec = try await h.json("POST", "/v1/jobs", body: Data("name: x\nstream: clicks\nwindow: {type: tumbling}\n".utf8))
+        #expect(badSpec.status == 400 && Self.code(badSpec.object) == "bad_job_spec")
+        let cli = try h.weir(["query", "nope", "--http", h.http])
+        #expect(cli.status == 1 && cli.stderr.contains("no job named nope"))
+
+        // Malformed protocol frames: the connection is closed, the coordinator lives on.
+        for garbage in [Array("GET / HTTP/1.1\r\n\r\n".utf8), [0xFF, 0xFF, 0xFF, 0x7F, 1, 2], [6, 0, 0, 0, 1, 99, 0, 0, 0, 0]] {
+            try Self.sendRaw(garbage, port: h.wirePort)
+        }
+        #expect(h.coordinator?.isRunning == true)
+        #expect(h.log("coordinator.log").contains("closed"))
+
+        // The valid events are still there and counted.
+        try await h.waitUntilCaughtUp()
+        let rollups = try await h.json("GET", "/v1/jobs/clicks-per-page/rollups")
+        #expect(rollups.status == 200)
+        #expect((rollups.object["events"] as? [String: Any])?["accepted"] as? Int == 2)
+    }
+
+    static func code(_ o: [String: Any]) -> String? { (o["error"] as? [String: Any])?["code"] as? String }
+    static func message(_ o: [String: Any]) -> String? { (o["error"] as? [String: Any])?["message"] as? String }
+
+    /// Connects to the wire port, writes bytes, waits for the coordinator to close the connection.
+    static func sendRaw(_ bytes: [UInt8], port: Int) throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #expect(fd >= 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        #expect(connected == 0)
+        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        var n = 1
+        while n > 0 { n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) } }
+        #expect(n == 0, "the coordinator closed the connection (read returned \(n))")
+    }
+}

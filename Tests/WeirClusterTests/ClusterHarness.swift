@@ -1,0 +1,136 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Testing
+
+/// Real `weir` processes on loopback for integration tests: a coordinator on free ports and
+/// named workers, each with its log in the test's directory. Everything is stopped by `shutdown`.
+final class ClusterHarness: @unchecked Sendable {
+    // @unchecked: mutated only from the test's own task.
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let dir: String
+    var coordinator: Process?
+    var workers: [String: Process] = [:]
+    var wirePort = 0
+    var httpPort = 0
+
+    init(name: String) {
+        dir = NSTemporaryDirectory() + "weir-cluster-\(name)-\(UUID().uuidString.prefix(8))"
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    }
+
+    static var binary: String {
+        let candidates = [ProcessInfo.processInfo.environment["WEIR_BINARY"],
+                          Bundle.main.bundleURL.appendingPathComponent("weir").path,
+                          root.appendingPathComponent(".build/debug/weir").path].compactMap { $0 }
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[candidates.count - 1]
+    }
+
+    func spawn(_ arguments: [String], log: String) throws -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Self.binary)
+        p.arguments = arguments
+        p.currentDirectoryURL = Self.root
+        FileManager.default.createFile(atPath: dir + "/" + log, contents: nil)
+        let handle = FileHandle(forWritingAtPath: dir + "/" + log)
+        p.standardOutput = handle
+        p.standardError = handle
+        try p.run()
+        return p
+    }
+
+    /// Runs `weir` to completion; returns (status, stdout, stderr).
+    func weir(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Self.binary)
+        p.arguments = arguments
+        p.currentDirectoryURL = Self.root
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    func startCoordinator(leaseTTL: String = "3s", extra: [String] = []) async throws {
+        let ready = dir + "/ready"
+        coordinator = try spawn(["coordinator", "--data-dir", dir + "/coordinator", "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0",
+                                 "--stream", "clicks:user", "--lease-ttl", leaseTTL, "--ready-file", ready] + extra, log: "coordinator.log")
+        try await waitFor("the coordinator to be ready", seconds: 60) { FileManager.default.fileExists(atPath: ready) }
+        let text = try String(contentsOfFile: ready, encoding: .utf8)
+        for line in text.split(separator: "\n") {
+            let kv = line.split(separator: "=")
+            if kv.first == "wire" { wirePort = Int(kv[1]) ?? 0 }
+            if kv.first == "http" { httpPort = Int(kv[1]) ?? 0 }
+        }
+    }
+
+    func startWorker(_ name: String) throws {
+        workers[name] = try spawn(["worker", "--coordinator", "127.0.0.1:\(wirePort)", "--data-dir", dir + "/" + name, "--id", name],
+                                  log: name + ".log")
+    }
+
+    var http: String { "127.0.0.1:\(httpPort)" }
+
+    func signal(_ worker: String, _ sig: Int32) {
+        if let p = workers[worker] { kill(p.processIdentifier, sig) }
+    }
+
+    func shutdown() {
+        for p in workers.values where p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() }
+        if let c = coordinator, c.isRunning { kill(c.processIdentifier, SIGKILL); c.waitUntilExit() }
+    }
+
+    func log(_ name: String) -> String { (try? String(contentsOfFile: dir + "/" + name, encoding: .utf8)) ?? "" }
+
+    // MARK: HTTP
+
+    func request(_ method: String, _ path: String, body: Data? = nil, headers: [String: String] = [:]) async throws -> (status: Int, body: Data) {
+        var req = URLRequest(url: try #require(URL(string: "http://\(http)\(path)")))
+        req.httpMethod = method
+        req.httpBody = body
+        req.timeoutInterval = 120
+        for (k, v) in headers { req.setValue(v, forHTTPHeaderField: k) }
+        let (data, response) = try await URLSession.shared.data(for: req)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
+    }
+
+    func json(_ method: String, _ path: String, body: Data? = nil) async throws -> (status: Int, object: [String: Any]) {
+        let (status, data) = try await request(method, path, body: body)
+        return (status, (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:])
+    }
+
+    /// The cluster status as JSON.
+    func status() async throws -> [String: Any] { try await json("GET", "/v1/cluster").object }
+
+    /// Partition → holder name.
+    func holders() async throws -> [Int: String] {
+        var out: [Int: String] = [:]
+        for p in try await status()["partitions"] as? [[String: Any]] ?? [] {
+            if let n = p["partition"] as? Int, let h = p["holder"] as? String { out[n] = h }
+        }
+        return out
+    }
+
+    /// Waits until every partition is held and has consumed its whole log.
+    func waitUntilCaughtUp(seconds: Double = 120) async throws {
+        try await waitFor("every partition to be held and caught up", seconds: seconds) {
+            guard let s = try? await self.status(), let parts = s["partitions"] as? [[String: Any]] else { return false }
+            return parts.allSatisfy { ($0["holder"] as? String) != nil && ($0["lag"] as? Int) == 0 && ($0["revoking"] as? Bool) == false }
+        }
+    }
+
+    func waitFor(_ what: String, seconds: Double, _ condition: () async throws -> Bool) async throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("timed out after \(seconds) s waiting for \(what); logs in \(dir)")
+        throw CancellationError()
+    }
+}
