@@ -11,13 +11,13 @@ import Testing
     @Test func aWorkerPausedPastItsLeaseLosesItsPartitions_andItsLateRequestsAreRefused() async throws {
         let h = ClusterHarness(name: "sigstop")
         defer { h.shutdown() }
-        let (recording, reference) = try ClusterIntegrationTests.fixture(h, events: "200k", seed: 22)
+        let (recording, reference) = try ClusterIntegrationTests.fixture(h, events: "100k", seed: 22)
         try await h.startCoordinator(leaseTTL: "1s")
         try h.startWorker("w1")
         try h.startWorker("w2")
         try ClusterIntegrationTests.submitSampleJobs(h)
         try await h.waitFor("both workers to hold partitions", seconds: 30) { Set(try await h.holders().values) == ["w1", "w2"] }
-        let replay = try Self.replay(h, recording, rate: "100k/s")
+        let replay = try Self.replay(h, recording, rate: "40k/s")
         try await Task.sleep(for: .milliseconds(700))
         h.signal("w1", SIGSTOP)
         // Past the TTL, every partition belongs to w2.
@@ -38,12 +38,12 @@ import Testing
     @Test func partitionsMoveWhenAWorkerJoinsAndWhenOneLeavesCleanly() async throws {
         let h = ClusterHarness(name: "rebalance")
         defer { h.shutdown() }
-        let (recording, reference) = try ClusterIntegrationTests.fixture(h, events: "200k", seed: 23)
+        let (recording, reference) = try ClusterIntegrationTests.fixture(h, events: "100k", seed: 23)
         try await h.startCoordinator()
         try h.startWorker("w1")
         try h.startWorker("w2")
         try ClusterIntegrationTests.submitSampleJobs(h)
-        let replay = try Self.replay(h, recording, rate: "80k/s")
+        let replay = try Self.replay(h, recording, rate: "30k/s")
         try await Task.sleep(for: .milliseconds(800))
         try h.startWorker("w3")
         try await h.waitFor("w3 to get partitions", seconds: 30) { try await h.holders().values.contains("w3") }

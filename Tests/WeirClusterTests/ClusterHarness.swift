@@ -21,9 +21,9 @@ final class ClusterHarness: @unchecked Sendable {
     }
 
     static var binary: String {
-        let candidates = [ProcessInfo.processInfo.environment["WEIR_BINARY"],
-                          Bundle.main.bundleURL.appendingPathComponent("weir").path,
-                          root.appendingPathComponent(".build/debug/weir").path].compactMap { $0 }
+        let bundled: String = Bundle.main.bundleURL.appendingPathComponent("weir").path
+        let built: String = root.appendingPathComponent(".build/debug/weir").path
+        let candidates: [String] = [ProcessInfo.processInfo.environment["WEIR_BINARY"], bundled, built].compactMap { $0 }
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[candidates.count - 1]
     }
 

@@ -40,3 +40,19 @@ import WeirCore
         print("lease simulation: \(Self.seeds.count) seeds, \(totals.grants) grants, \(totals.accepted) fenced requests accepted, \(totals.refused) refused, \(totals.crashes) worker crashes, \(totals.pauses) pauses, \(totals.coordinatorCrashes) coordinator crashes")
     }
 }
+
+@Suite struct LeaseLivenessTests {
+    @Test func aPausedWorkersPartitionsGoToTheOthers_andComeBackAfterItResumes() {
+        var sim = LeaseSimulation(seed: 99, partitions: 8, workers: 2)
+        sim.faults = LeaseSimulation.Faults(dropRate: 0, duplicateRate: 0, slowRate: 0, crashRate: 0, pauseRate: 0, leaveRate: 0,
+                                            coordinatorCrashRate: 0, coordinatorPauseRate: 0)
+        sim.run(milliseconds: 2_000, faultsOn: false)
+        sim.workers[0].pausedUntil = sim.now + 10 * sim.settings.ttlMilliseconds
+        sim.run(milliseconds: 4 * sim.settings.ttlMilliseconds, faultsOn: false)
+        let local = sim.workers[1].clock(sim.now)
+        #expect(sim.workers[1].holder.validPartitions(now: local).count == 8, "the healthy worker holds everything while the other is paused")
+        sim.run(milliseconds: 10 * sim.settings.ttlMilliseconds, faultsOn: false)
+        sim.checkSettled()
+        #expect(sim.violations.isEmpty, "\(sim.violations)")
+    }
+}

@@ -42,6 +42,9 @@ public struct LeaseAuthority: Sendable {
     struct WorkerEntry: Sendable {
         var identity: WorkerIdentity
         var leaving: Bool
+        /// False after one of its leases lapsed without renewal (paused, overloaded or cut off),
+        /// until it renews again: such a worker gets no grants, so its partitions go elsewhere.
+        var responsive = true
     }
 
     public let settings: LeaseSettings
@@ -65,9 +68,9 @@ public struct LeaseAuthority: Sendable {
         grantsAllowedFrom = restarted ? now + settings.ttlMilliseconds + settings.regrantGraceMilliseconds : now
     }
 
-    /// Live workers (connected, not leaving), in name order.
+    /// Live workers (connected, responsive, not leaving), in name order.
     public var liveWorkers: [WorkerIdentity] {
-        workers.values.filter { !$0.leaving }.map(\.identity).sorted()
+        workers.values.filter { !$0.leaving && $0.responsive }.map(\.identity).sorted()
     }
 
     public var allWorkers: [WorkerIdentity] { workers.values.map(\.identity).sorted() }
@@ -101,7 +104,8 @@ public struct LeaseAuthority: Sendable {
 
     /// Renews the worker's leases; one verdict per `(partition, epoch)`, in order.
     public mutating func renew(_ worker: WorkerIdentity, leases requested: [(partition: PartitionID, epoch: Epoch)], now: Int64) -> [RenewVerdict] {
-        requested.map { p, epoch in
+        if workers[worker.name]?.identity == worker { workers[worker.name]?.responsive = true }
+        return requested.map { p, epoch in
             guard p >= 0, p < partitionCount, isCurrent(worker, p, epoch, now: now), var lease = leases[p] else { return .stale }
             if lease.revoking { return .revoked }
             lease.lastRenewalReceived = max(lease.lastRenewalReceived, now)
@@ -131,6 +135,7 @@ public struct LeaseAuthority: Sendable {
         for p in 0..<partitionCount {
             if let lease = leases[p], now > expiry(of: lease) {
                 leases[p] = nil
+                if workers[lease.holder.name]?.identity == lease.holder { workers[lease.holder.name]?.responsive = false }
                 directives.append(.expired(worker: lease.holder, partition: p, epoch: lease.epoch))
             }
         }

@@ -59,7 +59,7 @@ public struct LeaseHolder: Sendable {
         return directives + renewNow(now: now)
     }
 
-    /// Periodic: end lapsed leases and renew every TTL/3.
+    /// Periodic: end lapsed leases and renew (heartbeat) every TTL/3.
     public mutating func tick(now: Int64) -> [Directive] {
         var directives: [Directive] = []
         for lease in leases.values.sorted(by: { $0.partition < $1.partition }) {
@@ -70,7 +70,9 @@ public struct LeaseHolder: Sendable {
         }
         // Forget renewals whose answer could no longer extend anything.
         renewalsInFlight = renewalsInFlight.filter { now - $0.value < settings.ttlMilliseconds }
-        if !leases.isEmpty, now - lastRenewalSent >= settings.renewIntervalMilliseconds {
+        // Renew even with no leases: the renewal is also the heartbeat that tells the authority
+        // this worker is responsive again after a pause.
+        if lastRenewalSent == .min || now - lastRenewalSent >= settings.renewIntervalMilliseconds {
             directives += renewNow(now: now)
         }
         return directives
