@@ -27,21 +27,32 @@ extension Coordinator {
     }
 
     /// Validates and partitions a body on a data-path thread.
-    nonisolated func route(_ body: [UInt8], keyField: String?) async throws(APIError) -> IngestBatcher.Routed {
+    nonisolated func route(_ body: [UInt8], keyField: String?) async throws(APIError) -> RoutedBatches {
         let partitioner = self.partitioner, lineBytesMax = settings.lineBytesMax, problemsMax = settings.ingestProblemsMax
         do {
             return try await DataPath.run {
-                IngestBatcher(router: EventRouter(keyField: keyField, partitioner: partitioner), lineBytesMax: lineBytesMax, problemsMax: problemsMax)
+                let routed = IngestBatcher(router: EventRouter(keyField: keyField, partitioner: partitioner), lineBytesMax: lineBytesMax, problemsMax: problemsMax)
                     .route(body)
+                // Frame and checksum here, in parallel, so the log writer thread only writes and syncs.
+                let batches = routed.lines.indices.filter { routed.counts[$0] > 0 }
+                    .map { PartitionLogSet.Batch(partition: $0, lines: routed.lines[$0], count: routed.counts[$0]) }
+                return RoutedBatches(batches: batches, accepted: routed.accepted, rejected: routed.rejected, problems: routed.problems)
             }
         } catch {
             throw .unavailable("shutting_down", "the coordinator is stopping")
         }
     }
 
-    nonisolated func commit(_ routed: IngestBatcher.Routed, to logs: PartitionLogSet) async throws(APIError) -> IngestResult {
-        let batches = routed.lines.indices.filter { routed.counts[$0] > 0 }
-            .map { PartitionLogSet.Batch(partition: $0, lines: routed.lines[$0], count: routed.counts[$0]) }
+    /// Valid events framed per partition, plus what was rejected.
+    struct RoutedBatches: Sendable {
+        var batches: [PartitionLogSet.Batch]
+        var accepted: Int
+        var rejected: Int
+        var problems: [IngestProblemInfo]
+    }
+
+    nonisolated func commit(_ routed: RoutedBatches, to logs: PartitionLogSet) async throws(APIError) -> IngestResult {
+        let batches = routed.batches
         do {
             try await logs.appendDurably(batches)
         } catch {
@@ -71,7 +82,7 @@ extension Coordinator {
                         break
                     }
                     let found: (keyField: String?, logs: PartitionLogSet)
-                    let routed: IngestBatcher.Routed
+                    let routed: RoutedBatches
                     do throws(APIError) {
                         if let cached = targets[stream] {
                             found = cached

@@ -61,3 +61,24 @@ import WeirCore
         }
     }
 }
+
+@Suite struct ChecksumTests {
+    @Test func crc32cMatchesTheStandardCheckValue_atEveryAlignment() {
+        #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
+        // Slicing-by-8 must agree with the bytewise definition for every length and offset.
+        let data = (0..<300).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+        func bytewise(_ b: ArraySlice<UInt8>) -> UInt32 {
+            var crc: UInt32 = ~0
+            for x in b {
+                crc ^= UInt32(x)
+                for _ in 0..<8 { crc = (crc & 1) != 0 ? (crc >> 1) ^ 0x82F6_3B78 : crc >> 1 }
+            }
+            return ~crc
+        }
+        for start in 0..<9 {
+            for end in stride(from: start, through: data.count, by: 7) {
+                #expect(CRC32C.checksum(Array(data[start..<end])) == bytewise(data[start..<end]))
+            }
+        }
+    }
+}

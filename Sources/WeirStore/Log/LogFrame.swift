@@ -9,9 +9,11 @@ import WeirCodec
 ///  | magic  | u32 LE | u64 LE         | u32 LE | u32 LE | lines, each ending in \n   |
 ///  +--------+--------+----------------+--------+--------+---------------------------+
 /// ```
-/// `length` is the payload's byte count; the CRC-32C covers bytes 8..<20 and the payload, so a
-/// torn or flipped frame is detected before any event of it is used. Offsets count events per
-/// partition from 0 and are contiguous across frames and segments.
+/// `length` is the payload's byte count; the CRC-32C covers the count and the payload, so a torn
+/// or flipped frame is detected before any event of it is used. The first offset is not covered
+/// (it is filled in by the writer, after the checksum was computed off its thread); recovery
+/// checks it instead: offsets count events per partition from 0 and must be contiguous across
+/// frames and segments.
 public enum LogFrame {
     public static let magic: [UInt8] = Array("WLG1".utf8)
     public static let headerBytes = 24
@@ -31,14 +33,18 @@ public enum LogFrame {
         var out = magic
         out.reserveCapacity(headerBytes + payload.count)
         append32(UInt32(payload.count), &out)
-        var covered: [UInt8] = []
-        append64(firstOffset, &covered)
-        append32(UInt32(count), &covered)
-        out += covered
-        let crc = CRC32C.checksum(payload, seed: CRC32C.checksum(covered))
-        append32(crc, &out)
+        append64(firstOffset, &out)
+        var countBytes: [UInt8] = []
+        append32(UInt32(count), &countBytes)
+        out += countBytes
+        append32(CRC32C.checksum(payload, seed: CRC32C.checksum(countBytes)), &out)
         out.append(contentsOf: payload)
         return out
+    }
+
+    /// Writes `firstOffset` into an encoded frame (the checksum does not cover it).
+    public static func setFirstOffset(_ offset: UInt64, in frame: inout [UInt8]) {
+        for i in 0..<8 { frame[8 + i] = UInt8(truncatingIfNeeded: offset >> (8 * i)) }
     }
 
     /// Parses a header; nil when the bytes are not a frame header (bad magic or absurd length).
@@ -52,7 +58,7 @@ public enum LogFrame {
 
     /// True when `payload` matches the header's checksum.
     public static func verify(_ header: Header, headerBytes bytes: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer) -> Bool {
-        let covered = UnsafeRawBufferPointer(rebasing: bytes[8..<20])
+        let covered = UnsafeRawBufferPointer(rebasing: bytes[16..<20])
         return CRC32C.checksum(payload, seed: CRC32C.checksum(covered)) == header.checksum
     }
 

@@ -78,9 +78,17 @@ public final class PartitionLog: Sendable {
         if payload.count > LogFrame.payloadBytesMax {
             return try appendSplit(payload)
         }
+        return try append(frame: LogFrame.encode(firstOffset: 0, count: count, payload: payload), count: count)
+    }
+
+    /// Appends a frame encoded beforehand (`LogFrame.encode`, any first offset: it is set here).
+    @discardableResult
+    public func append(frame encoded: [UInt8], count: Int) throws(LogError) -> UInt64 {
+        precondition(count > 0 && encoded.count > LogFrame.headerBytes, "a log frame needs events")
+        var frame = encoded
         return try state.withLock { s throws(LogError) -> UInt64 in
             let first = s.writtenEnd
-            let frame = LogFrame.encode(firstOffset: first, count: count, payload: payload)
+            LogFrame.setFirstOffset(first, in: &frame)
             if s.segments.isEmpty || s.segments[s.segments.count - 1].size + frame.count > segmentBytesMax && s.segments[s.segments.count - 1].size > 0 {
                 try PartitionLogRecovery.startSegment(&s, directory: directory, firstOffset: first)
             }
@@ -88,7 +96,8 @@ public final class PartitionLog: Sendable {
             let seg = s.segments[index]
             let failure = frame.withUnsafeBytes { bytes in PartitionLog.writeAll(seg.fd, bytes, path: seg.path, at: seg.size) }
             if let failure { throw failure }
-            s.frames.append(FrameRef(firstOffset: first, count: count, segment: index, position: seg.size + LogFrame.headerBytes, length: payload.count))
+            s.frames.append(FrameRef(firstOffset: first, count: count, segment: index, position: seg.size + LogFrame.headerBytes,
+                                     length: frame.count - LogFrame.headerBytes))
             s.segments[index].size += frame.count
             s.writtenEnd += UInt64(count)
             s.dirtySegments.insert(index)

@@ -8,15 +8,33 @@ import Synchronization
 /// then answers all of them: under load one fsync round covers many requests (group commit),
 /// and no request is answered before its events are on disk.
 public final class PartitionLogSet: Sendable {
-    /// Events for one partition: whole NDJSON lines, each ending in `\n`.
+    /// Events for one partition, already framed and checksummed (by the caller's thread, so
+    /// the single writer thread only writes and syncs).
     public struct Batch: Sendable {
         public var partition: Int
-        public var lines: [UInt8]
-        public var count: Int
+        public var frames: [(bytes: [UInt8], count: Int)]
+        public var count: Int { frames.reduce(0) { $0 + $1.count } }
+
+        /// - Parameter lines: whole NDJSON lines, each ending in `\n`; split into frames under the size limit.
         public init(partition: Int, lines: [UInt8], count: Int) {
             self.partition = partition
-            self.lines = lines
-            self.count = count
+            frames = []
+            lines.withUnsafeBytes { all in
+                guard all.count > LogFrame.payloadBytesMax else {
+                    if count > 0 { frames.append((LogFrame.encode(firstOffset: 0, count: count, payload: all), count)) }
+                    return
+                }
+                var start = 0
+                while start < all.count {
+                    var end = min(all.count, start + LogFrame.payloadBytesMax)
+                    if end < all.count { while end > start && all[end - 1] != 10 { end -= 1 } }
+                    precondition(end > start, "one event line exceeds the log frame limit")
+                    let piece = UnsafeRawBufferPointer(rebasing: all[start..<end])
+                    let n = piece.reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
+                    frames.append((LogFrame.encode(firstOffset: 0, count: n, payload: piece), n))
+                    start = end
+                }
+            }
         }
     }
 
@@ -81,13 +99,11 @@ public final class PartitionLogSet: Sendable {
         var touched = Set<Int>()
         do throws(LogError) {
             for r in requests {
-                for b in r.batches where b.count > 0 {
-                    let failure: LogError? = b.lines.withUnsafeBytes { bytes in
-                        do throws(LogError) { try logs[b.partition].append(lines: bytes, count: b.count) } catch { return error }
-                        return nil
+                for b in r.batches {
+                    for frame in b.frames {
+                        try logs[b.partition].append(frame: frame.bytes, count: frame.count)
+                        touched.insert(b.partition)
                     }
-                    if let failure { throw failure }
-                    touched.insert(b.partition)
                 }
             }
             for p in touched.sorted() { try logs[p].sync() }
