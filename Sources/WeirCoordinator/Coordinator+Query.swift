@@ -15,7 +15,7 @@ extension Coordinator {
             throw .notFound("unknown_job", "no job named \(job) (jobs: \(jobs.keys.isEmpty ? "none" : jobs.keys.joined(separator: ", ")))")
         }
         guard query.from < query.to else { throw .badRequest("bad_range", "from (\(query.from)) must be before to (\(query.to))") }
-        let reports = await collectReports(job: job, from: query.from, to: query.to)
+        let reports = await collectReports(job: job, from: query.from, to: query.to, last: query.lastMilliseconds ?? 0)
         // Merging can take a while for big answers: off the actor, so lease renewals never wait for it.
         let spec = entry.spec, partitionCount = partitioner.partitionCount
         let result: Result<RollupAnswer, APIError>
@@ -33,12 +33,12 @@ extension Coordinator {
         return try result.get()
     }
 
-    private func collectReports(job: String, from: Int64, to: Int64) async -> [PartitionReport] {
+    private func collectReports(job: String, from: Int64, to: Int64, last: Int64) async -> [PartitionReport] {
         let holders = Set(authority.leases.compactMap { $0?.holder }).filter { session(of: $0) != nil }
         guard !holders.isEmpty else { return [] }
         let request = nextRequest
         nextRequest += 1
-        for h in holders { session(of: h)?.outbound.send(.queryPartials(request: request, job: job, from: from, to: to)) }
+        for h in holders { session(of: h)?.outbound.send(.queryPartials(request: request, job: job, from: from, to: to, last: last)) }
         let timeout = settings.queryTimeoutMilliseconds
         let reports = await withCheckedContinuation { (done: CheckedContinuation<[PartitionReport], Never>) in
             pendingQueries[request] = PendingQuery(waiting: holders, reports: [], done: done)

@@ -24,9 +24,11 @@ final class PartitionRunner: Sendable {
         let spec: JobSpec
         let engine: JobEngine
         let scanner: EventScanner
-        /// Final partials by window start (ordered retention).
-        var finals: [Int64: [PartialRow]] = [:]
+        /// Final partials by window start, kept in wire form: compact, and shipped to queries as is.
+        var finals: [Int64: EncodedWindows] = [:]
         var rejected: Int64 = 0
+        /// The latest end of any final window (for `last` queries).
+        var newestEnd: Int64 = .min
         init(_ spec: JobSpec) {
             self.spec = spec
             let compiled = CompiledJob(spec)
@@ -79,29 +81,55 @@ final class PartitionRunner: Sendable {
     }
 
     private func keepFinals(_ run: JobRun) {
-        for row in run.engine.drainPartials() { run.finals[row.window.start, default: []].append(row) }
+        for row in run.engine.drainPartials() {
+            var w = WireWriter(capacity: 0)
+            PartialRowCodec.append(row, to: &w)
+            run.finals[row.window.start, default: EncodedWindows()].add(w.bytes, end: row.window.end)
+            run.newestEnd = max(run.newestEnd, row.window.end)
+        }
         let (horizon, overflow) = run.engine.watermark.subtractingReportingOverflow(retentionMilliseconds)
         guard !overflow, run.engine.watermark > .min else { return }
-        for start in run.finals.keys where start < horizon {
-            if let rows = run.finals[start], rows.allSatisfy({ $0.window.end < horizon }) { run.finals[start] = nil }
-        }
+        for (start, windows) in run.finals where start < horizon && windows.maxEnd < horizon { run.finals[start] = nil }
     }
 
     /// The partials of `job` for windows starting in `[from, to)`, and the partition's completeness facts.
-    func report(job: String, from: Int64, to: Int64) -> PartitionReport? {
-        state.withLock { s in report(s, job: job, from: from, to: to) }
+    func report(job: String, from: Int64, to: Int64, last: Int64) -> PartitionReport? {
+        state.withLock { s in report(s, job: job, from: from, to: to, last: last) }
     }
 
-    private func report(_ s: State, job: String, from: Int64, to: Int64) -> PartitionReport? {
+    private func report(_ s: State, job: String, from: Int64, to: Int64, last: Int64) -> PartitionReport? {
         guard let run = s.jobs[job] else { return nil }
-        var rows: [PartialRow] = []
-        for (start, finals) in run.finals where start >= from && start < to { rows += finals }
-        rows += run.engine.openPartials().filter { $0.window.start >= from && $0.window.start < to }
+        let open = run.engine.openPartials()
+        var lower = from
+        if last > 0 {
+            // Windows within `last` of this partition's newest end: a superset of the merged answer.
+            let newest = open.reduce(run.newestEnd) { max($0, $1.window.end) }
+            lower = max(from, newest.subtractingReportingOverflow(last).overflow ? .min : newest - last)
+        }
+        var encoded: [UInt8] = []
+        var encodedCount = 0
+        for start in run.finals.keys.sorted() where start >= lower && start < to {
+            if let windows = run.finals[start] { encoded += windows.bytes; encodedCount += windows.rows }
+        }
+        let rows = open.filter { $0.window.start >= lower && $0.window.start < to }
         let stats = run.engine.stats
         return PartitionReport(
             lease: lease, watermark: run.engine.watermark, offset: s.offsets[run.spec.stream] ?? 0,
             accepted: stats.accepted, lateEvents: stats.late, rejected: stats.rejectedByReason.values.reduce(0, +),
             lateByWindow: run.engine.lateLedger.sorted.map { LateCount(window: $0.window, count: $0.count) },
-            rows: rows)
+            rows: rows, encodedRows: encoded, encodedRowCount: encodedCount)
+    }
+}
+
+/// The encoded final partial rows of the windows starting at one time.
+struct EncodedWindows {
+    var bytes: [UInt8] = []
+    var rows = 0
+    var maxEnd: Int64 = .min
+
+    mutating func add(_ row: [UInt8], end: Int64) {
+        bytes += row
+        rows += 1
+        maxEnd = max(maxEnd, end)
     }
 }

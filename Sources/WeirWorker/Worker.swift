@@ -94,13 +94,13 @@ public actor Worker {
             apply(holder.renewalAnswered(seq: seq, verdicts: verdicts.map { ($0.lease.partition, $0.lease.epoch, $0.verdict) }, now: now()))
         case .fetchReply(let request, _, _, _):
             pendingFetches.removeValue(forKey: request)?.resume(returning: message)
-        case .queryPartials(let request, let job, let from, let to):
+        case .queryPartials(let request, let job, let from, let to, let last):
             let targets = running.values.filter { holder.isValid($0.lease.partition, epoch: $0.lease.epoch, now: now()) }.map(\.runner)
             let queue = outbound
             Task {
                 var reports: [PartitionReport] = []
                 for runner in targets {
-                    if let r = try? await DataPath.run({ runner.report(job: job, from: from, to: to) }) { reports.append(r) }
+                    if let r = try? await DataPath.run({ runner.report(job: job, from: from, to: to, last: last) }) { reports.append(r) }
                 }
                 // Encoded on a data-path thread: a big answer must not hold up this connection's event loop.
                 let collected = reports

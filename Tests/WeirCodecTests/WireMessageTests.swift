@@ -29,7 +29,7 @@ import WeirCore
         .fetchReply(request: 1, lease: LeaseRef(partition: 1, epoch: 2), status: .ok,
                     chunk: WireLogChunk(firstOffset: 99, count: 1, durableEnd: 100, lines: Array("{\"a\":1}\n".utf8))),
         .jobs([JobDefinition(name: "j", specText: "name: j\n")]),
-        .queryPartials(request: 5, job: "j", from: .min, to: .max),
+        .queryPartials(request: 5, job: "j", from: .min, to: .max, last: 60_000),
         .ingest(seq: 3, stream: "clicks", lines: Array("{}\n".utf8)),
         .ingestReply(seq: 3, accepted: 1, rejected: 1, problems: [IngestProblem(line: 2, reason: "invalid_json", message: "m")], error: nil),
         .ingestReply(seq: 4, accepted: 0, rejected: 0, problems: [], error: "unknown stream"),
@@ -43,6 +43,17 @@ import WeirCore
             #expect(length == frame.count - 4)
             #expect(try WireMessage.decode(frameBody: Array(frame[4...])) == m)
         }
+    }
+
+    @Test func preEncodedRowsTravelLikeRows() throws {
+        var w = WireWriter()
+        PartialRowCodec.append(Self.row, to: &w)
+        let lease = LeaseRef(partition: 1, epoch: 1)
+        let sent = PartitionReport(lease: lease, watermark: 5, offset: 9, accepted: 1, lateEvents: 0, rejected: 0, lateByWindow: [],
+                                   rows: [Self.row], encodedRows: w.bytes + w.bytes, encodedRowCount: 2)
+        let frame = WireMessage.partials(request: 1, reports: [sent]).encodedFrame()
+        guard case .partials(_, let reports) = try WireMessage.decode(frameBody: Array(frame[4...])) else { Issue.record("not partials"); return }
+        #expect(reports.first?.rows == [Self.row, Self.row, Self.row])
     }
 
     @Test func everyTruncationAndCorruptHeaderIsAnErrorNotACrash() {

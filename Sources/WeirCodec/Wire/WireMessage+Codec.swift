@@ -51,8 +51,8 @@ extension WireMessage {
             w.u64(chunk.firstOffset); w.int(chunk.count); w.u64(chunk.durableEnd); w.blob(chunk.lines)
         case .jobs(let jobs):
             w.u8(Kind.jobs.rawValue); w.u32(UInt32(jobs.count)); for j in jobs { w.string(j.name); w.string(j.specText) }
-        case .queryPartials(let request, let job, let from, let to):
-            w.u8(Kind.queryPartials.rawValue); w.u64(request); w.string(job); w.i64(from); w.i64(to)
+        case .queryPartials(let request, let job, let from, let to, let last):
+            w.u8(Kind.queryPartials.rawValue); w.u64(request); w.string(job); w.i64(from); w.i64(to); w.i64(last)
         case .ingest(let seq, let stream, let lines):
             w.u8(Kind.ingest.rawValue); w.u64(seq); w.string(stream); w.blob(lines)
         case .ingestReply(let seq, let accepted, let rejected, let problems, let error):
@@ -71,8 +71,9 @@ extension WireMessage {
         w.i64(r.watermark); w.u64(r.offset); w.i64(r.accepted); w.i64(r.lateEvents); w.i64(r.rejected)
         w.u32(UInt32(r.lateByWindow.count))
         for l in r.lateByWindow { w.i64(l.window.start); w.i64(l.window.end); w.i64(l.count) }
-        w.u32(UInt32(r.rows.count))
+        w.u32(UInt32(r.rows.count + r.encodedRowCount))
         for row in r.rows { PartialRowCodec.append(row, to: &w) }
+        w.raw(r.encodedRows)
     }
 
     /// Decodes the body of one frame (the bytes after the length prefix).
@@ -131,7 +132,8 @@ extension WireMessage {
             var jobs: [JobDefinition] = []
             for _ in 0..<n { jobs.append(JobDefinition(name: try r.string("job name"), specText: try r.string("job spec"))) }
             return .jobs(jobs)
-        case .queryPartials: return .queryPartials(request: try r.u64(), job: try r.string("job"), from: try r.i64(), to: try r.i64())
+        case .queryPartials:
+            return .queryPartials(request: try r.u64(), job: try r.string("job"), from: try r.i64(), to: try r.i64(), last: try r.i64())
         case .ingest: return .ingest(seq: try r.u64(), stream: try r.string("stream"), lines: try r.blob("events"))
         case .ingestReply:
             let seq = try r.u64(), accepted = try r.int(), rejected = try r.int()

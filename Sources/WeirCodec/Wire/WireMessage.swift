@@ -32,7 +32,9 @@ public enum WireMessage: Sendable, Equatable {
     case fetchReply(request: UInt64, lease: LeaseRef, status: FetchStatus, chunk: WireLogChunk)
     /// The complete set of registered jobs (name, spec text); replaces the previous set.
     case jobs([JobDefinition])
-    case queryPartials(request: UInt64, job: String, from: Int64, to: Int64)
+    /// Partials of windows starting in `[from, to)`; with `last` > 0, only those starting within
+    /// `last` ms of the partition's newest window end (a superset of the merged `last` answer).
+    case queryPartials(request: UInt64, job: String, from: Int64, to: Int64, last: Int64)
 
     // Producer (replay) → coordinator
     case ingest(seq: UInt64, stream: String, lines: [UInt8])

@@ -17,9 +17,13 @@ public struct PartitionReport: Sendable, Equatable {
     public var rejected: Int64
     public var lateByWindow: [LateCount]
     public var rows: [PartialRow]
+    /// More rows, already in wire form (`PartialRowCodec`): a worker keeps final windows encoded
+    /// and ships them as they are. Decoding puts them into `rows`.
+    public var encodedRows: [UInt8] = []
+    public var encodedRowCount = 0
 
     public init(lease: LeaseRef, watermark: Int64, offset: UInt64, accepted: Int64, lateEvents: Int64, rejected: Int64,
-                lateByWindow: [LateCount], rows: [PartialRow]) {
+                lateByWindow: [LateCount], rows: [PartialRow], encodedRows: [UInt8] = [], encodedRowCount: Int = 0) {
         self.lease = lease
         self.watermark = watermark
         self.offset = offset
@@ -28,7 +32,10 @@ public struct PartitionReport: Sendable, Equatable {
         self.rejected = rejected
         self.lateByWindow = lateByWindow
         self.rows = rows
+        self.encodedRows = encodedRows
+        self.encodedRowCount = encodedRowCount
     }
+
 }
 
 public struct LateCount: Sendable, Equatable {

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# End-to-end cluster benchmark (release build): a coordinator and 2 workers on loopback with the
+# durable partition log on, job clicks-per-page, `weir replay --max` of the canonical recording.
+#
+#   bash bench/cluster.sh             # 10M events (recording generated once into bench/data/)
+#   EVENTS=2M bash bench/cluster.sh   # a smaller run
+#
+# Reports end-to-end events/s (first event sent → every partition consumed and the answer
+# queryable), replay (ingest) events/s, peak RSS per process, and the latency of rollup queries
+# (`?last=1m`, every 100 ms) during the replay. Writes bench/results/cluster.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+EVENTS=${EVENTS:-10M}
+DATA=bench/data/clicks-${EVENTS,,}.zst
+mkdir -p bench/data bench/results
+swift build -c release >/dev/null
+WEIR=$PWD/.build/release/weir
+[ -f "$DATA" ] || $WEIR gen --events "$EVENTS" --seed 7 --out "$DATA"
+RUN=$(mktemp -d /tmp/weir-bench-cluster.XXXXXX)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$RUN"; }
+trap cleanup EXIT
+
+$WEIR coordinator --data-dir "$RUN/coordinator" --listen 127.0.0.1:0 --http 127.0.0.1:0 --stream clicks:user \
+  --ready-file "$RUN/ready" > "$RUN/coordinator.log" 2>&1 &
+COORD=$!; PIDS+=($COORD)
+for _ in $(seq 1 300); do [ -s "$RUN/ready" ] && break; sleep 0.1; done
+WIRE=$(grep wire "$RUN/ready" | cut -d= -f2); HTTP=127.0.0.1:$(grep http "$RUN/ready" | cut -d= -f2)
+WORKERS=()
+for i in 1 2; do
+  $WEIR worker --coordinator 127.0.0.1:$WIRE --data-dir "$RUN/w$i" --id "w$i" > "$RUN/w$i.log" 2>&1 &
+  WORKERS+=($!); PIDS+=($!)
+done
+$WEIR submit jobs/clicks-per-page.yaml --http "$HTTP" >/dev/null
+sleep 1
+
+# Query latency sampler during the replay.
+touch "$RUN/sampling"
+( while [ -f "$RUN/sampling" ]; do
+    curl -s -o /dev/null -w '%{time_total}\n' "http://$HTTP/v1/jobs/clicks-per-page/rollups?last=1m" >> "$RUN/latency.txt" || true
+    sleep 0.1
+  done ) &
+SAMPLER=$!
+
+lag() { curl -s "http://$HTTP/v1/cluster" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(sum(p["lag"] for p in d["partitions"]))'; }
+START=$(date +%s.%N)
+REPLAY=$($WEIR replay "$DATA" --stream clicks --coordinator 127.0.0.1:$WIRE --max)
+REPLAYED=$(date +%s.%N)
+rm -f "$RUN/sampling"; wait $SAMPLER || true
+until [ "$(lag)" = "0" ]; do sleep 0.1; done
+curl -s -o /dev/null "http://$HTTP/v1/jobs/clicks-per-page/rollups?last=1m"
+END=$(date +%s.%N)
+rss() { awk '/VmHWM/{printf "%d", $2/1024}' /proc/$1/status; }
+EXPIRED=$(grep -c "expired without renewal" "$RUN/coordinator.log" || true)
+python3 - "$EVENTS" "$START" "$REPLAYED" "$END" "$RUN/latency.txt" "$(rss $COORD)" "$(rss ${WORKERS[0]})" "$(rss ${WORKERS[1]})" "$EXPIRED" "$DATA" <<'PY' | tee bench/results/cluster.md
+import sys, subprocess, platform, datetime
+events_text, start, replayed, end, lat_file, rc, r1, r2, expired, data = sys.argv[1:]
+mult = {'k': 1e3, 'm': 1e6}
+events = float(events_text[:-1]) * mult[events_text[-1].lower()] if events_text[-1].lower() in mult else float(events_text)
+start, replayed, end = float(start), float(replayed), float(end)
+lat = sorted(float(x) * 1000 for x in open(lat_file) if x.strip())
+pct = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))] if lat else float('nan')
+cpu = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), '?')
+print(f"# Cluster end to end — coordinator + 2 workers, clicks-per-page, {events_text} canonical events\n")
+print(f"Machine: {subprocess.check_output(['nproc']).decode().strip()} cores, {cpu}; {datetime.datetime.utcnow():%Y-%m-%dT%H:%MZ}; recording {data}\n")
+print("| figure | value |\n|---|---|")
+print(f"| end-to-end events/s (first event sent → all partitions consumed, answer queryable) | {events / (end - start):,.0f} |")
+print(f"| replay (durable ingest, acknowledged) events/s | {events / (replayed - start):,.0f} |")
+print(f"| wall seconds (replay / end to end) | {replayed - start:.1f} / {end - start:.1f} |")
+print(f"| rollup query latency during the replay, p50 / p99 / max (ms, {len(lat)} queries) | {pct(0.5):.1f} / {pct(0.99):.1f} / {max(lat) if lat else float('nan'):.1f} |")
+print(f"| peak RSS coordinator / worker 1 / worker 2 (MiB) | {rc} / {r1} / {r2} |")
+print(f"| leases that expired during the run | {expired} |")
+PY
