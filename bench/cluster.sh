@@ -7,7 +7,7 @@
 #
 # Reports end-to-end events/s (first event sent → every partition consumed and the answer
 # queryable), replay (ingest) events/s, peak RSS per process, and the latency of rollup queries
-# (`?last=1m`, every 100 ms) during the replay. Writes bench/results/cluster.md.
+# (`?last=1m&top=10`, every 100 ms) during the replay. Writes bench/results/cluster.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EVENTS=${EVENTS:-10M}
@@ -37,7 +37,7 @@ sleep 1
 # Query latency sampler during the replay.
 touch "$RUN/sampling"
 ( while [ -f "$RUN/sampling" ]; do
-    curl -s -o /dev/null -w '%{time_total}\n' "http://$HTTP/v1/jobs/clicks-per-page/rollups?last=1m" >> "$RUN/latency.txt" || true
+    curl -s -o /dev/null -w '%{time_total}\n' "http://$HTTP/v1/jobs/clicks-per-page/rollups?last=1m&top=10" >> "$RUN/latency.txt" || true
     sleep 0.1
   done ) &
 SAMPLER=$!

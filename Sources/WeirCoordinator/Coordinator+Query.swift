@@ -20,7 +20,7 @@ extension Coordinator {
         let spec = entry.spec, partitionCount = partitioner.partitionCount
         let result: Result<RollupAnswer, APIError>
         do {
-            result = try await DataPath.run {
+            result = try await DataPath.runInteractive {
                 do throws(APIError) {
                     return .success(try RollupAnswerBuilder.build(spec: spec, query: query, reports: reports, partitionCount: partitionCount))
                 } catch {

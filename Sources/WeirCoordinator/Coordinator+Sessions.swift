@@ -42,7 +42,7 @@ extension Coordinator {
                     if frame.isBulk {
                         // Partials can be large: decode them on a data-path thread while renewals go on.
                         group.addTask {
-                            let message = try await DataPath.run { try frame.decode() }
+                            let message = try await DataPath.runInteractive { try frame.decode() }
                             if case .partials(let request, let reports) = message {
                                 await self.partialsArrived(request, from: identity, reports)
                             }

@@ -12,8 +12,21 @@ public enum DataPath {
         return pool
     }()
 
+    /// A separate thread for work a person waits for (queries), so it never queues behind bulk
+    /// ingest and processing work.
+    static let interactivePool: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        return pool
+    }()
+
     /// Runs `body` on a data-path thread and returns its result.
     public static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await pool.runIfActive(body)
+    }
+
+    /// Runs `body` on the interactive thread (query answers) and returns its result.
+    public static func runInteractive<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await interactivePool.runIfActive(body)
     }
 }

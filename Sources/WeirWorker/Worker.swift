@@ -100,11 +100,11 @@ public actor Worker {
             Task {
                 var reports: [PartitionReport] = []
                 for runner in targets {
-                    if let r = try? await DataPath.run({ runner.report(job: job, from: from, to: to, last: last) }) { reports.append(r) }
+                    if let r = try? await DataPath.runInteractive({ runner.report(job: job, from: from, to: to, last: last) }) { reports.append(r) }
                 }
                 // Encoded on a data-path thread: a big answer must not hold up this connection's event loop.
                 let collected = reports
-                if let frame = try? await DataPath.run({ WireMessage.partials(request: request, reports: collected).encodedFrame() }) {
+                if let frame = try? await DataPath.runInteractive({ WireMessage.partials(request: request, reports: collected).encodedFrame() }) {
                     queue?.send(encoded: frame)
                 }
             }
