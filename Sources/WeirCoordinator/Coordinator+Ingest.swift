@@ -107,7 +107,7 @@ extension Coordinator {
                         do throws(APIError) {
                             let result = try await self.commit(routed, to: target)
                             queue.send(.ingestReply(seq: seq, accepted: result.accepted, rejected: result.rejected,
-                                                    problems: result.problems.map { IngestProblem(line: $0.line, reason: $0.reason, message: $0.message) },
+                                                    problems: result.problems,
                                                     error: nil))
                         } catch {
                             queue.send(.ingestReply(seq: seq, accepted: 0, rejected: 0, problems: [], error: error.message))

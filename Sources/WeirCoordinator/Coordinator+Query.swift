@@ -16,6 +16,13 @@ extension Coordinator {
         }
         guard query.from < query.to else { throw .badRequest("bad_range", "from (\(query.from)) must be before to (\(query.to))") }
         let reports = await collectReports(job: job, from: query.from, to: query.to, last: query.lastMilliseconds ?? 0)
+        var behind: UInt64 = 0
+        if let set = logs[entry.spec.stream] {
+            for r in reports {
+                let end = set.logs[r.lease.partition].durableEnd
+                if end > r.offset { behind += end - r.offset }
+            }
+        }
         // Merging can take a while for big answers: off the actor, so lease renewals never wait for it.
         let spec = entry.spec, partitionCount = partitioner.partitionCount
         let result: Result<RollupAnswer, APIError>
@@ -30,7 +37,9 @@ extension Coordinator {
         } catch {
             throw .unavailable("shutting_down", "the coordinator is stopping")
         }
-        return try result.get()
+        var answer = try result.get()
+        answer.eventsBehind = behind
+        return answer
     }
 
     private func collectReports(job: String, from: Int64, to: Int64, last: Int64) async -> [PartitionReport] {

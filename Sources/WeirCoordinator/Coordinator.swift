@@ -120,6 +120,8 @@ public actor Coordinator {
                 }
             case .grant(let worker, let p, let epoch):
                 logger.info("grant partition \(p) epoch \(epoch) to \(worker)")
+                // The new holder starts from the beginning of the log (until checkpoints exist).
+                for stream in consumed.keys { consumed[stream]?[p] = 0 }
                 session(of: worker)?.outbound.send(.grant(LeaseRef(partition: p, epoch: epoch)))
             case .revoke(let worker, let p, let epoch):
                 logger.info("revoke partition \(p) epoch \(epoch) from \(worker)")

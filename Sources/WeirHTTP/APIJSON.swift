@@ -90,6 +90,7 @@ enum APIJSON {
         j.key("partitions_missing"); j.beginArray(); for p in a.partitionsMissing { j.int(p) }; j.endArray()
         j.key("events"); j.beginObject()
         j.field("accepted", a.eventsAccepted); j.field("late", a.eventsLate); j.field("rejected", a.eventsRejected)
+        j.key("behind"); j.raw(String(a.eventsBehind))
         j.endObject()
         j.key("windows"); j.beginArray()
         for w in a.windows {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// Bad input at every door gets a clear answer and harms nothing else.
-@Suite(.serialized) struct ClusterBadInputTests {
+extension ClusterTests { @Suite struct BadInput {
     @Test func badInputIsAnsweredWithWhatAndWhere_andTheClusterKeepsWorking() async throws {
         let h = ClusterHarness(name: "bad-input")
         defer { h.shutdown() }
@@ -82,4 +82,5 @@ import Testing
         while n > 0 { n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) } }
         #expect(n == 0, "the coordinator closed the connection (read returned \(n))")
     }
+}
 }

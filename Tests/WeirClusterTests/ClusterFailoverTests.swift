@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// Lease loss and partition moves with real processes; results must stay exact.
-@Suite(.serialized) struct ClusterFailoverTests {
+extension ClusterTests { @Suite struct Failover {
     /// Replays `recording` in the background; returns the process to wait on.
     static func replay(_ h: ClusterHarness, _ recording: String, rate: String) throws -> Process {
         try h.spawn(["replay", recording, "--stream", "clicks", "--coordinator", "127.0.0.1:\(h.wirePort)", "--rate", rate], log: "replay.log")
@@ -11,11 +11,11 @@ import Testing
     @Test func aWorkerPausedPastItsLeaseLosesItsPartitions_andItsLateRequestsAreRefused() async throws {
         let h = ClusterHarness(name: "sigstop")
         defer { h.shutdown() }
-        let (recording, reference) = try ClusterIntegrationTests.fixture(h, events: "100k", seed: 22)
+        let (recording, reference) = try ClusterTests.Integration.fixture(h, events: "100k", seed: 22)
         try await h.startCoordinator(leaseTTL: "1s")
         try h.startWorker("w1")
         try h.startWorker("w2")
-        try ClusterIntegrationTests.submitSampleJobs(h)
+        try ClusterTests.Integration.submitSampleJobs(h)
         try await h.waitFor("both workers to hold partitions", seconds: 30) { Set(try await h.holders().values) == ["w1", "w2"] }
         let replay = try Self.replay(h, recording, rate: "40k/s")
         try await Task.sleep(for: .milliseconds(700))
@@ -32,17 +32,17 @@ import Testing
         }
         replay.waitUntilExit()
         #expect(replay.terminationStatus == 0, "\(h.log("replay.log"))")
-        try await ClusterIntegrationTests.expectRollupsEqualReference(h, reference)
+        try await ClusterTests.Integration.expectRollupsEqualReference(h, reference)
     }
 
     @Test func partitionsMoveWhenAWorkerJoinsAndWhenOneLeavesCleanly() async throws {
         let h = ClusterHarness(name: "rebalance")
         defer { h.shutdown() }
-        let (recording, reference) = try ClusterIntegrationTests.fixture(h, events: "100k", seed: 23)
+        let (recording, reference) = try ClusterTests.Integration.fixture(h, events: "100k", seed: 23)
         try await h.startCoordinator()
         try h.startWorker("w1")
         try h.startWorker("w2")
-        try ClusterIntegrationTests.submitSampleJobs(h)
+        try ClusterTests.Integration.submitSampleJobs(h)
         let replay = try Self.replay(h, recording, rate: "30k/s")
         try await Task.sleep(for: .milliseconds(800))
         try h.startWorker("w3")
@@ -55,7 +55,8 @@ import Testing
         #expect(h.log("w1.log").contains("revoked"), "w1 stopped its partitions because they were revoked")
         replay.waitUntilExit()
         #expect(replay.terminationStatus == 0, "\(h.log("replay.log"))")
-        try await ClusterIntegrationTests.expectRollupsEqualReference(h, reference)
+        try await ClusterTests.Integration.expectRollupsEqualReference(h, reference)
         #expect(Set(try await h.holders().values) == ["w2", "w3"])
     }
+}
 }

@@ -1,10 +1,14 @@
 import Foundation
 import Testing
 
+/// Every test that starts real processes, one at a time: each runs a coordinator and several
+/// workers, and the machine has two cores.
+@Suite(.serialized) enum ClusterTests {}
+
 /// A real coordinator and real workers on loopback: replayed recordings must give exactly the
 /// rollups of `weir run --reference`, also when a worker is paused past its lease, joins or
 /// leaves mid-replay.
-@Suite(.serialized) struct ClusterIntegrationTests {
+extension ClusterTests { @Suite struct Integration {
     static let jobs = ["clicks-per-page", "country-activity", "hot-pages", "user-sessions"]
 
     /// A generated recording and the reference CSV of each sample job over it.
@@ -23,11 +27,12 @@ import Testing
     }
 
     static func expectRollupsEqualReference(_ h: ClusterHarness, _ reference: [String: String]) async throws {
-        try await h.waitUntilCaughtUp()
         for job in jobs {
+            try await h.waitUntilCaughtUp(job: job)
             let (status, body) = try await h.request("GET", "/v1/jobs/\(job)/rollups?format=csv")
             #expect(status == 200)
             let cluster = String(decoding: body, as: UTF8.self)
+            try? cluster.write(toFile: h.dir + "/\(job)-cluster.csv", atomically: true, encoding: .utf8)
             let expected = reference[job] ?? ""
             #expect(cluster.split(separator: "\n").count == expected.split(separator: "\n").count, "\(job): row count; logs in \(h.dir)")
             #expect(cluster == expected, "\(job): cluster rollups differ from the reference; logs in \(h.dir)")
@@ -56,4 +61,5 @@ import Testing
         let holders = try await h.holders()
         #expect(Set(holders.values) == ["w1", "w2"], "both workers hold partitions: \(holders)")
     }
+}
 }

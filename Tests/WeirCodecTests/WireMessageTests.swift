@@ -31,7 +31,7 @@ import WeirCore
         .jobs([JobDefinition(name: "j", specText: "name: j\n")]),
         .queryPartials(request: 5, job: "j", from: .min, to: .max, last: 60_000),
         .ingest(seq: 3, stream: "clicks", lines: Array("{}\n".utf8)),
-        .ingestReply(seq: 3, accepted: 1, rejected: 1, problems: [IngestProblem(line: 2, reason: "invalid_json", message: "m")], error: nil),
+        .ingestReply(seq: 3, accepted: 1, rejected: 1, problems: [IngestProblemInfo(line: 2, reason: "invalid_json", message: "m")], error: nil),
         .ingestReply(seq: 4, accepted: 0, rejected: 0, problems: [], error: "unknown stream"),
         .failure(code: "bad_frame", message: "x"),
     ]

@@ -138,8 +138,8 @@ extension WireMessage {
         case .ingestReply:
             let seq = try r.u64(), accepted = try r.int(), rejected = try r.int()
             let n = try r.count("problems", max: 1 << 16)
-            var problems: [IngestProblem] = []
-            for _ in 0..<n { problems.append(IngestProblem(line: try r.int(), reason: try r.string(), message: try r.string())) }
+            var problems: [IngestProblemInfo] = []
+            for _ in 0..<n { problems.append(IngestProblemInfo(line: try r.int(), reason: try r.string(), message: try r.string())) }
             let error = try r.string("error"), hasError = try r.bool()
             return .ingestReply(seq: seq, accepted: accepted, rejected: rejected, problems: problems, error: hasError ? error : nil)
         case .failure: return .failure(code: try r.string("code"), message: try r.string("message"))

@@ -39,7 +39,7 @@ public enum WireMessage: Sendable, Equatable {
     // Producer (replay) → coordinator
     case ingest(seq: UInt64, stream: String, lines: [UInt8])
     // Coordinator → producer
-    case ingestReply(seq: UInt64, accepted: Int, rejected: Int, problems: [IngestProblem], error: String?)
+    case ingestReply(seq: UInt64, accepted: Int, rejected: Int, problems: [IngestProblemInfo], error: String?)
 
     /// Either side: a protocol error; the sender closes the connection after it.
     case failure(code: String, message: String)
@@ -80,12 +80,3 @@ public struct JobDefinition: Sendable, Equatable {
     public var specText: String
     public init(name: String, specText: String) { self.name = name; self.specText = specText }
 }
-
-/// A rejected ingest line: 1-based line number in the request, reason code and message.
-public struct IngestProblem: Sendable, Equatable {
-    public var line: Int
-    public var reason: String
-    public var message: String
-    public init(line: Int, reason: String, message: String) { self.line = line; self.reason = reason; self.message = message }
-}
-

@@ -53,6 +53,9 @@ public struct RollupAnswer: Sendable, Equatable {
     public var eventsAccepted: Int64
     public var eventsLate: Int64
     public var eventsRejected: Int64
+    /// Events durably in the logs of the reporting partitions that their owners have not
+    /// processed yet: 0 means the answer covers every event acknowledged so far.
+    public var eventsBehind: UInt64 = 0
 
     public init(job: String, groupBy: [String], columns: [String], windows: [WindowRows], watermark: Int64?,
                 partitionsReporting: [Int], partitionsMissing: [Int], eventsAccepted: Int64, eventsLate: Int64, eventsRejected: Int64) {
