@@ -52,9 +52,13 @@ extension Coordinator {
     }
 
     nonisolated func commit(_ routed: RoutedBatches, to logs: PartitionLogSet) async throws(APIError) -> IngestResult {
-        let batches = routed.batches
+        try await awaitDurable(routed, logs.enqueue(routed.batches))
+    }
+
+    /// Waits until enqueued events are durable, then counts and answers them.
+    nonisolated func awaitDurable(_ routed: RoutedBatches, _ waiter: PartitionLogSet.DurabilityWaiter) async throws(APIError) -> IngestResult {
         do {
-            try await logs.appendDurably(batches)
+            try await waiter.wait()
         } catch {
             logger.error("partition log append failed: \(error)")
             throw .unavailable("log_write_failed", "the events could not be made durable (\(error)); nothing of this request was acknowledged, retry later")
@@ -96,16 +100,17 @@ extension Coordinator {
                         next = try await messages.next()?.decode()
                         continue
                     }
-                    let target = found.logs
                     // Backpressure: at most `ingestInFlightMax` requests of this producer wait for their fsync.
                     if inFlight >= settings.ingestInFlightMax {
                         _ = try await commits.next()
                         inFlight -= 1
                     }
                     inFlight += 1
+                    // Enqueued here, in message order, so the producer's events keep their order in the log.
+                    let waiter = found.logs.enqueue(routed.batches)
                     commits.addTask {
                         do throws(APIError) {
-                            let result = try await self.commit(routed, to: target)
+                            let result = try await self.awaitDurable(routed, waiter)
                             queue.send(.ingestReply(seq: seq, accepted: result.accepted, rejected: result.rejected,
                                                     problems: result.problems,
                                                     error: nil))

@@ -40,7 +40,32 @@ public final class PartitionLogSet: Sendable {
 
     struct Request: Sendable {
         var batches: [Batch]
-        var done: CheckedContinuation<Void, any Error>
+        var done: DurabilityWaiter
+    }
+
+    /// Becomes ready when a queued request's events are durable (or failed to be).
+    public final class DurabilityWaiter: Sendable {
+        private let state = Mutex<(result: Result<Void, LogError>?, waiter: CheckedContinuation<Void, any Error>?)>((nil, nil))
+
+        /// Returns once the events are durable; throws the log's error if they could not be.
+        public func wait() async throws {
+            try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+                let ready = state.withLock { s -> Result<Void, LogError>? in
+                    if s.result == nil { s.waiter = c }
+                    return s.result
+                }
+                if let ready { c.resume(with: ready.mapError { $0 as any Error }) }
+            }
+        }
+
+        func complete(_ result: Result<Void, LogError>) {
+            let waiter = state.withLock { s -> CheckedContinuation<Void, any Error>? in
+                s.result = result
+                defer { s.waiter = nil }
+                return s.waiter
+            }
+            waiter?.resume(with: result.mapError { $0 as any Error })
+        }
     }
 
     public let logs: [PartitionLog]
@@ -69,14 +94,24 @@ public final class PartitionLogSet: Sendable {
 
     /// Appends the batches and returns once they are durable (and readable by workers).
     public func appendDurably(_ batches: [Batch]) async throws {
+        try await enqueue(batches).wait()
+    }
+
+    /// Queues the batches at once — the log keeps the order of these calls — and returns what
+    /// to wait on for their durability. A producer that pipelines requests enqueues them in its
+    /// own order, so its events keep their order in every partition.
+    public func enqueue(_ batches: [Batch]) -> DurabilityWaiter {
         for b in batches {
             precondition(b.partition >= 0 && b.partition < logs.count, "partition \(b.partition) out of range")
         }
-        guard batches.contains(where: { $0.count > 0 }) else { return }
-        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
-            queue.withLock { $0.append(Request(batches: batches, done: done)) }
-            wake.signal()
+        let waiter = DurabilityWaiter()
+        guard batches.contains(where: { $0.count > 0 }) else {
+            waiter.complete(.success(()))
+            return waiter
         }
+        queue.withLock { $0.append(Request(batches: batches, done: waiter)) }
+        wake.signal()
+        return waiter
     }
 
     private func writerLoop() {
@@ -89,9 +124,7 @@ public final class PartitionLogSet: Sendable {
             }
             let failure = commit(requests)
             counters.withLock { $0.rounds += 1; $0.requests += requests.count }
-            for r in requests {
-                if let failure { r.done.resume(throwing: failure) } else { r.done.resume() }
-            }
+            for r in requests { r.done.complete(failure.map { .failure($0) } ?? .success(())) }
         }
     }
 
