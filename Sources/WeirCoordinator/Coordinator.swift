@@ -111,9 +111,9 @@ public actor Coordinator {
     func execute(_ directives: [LeaseAuthority.Directive]) {
         for d in directives {
             switch d {
-            case .persistEpoch(let p, let epoch):
+            case .persistEpoch(let p, let epoch, let holder):
                 do {
-                    try store.persistEpoch(partition: p, epoch: epoch)
+                    try store.persistEpoch(partition: p, epoch: epoch, holder: holder.description)
                 } catch {
                     logger.critical("cannot persist epoch \(epoch) of partition \(p): \(error); stopping before granting it")
                     exit(70)

@@ -4,8 +4,9 @@ import Foundation
 /// highest fencing epoch per partition, declared streams and registered jobs. Every write is
 /// one fsync'd transaction, so an epoch returned by `persistEpoch` survives any crash.
 ///
-/// Keys: `meta/partitions` → u32; `epoch/<p>` → u64; `stream/<name>` → key field (UTF-8, empty
-/// = whole event); `job/<name>` → the job spec text as submitted.
+/// Keys: `meta/partitions` → u32; `epoch/<p>` → u64; `lease/<p>` → the holder granted that epoch
+/// (`name#incarnation`); `stream/<name>` → key field (UTF-8, empty = whole event); `job/<name>` →
+/// the job spec text as submitted.
 public final class CoordinatorStore: Sendable {
     public let environment: LMDBEnvironment
 
@@ -30,13 +31,21 @@ public final class CoordinatorStore: Sendable {
         try (0..<partitionCount).map { p in try environment.get(Self.key("epoch/\(p)")).map(Self.decode64) ?? 0 }
     }
 
-    /// Persists `epoch` for `partition`; refuses to go backwards (an epoch is never reused).
-    public func persistEpoch(partition: Int, epoch: UInt64) throws {
+    /// Persists `epoch` and its holder for `partition` in one transaction; refuses to go
+    /// backwards (an epoch is never reused).
+    public func persistEpoch(partition: Int, epoch: UInt64, holder: String = "") throws {
         try environment.write { txn in
             let current = try txn.get(Self.key("epoch/\(partition)")).map(Self.decode64) ?? 0
             precondition(epoch > current, "epoch \(epoch) for partition \(partition) would not exceed the persisted \(current)")
             try txn.put(Self.key("epoch/\(partition)"), Self.encode64(epoch))
+            try txn.put(Self.key("lease/\(partition)"), Array(holder.utf8))
         }
+    }
+
+    /// The last granted holder of each partition, as persisted with its epoch ("" = never granted).
+    /// After a restart this is history: those leases may have lapsed, so nothing is granted for TTL + grace.
+    public func leaseHolders(partitionCount: Int) throws -> [String] {
+        try (0..<partitionCount).map { p in try environment.get(Self.key("lease/\(p)")).map { String(decoding: $0, as: UTF8.self) } ?? "" }
     }
 
     public func streams() throws -> [(name: String, keyField: String?)] {

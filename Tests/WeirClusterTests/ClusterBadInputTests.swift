@@ -32,6 +32,8 @@ extension ClusterTests { @Suite struct BadInput {
         let huge = Data(repeating: UInt8(ascii: " "), count: 200_000)
         let tooLarge = try await h.json("POST", "/v1/streams/clicks/events", body: huge)
         #expect(tooLarge.status == 413 && Self.code(tooLarge.object) == "body_too_large")
+        let unknownPath = try await h.json("GET", "/v2/nothing")
+        #expect(unknownPath.status == 404 && Self.code(unknownPath.object) == "not_found")
         let unknownJob = try await h.json("GET", "/v1/jobs/nope/rollups")
         #expect(unknownJob.status == 404 && Self.code(unknownJob.object) == "unknown_job")
         for bad in ["from=yesterday", "top=0", "by=views", "where=country=US", "frm=1", "last=soon", "from=5&to=1"] {

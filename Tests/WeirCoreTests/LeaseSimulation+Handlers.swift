@@ -60,7 +60,7 @@ extension LeaseSimulation {
     mutating func execute(_ directives: [LeaseAuthority.Directive]) {
         for d in directives {
             switch d {
-            case .persistEpoch(let p, let e):
+            case .persistEpoch(let p, let e, _):
                 if e <= durableEpochs[p] { violate("epoch \(e) for partition \(p) is not above the persisted \(durableEpochs[p])") }
                 durableEpochs[p] = e
             case .grant(let id, let p, let e):

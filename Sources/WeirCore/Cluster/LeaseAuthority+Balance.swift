@@ -31,7 +31,7 @@ extension LeaseAuthority {
             persistedEpochs[p] = epoch
             leases[p] = Lease(holder: worker, epoch: epoch, lastRenewalReceived: now, revoking: false)
             held[worker, default: []].append(p)
-            directives.append(.persistEpoch(partition: p, epoch: epoch))
+            directives.append(.persistEpoch(partition: p, epoch: epoch, holder: worker))
             directives.append(.grant(worker: worker, partition: p, epoch: epoch))
         }
         return directives

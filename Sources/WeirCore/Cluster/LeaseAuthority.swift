@@ -15,8 +15,9 @@
 /// - any request carrying an epoch other than the partition's current one is refused.
 public struct LeaseAuthority: Sendable {
     public enum Directive: Sendable, Equatable {
-        /// Make `epoch` durable for `partition` before anything else is sent.
-        case persistEpoch(partition: PartitionID, epoch: Epoch)
+        /// Make `epoch` (and its holder, the lease table's row) durable for `partition` before
+        /// anything else is sent.
+        case persistEpoch(partition: PartitionID, epoch: Epoch, holder: WorkerIdentity)
         case grant(worker: WorkerIdentity, partition: PartitionID, epoch: Epoch)
         case revoke(worker: WorkerIdentity, partition: PartitionID, epoch: Epoch)
         /// Informational: a lease lapsed without renewal or release.
