@@ -78,6 +78,9 @@ extension Coordinator {
 
     func finishQuery(_ request: UInt64) {
         guard let pending = pendingQueries.removeValue(forKey: request) else { return }
+        if !pending.waiting.isEmpty {
+            logger.warning("query \(request) timed out waiting for \(pending.waiting.map(\.description).sorted()); answering without their partitions")
+        }
         pending.done?.resume(returning: pending.reports)
     }
 }

@@ -20,8 +20,9 @@ public struct CoordinatorSettings: Sendable {
     public var fetchBytesMax = 4 << 20
     /// How long a fetch waits for new events before answering empty. Default 250 ms.
     public var fetchWaitMilliseconds: Int64 = 250
-    /// How long a query waits for partition owners. Default 10 s.
-    public var queryTimeoutMilliseconds: Int64 = 10_000
+    /// How long a query waits for partition owners; partitions that have not answered by then
+    /// are listed as missing in the answer. Default 30 s.
+    public var queryTimeoutMilliseconds: Int64 = 30_000
     /// Replay connections may have this many ingest messages being committed at once. Default 8.
     public var ingestInFlightMax = 8
 

@@ -98,7 +98,12 @@ public struct HTTPServer: Sendable {
                 switch format {
                 case "json": return Self.json(.ok, APIJSON.rollups(answer))
                 case "csv", "ndjson":
-                    // Byte for byte what `weir run --format csv|ndjson` writes for the same rows.
+                    // Byte for byte what `weir run --format csv|ndjson` writes for the same rows. These
+                    // formats cannot say an answer is partial, so a partial answer is an error here.
+                    guard answer.isComplete else {
+                        throw APIError.unavailable("incomplete_answer",
+                            "partitions \(answer.partitionsMissing) did not answer (being moved, or no live worker); retry, or use format=json to see the partial answer")
+                    }
                     guard let spec = await api.listJobs().first(where: { $0.name == job }).flatMap({ try? JobSpecParser.parse($0.specText) }) else {
                         throw APIError.notFound("unknown_job", "no job named \(job)")
                     }

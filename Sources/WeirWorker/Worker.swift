@@ -98,9 +98,14 @@ public actor Worker {
             let targets = running.values.filter { holder.isValid($0.lease.partition, epoch: $0.lease.epoch, now: now()) }.map(\.runner)
             let queue = outbound
             Task {
-                var reports: [PartitionReport] = []
-                for runner in targets {
-                    if let r = try? await DataPath.runInteractive({ runner.report(job: job, from: from, to: to, last: last) }) { reports.append(r) }
+                // All partitions at once: each report waits for its runner's current chunk, not for the others'.
+                let reports = await withTaskGroup(of: PartitionReport?.self) { group in
+                    for runner in targets {
+                        group.addTask { try? await DataPath.runInteractive({ runner.report(job: job, from: from, to: to, last: last) }) ?? nil }
+                    }
+                    var out: [PartitionReport] = []
+                    for await r in group { if let r { out.append(r) } }
+                    return out
                 }
                 // Encoded on a data-path thread: a big answer must not hold up this connection's event loop.
                 let collected = reports

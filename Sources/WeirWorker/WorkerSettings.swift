@@ -6,8 +6,9 @@ public struct WorkerSettings: Sendable {
     public var name: String
     /// Local state (checkpoints arrive with the next issue).
     public var dataDirectory: String
-    /// Bytes of events asked for per fetch. Default 1 MiB.
-    public var fetchBytesMax = 1 << 20
+    /// Bytes of events asked for per fetch. Default 256 KiB: a chunk is applied under the
+    /// partition's lock, so smaller chunks keep queries from waiting long.
+    public var fetchBytesMax = 256 << 10
     /// Final windows are kept for queries until the partition's watermark is this far past
     /// their end (event time). Default 1 hour.
     public var retentionMilliseconds: Int64 = 3_600_000
