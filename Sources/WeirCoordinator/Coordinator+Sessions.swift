@@ -127,8 +127,7 @@ extension Coordinator {
                 let limit = min(maxBytes, settings.fetchBytesMax)
                 let chunk = try await DataPath.run { try log.read(from: offset, maxBytes: limit) }
                 if chunk.count > 0 || ContinuousClock.now >= deadline || Task.isCancelled {
-                    return .fetchReply(request: request, lease: lease, status: .ok,
-                                       chunk: WireLogChunk(firstOffset: chunk.firstOffset, count: chunk.count, durableEnd: chunk.durableEnd, lines: chunk.bytes))
+                    return .fetchReply(request: request, lease: lease, status: .ok, chunk: chunk)
                 }
             } catch {
                 logger.error("fetch of partition \(lease.partition) from \(offset) failed: \(error)")

@@ -27,6 +27,8 @@ final class PartitionRunner: Sendable {
         /// Final partials by window start, kept in wire form: compact, and shipped to queries as is.
         var finals: [Int64: EncodedWindows] = [:]
         var rejected: Int64 = 0
+        /// Reused for encoding final rows (no allocation per row).
+        var scratch = WireWriter(capacity: 256)
         /// The latest end of any final window (for `last` queries).
         var newestEnd: Int64 = .min
         init(_ spec: JobSpec) {
@@ -82,9 +84,9 @@ final class PartitionRunner: Sendable {
 
     private func keepFinals(_ run: JobRun) {
         for row in run.engine.drainPartials() {
-            var w = WireWriter(capacity: 0)
-            PartialRowCodec.append(row, to: &w)
-            run.finals[row.window.start, default: EncodedWindows()].add(w.bytes, end: row.window.end)
+            run.scratch.removeAll()
+            PartialRowCodec.append(row, to: &run.scratch)
+            run.finals[row.window.start, default: EncodedWindows()].add(run.scratch.bytes, end: row.window.end)
             run.newestEnd = max(run.newestEnd, row.window.end)
         }
         let (horizon, overflow) = run.engine.watermark.subtractingReportingOverflow(retentionMilliseconds)

@@ -35,7 +35,7 @@ import WeirCodec
         while offset < log.durableEnd {
             let chunk = try log.read(from: offset, maxBytes: 700)
             #expect(chunk.firstOffset == offset && chunk.count > 0)
-            seen += chunk.bytes
+            seen += chunk.lines
             offset = chunk.nextOffset
         }
         #expect(seen == Self.lines(37..<2_000))
@@ -59,10 +59,10 @@ import WeirCodec
         let reopened = try PartitionLog(root: root, partition: 0)
         #expect(reopened.durableEnd == 80)
         #expect(reopened.truncatedBytesAtOpen == frame.count / 2)
-        #expect(try reopened.read(from: 0, maxBytes: 1 << 20).bytes == Self.lines(0..<80))
+        #expect(try reopened.read(from: 0, maxBytes: 1 << 20).lines == Self.lines(0..<80))
         try Self.append(reopened, 80..<90)
         try reopened.sync()
-        #expect(try reopened.read(from: 75).bytes == Self.lines(75..<90))
+        #expect(try reopened.read(from: 75).lines == Self.lines(75..<90))
     }
 
     @Test func aFlippedBitIsRefusedWithTheFileAndOffset() throws {

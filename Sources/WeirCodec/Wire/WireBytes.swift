@@ -6,6 +6,9 @@ public struct WireWriter {
 
     public init(capacity: Int = 64) { bytes.reserveCapacity(capacity) }
 
+    /// Empties the writer, keeping its storage for the next message.
+    public mutating func removeAll() { bytes.removeAll(keepingCapacity: true) }
+
     public mutating func u8(_ v: UInt8) { bytes.append(v) }
     public mutating func u16(_ v: UInt16) { for i in 0..<2 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * i))) } }
     public mutating func u32(_ v: UInt32) { for i in 0..<4 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * i))) } }

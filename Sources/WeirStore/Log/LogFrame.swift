@@ -42,6 +42,25 @@ public enum LogFrame {
         return out
     }
 
+    /// `count` whole NDJSON lines as frames (first offsets left 0), split at line boundaries so
+    /// no payload exceeds `payloadBytesMax`.
+    public static func encodeFrames(lines all: UnsafeRawBufferPointer, count: Int) -> [(bytes: [UInt8], count: Int)] {
+        guard count > 0 else { return [] }
+        guard all.count > payloadBytesMax else { return [(encode(firstOffset: 0, count: count, payload: all), count)] }
+        var frames: [(bytes: [UInt8], count: Int)] = []
+        var start = 0
+        while start < all.count {
+            var end = min(all.count, start + payloadBytesMax)
+            if end < all.count { while end > start && all[end - 1] != 10 { end -= 1 } }
+            precondition(end > start, "one event line exceeds the log frame limit")
+            let piece = UnsafeRawBufferPointer(rebasing: all[start..<end])
+            let n = piece.reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
+            frames.append((encode(firstOffset: 0, count: n, payload: piece), n))
+            start = end
+        }
+        return frames
+    }
+
     /// Writes `firstOffset` into an encoded frame (the checksum does not cover it).
     public static func setFirstOffset(_ offset: UInt64, in frame: inout [UInt8]) {
         for i in 0..<8 { frame[8 + i] = UInt8(truncatingIfNeeded: offset >> (8 * i)) }

@@ -1,23 +1,13 @@
+import WeirCodec
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Events read from a partition log: `count` NDJSON lines starting at `firstOffset`.
-public struct LogChunk: Sendable, Equatable {
-    public var firstOffset: UInt64
-    public var count: Int
-    /// The lines, each ending in `\n`.
-    public var bytes: [UInt8]
-    /// The partition's durable end when the chunk was read (lag = durableEnd − next offset).
-    public var durableEnd: UInt64
-
-    public var nextOffset: UInt64 { firstOffset + UInt64(count) }
-}
-
 extension PartitionLog {
     /// Durable events from `offset` on, about `maxBytes` of them (at least one frame's worth
-    /// when any is available). Every frame is checked against its checksum before use.
-    public func read(from offset: UInt64, maxBytes: Int = 1 << 20) throws(LogError) -> LogChunk {
+    /// when any is available), as shipped to workers. Every frame is checked against its
+    /// checksum before use.
+    public func read(from offset: UInt64, maxBytes: Int = 1 << 20) throws(LogError) -> WireLogChunk {
         let (frames, segments, durableEnd) = durableFrames(from: offset, maxBytes: maxBytes)
         guard offset <= durableEnd else {
             throw LogError(directory, "offset \(offset) is beyond the end of partition \(partition) (\(durableEnd))")
@@ -47,6 +37,6 @@ extension PartitionLog {
             }
             if let failure { throw failure }
         }
-        return LogChunk(firstOffset: frames.isEmpty ? offset : first, count: count, bytes: out, durableEnd: durableEnd)
+        return WireLogChunk(firstOffset: frames.isEmpty ? offset : first, count: count, durableEnd: durableEnd, lines: out)
     }
 }

@@ -75,10 +75,13 @@ public final class PartitionLog: Sendable {
     @discardableResult
     public func append(lines payload: UnsafeRawBufferPointer, count: Int) throws(LogError) -> UInt64 {
         precondition(count > 0 && payload.last == 10, "a log append needs whole NDJSON lines")
-        if payload.count > LogFrame.payloadBytesMax {
-            return try appendSplit(payload)
+        let frames = LogFrame.encodeFrames(lines: payload, count: count)
+        var first: UInt64?
+        for frame in frames {
+            let offset = try append(frame: frame.bytes, count: frame.count)
+            if first == nil { first = offset }
         }
-        return try append(frame: LogFrame.encode(firstOffset: 0, count: count, payload: payload), count: count)
+        return first ?? writtenEnd
     }
 
     /// Appends a frame encoded beforehand (`LogFrame.encode`, any first offset: it is set here).
@@ -103,25 +106,6 @@ public final class PartitionLog: Sendable {
             s.dirtySegments.insert(index)
             return first
         }
-    }
-
-    /// Splits an oversized batch at line boundaries into frames under the payload limit.
-    private func appendSplit(_ payload: UnsafeRawBufferPointer) throws(LogError) -> UInt64 {
-        var first: UInt64?
-        var start = 0
-        while start < payload.count {
-            var end = min(payload.count, start + LogFrame.payloadBytesMax)
-            if end < payload.count {
-                while end > start && payload[end - 1] != 10 { end -= 1 }
-                precondition(end > start, "one event line exceeds the log frame limit")
-            }
-            let piece = UnsafeRawBufferPointer(rebasing: payload[start..<end])
-            let lines = piece.reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
-            let offset = try append(lines: piece, count: lines)
-            if first == nil { first = offset }
-            start = end
-        }
-        return first ?? writtenEnd
     }
 
     /// Makes every appended event durable (fdatasync) and readable.

@@ -18,23 +18,7 @@ public final class PartitionLogSet: Sendable {
         /// - Parameter lines: whole NDJSON lines, each ending in `\n`; split into frames under the size limit.
         public init(partition: Int, lines: [UInt8], count: Int) {
             self.partition = partition
-            frames = []
-            lines.withUnsafeBytes { all in
-                guard all.count > LogFrame.payloadBytesMax else {
-                    if count > 0 { frames.append((LogFrame.encode(firstOffset: 0, count: count, payload: all), count)) }
-                    return
-                }
-                var start = 0
-                while start < all.count {
-                    var end = min(all.count, start + LogFrame.payloadBytesMax)
-                    if end < all.count { while end > start && all[end - 1] != 10 { end -= 1 } }
-                    precondition(end > start, "one event line exceeds the log frame limit")
-                    let piece = UnsafeRawBufferPointer(rebasing: all[start..<end])
-                    let n = piece.reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
-                    frames.append((LogFrame.encode(firstOffset: 0, count: n, payload: piece), n))
-                    start = end
-                }
-            }
+            frames = lines.withUnsafeBytes { LogFrame.encodeFrames(lines: $0, count: count) }
         }
     }
 
