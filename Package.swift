@@ -56,9 +56,9 @@ let package = Package(
             .product(name: "Collections", package: "swift-collections"),
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
-        // The worker process: leases, partition runners, partial aggregates for queries.
+        // The worker process: leases, partition runners, checkpoints, partial aggregates for queries.
         .target(name: "WeirWorker", dependencies: [
-            "WeirCore", "WeirCodec", "WeirWire",
+            "WeirCore", "WeirCodec", "WeirStore", "WeirWire",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
@@ -73,14 +73,14 @@ let package = Package(
         .executableTarget(
             name: "weir",
             dependencies: [
-                "WeirRunner", "WeirCore", "WeirCodec", "WeirWire", "WeirCoordinator", "WeirWorker", "WeirHTTP",
+                "WeirRunner", "WeirCore", "WeirCodec", "WeirStore", "WeirWire", "WeirCoordinator", "WeirWorker", "WeirHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "WeirCoreTests", dependencies: ["WeirCore"]),
         .testTarget(name: "WeirCodecTests", dependencies: ["WeirCodec", "WeirCore"]),
-        .testTarget(name: "WeirStoreTests", dependencies: ["WeirStore", "WeirCodec"]),
+        .testTarget(name: "WeirStoreTests", dependencies: ["WeirStore", "WeirCodec", "WeirCore"]),
         // Real `weir` processes on loopback (the tests start the built executable).
         .testTarget(name: "WeirClusterTests", dependencies: ["weir"]),
         .testTarget(name: "WeirRunnerTests", dependencies: ["WeirRunner", "WeirReference", "WeirCodec", "WeirCore"]),

@@ -17,6 +17,7 @@ extension Coordinator {
         guard query.from < query.to else { throw .badRequest("bad_range", "from (\(query.from)) must be before to (\(query.to))") }
         let reports = await collectReports(job: job, from: query.from, to: query.to, last: query.lastMilliseconds ?? 0)
         var behind: UInt64 = 0
+        let uncommitted = reports.reduce(UInt64(0)) { $0 + ($1.offset > $1.committedOffset ? $1.offset - $1.committedOffset : 0) }
         if let set = logs[entry.spec.stream] {
             for r in reports {
                 let end = set.logs[r.lease.partition].durableEnd
@@ -39,6 +40,7 @@ extension Coordinator {
         }
         var answer = try result.get()
         answer.eventsBehind = behind
+        answer.eventsUncommitted = uncommitted
         return answer
     }
 

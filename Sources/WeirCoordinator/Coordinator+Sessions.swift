@@ -43,8 +43,15 @@ extension Coordinator {
                         // Partials can be large: decode them on a data-path thread while renewals go on.
                         group.addTask {
                             let message = try await DataPath.runInteractive { try frame.decode() }
-                            if case .partials(let request, let reports) = message {
+                            switch message {
+                            case .partials(let request, let reports):
                                 await self.partialsArrived(request, from: identity, reports)
+                            case .checkpoint(let lease, let seq, let digest, let offsets, let blob):
+                                queue.send(await self.checkpointArrived(identity, lease: lease, seq: seq, digest: digest, offsets: offsets, blob: blob))
+                            case .stateReply(let request, _, let blobs, let error):
+                                await self.stateReplied(request: request, blobs: blobs, error: error)
+                            default:
+                                throw WireError("unexpected bulk message from worker \(identity)")
                             }
                         }
                         continue
@@ -57,6 +64,10 @@ extension Coordinator {
                         await released(identity, lease)
                     case .leave:
                         await leaving(identity)
+                    case .replicated(let request, _, _, let status, let message):
+                        await replicated(request: request, status: status, message: message)
+                    case .stateRequest(let request, let lease, let seq, let digest):
+                        await stateRequested(identity, request: request, lease: lease, seq: seq, digest: digest)
                     case .fetch(let request, let lease, let stream, let offset, let maxBytes):
                         group.addTask {
                             queue.send(await self.fetch(identity, request: request, lease: lease, stream: stream, offset: offset, maxBytes: maxBytes))
@@ -87,6 +98,7 @@ extension Coordinator {
         logger.info("worker \(identity) disconnected; its partitions move now")
         sessions[identity.name] = nil
         execute(authority.workerDisconnected(identity, now: now()))
+        failPending(of: identity)
         for request in Array(pendingQueries.keys) { partialsArrived(request, from: identity, []) }
     }
 

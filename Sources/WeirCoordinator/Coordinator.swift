@@ -24,6 +24,13 @@ public actor Coordinator {
     /// Per stream and partition: the offset its holder last fetched from (its progress).
     var consumed: [String: [UInt64]] = [:]
     var pendingQueries: [UInt64: PendingQuery] = [:]
+    /// The committed checkpoint of each partition.
+    var commits: [CheckpointCommit?]
+    var pendingReplications: [UInt64: (worker: WorkerIdentity, done: CheckedContinuation<ReplicaStatus?, Never>)] = [:]
+    var pendingStateRelays: [UInt64: StateRelay] = [:]
+    var checkpointsCommitted: Int64 = 0
+    /// Fenced writes refused: checkpoints from a worker whose epoch is not current.
+    var staleCheckpointsRefused: Int64 = 0
     var nextRequest: UInt64 = 1
     var eventsAccepted: Int64 = 0
     var eventsRejected: Int64 = 0
@@ -56,6 +63,8 @@ public actor Coordinator {
         let restarted = epochs.contains { $0 > 0 }
         authority = LeaseAuthority(partitionCount: partitionCount, persistedEpochs: epochs, settings: settings.lease,
                                    startedAt: 0, restarted: restarted)
+        commits = try store.commits(partitionCount: partitionCount)
+        authority.preferredHolders = commits.map { $0?.replicas ?? [] }
         for (name, key) in try store.streams() { streams[name] = key }
         for (name, text) in try store.jobs() {
             do {
@@ -118,11 +127,14 @@ public actor Coordinator {
                     logger.critical("cannot persist epoch \(epoch) of partition \(p): \(error); stopping before granting it")
                     exit(70)
                 }
+                Failpoint.hit("coordinator.after_persist_epoch")
             case .grant(let worker, let p, let epoch):
                 logger.info("grant partition \(p) epoch \(epoch) to \(worker)")
-                // The new holder starts from the beginning of the log (until checkpoints exist).
-                for stream in consumed.keys { consumed[stream]?[p] = 0 }
-                session(of: worker)?.outbound.send(.grant(LeaseRef(partition: p, epoch: epoch)))
+                // The new holder restores the committed checkpoint and continues from its offsets.
+                for stream in consumed.keys {
+                    consumed[stream]?[p] = commits[p]?.offsets.first { $0.stream == stream }?.offset ?? 0
+                }
+                session(of: worker)?.outbound.send(.grant(LeaseRef(partition: p, epoch: epoch), committed: committedCheckpoint(of: p)))
             case .revoke(let worker, let p, let epoch):
                 logger.info("revoke partition \(p) epoch \(epoch) from \(worker)")
                 session(of: worker)?.outbound.send(.revoke(LeaseRef(partition: p, epoch: epoch)))

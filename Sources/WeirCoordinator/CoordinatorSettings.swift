@@ -26,5 +26,9 @@ public struct CoordinatorSettings: Sendable {
     /// Replay connections may have this many ingest messages being committed at once. Default 8.
     public var ingestInFlightMax = 8
 
+    /// Copies of each partition's checkpoints: the owner's and, at 2, one standby's. Default 2
+    /// (takes effect when at least 2 workers are connected).
+    public var replicationFactor = 2
+
     public init(dataDirectory: String) { self.dataDirectory = dataDirectory }
 }

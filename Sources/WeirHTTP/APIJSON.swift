@@ -91,6 +91,7 @@ enum APIJSON {
         j.key("events"); j.beginObject()
         j.field("accepted", a.eventsAccepted); j.field("late", a.eventsLate); j.field("rejected", a.eventsRejected)
         j.key("behind"); j.raw(String(a.eventsBehind))
+        j.key("uncommitted"); j.raw(String(a.eventsUncommitted))
         j.endObject()
         j.key("windows"); j.beginArray()
         for w in a.windows {

@@ -73,6 +73,22 @@ public final class CoordinatorStore: Sendable {
         try environment.write { try $0.delete(Self.key("job/\(name)")) }
     }
 
+    /// The committed checkpoint of each partition (nil = none yet).
+    public func commits(partitionCount: Int) throws -> [CheckpointCommit?] {
+        try (0..<partitionCount).map { p in try environment.get(Self.key("ckpt/\(p)")).map(CheckpointCommit.decode) ?? nil }
+    }
+
+    /// Persists a checkpoint commit; refuses one that does not follow the stored one (the
+    /// coordinator's own check already passed: this is the invariant, kept by the store).
+    public func persistCommit(partition: Int, _ commit: CheckpointCommit) throws {
+        try environment.write { txn in
+            let current = try txn.get(Self.key("ckpt/\(partition)")).flatMap(CheckpointCommit.decode)
+            precondition(commit.seq == (current?.seq ?? 0) + 1 && commit.epoch >= (current?.epoch ?? 0),
+                         "commit \(commit.seq) epoch \(commit.epoch) of partition \(partition) does not follow \(String(describing: current))")
+            try txn.put(Self.key("ckpt/\(partition)"), commit.encoded())
+        }
+    }
+
     static func key(_ s: String) -> [UInt8] { Array(s.utf8) }
     static func encode64(_ v: UInt64) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
     static func decode64(_ b: [UInt8]) -> UInt64 { b.prefix(8).enumerated().reduce(0) { $0 | UInt64($1.element) << (8 * $1.offset) } }

@@ -3,12 +3,20 @@ import WeirCore
 
 import Synchronization
 
+/// A job as a worker runs it: the spec and the digest of its text (checkpoints of another
+/// version of the job are not restored into it).
+struct WorkerJob: Sendable, Equatable {
+    var spec: JobSpec
+    var digest: UInt64
+}
+
 /// Runs every job of one partition over its log: one engine per job, fed in log order, with
-/// the final partials kept (for retention) and the open windows' partials on demand.
+/// the final partials kept (for retention) and the open windows' partials on demand. Captures
+/// checkpoints of all of it and is rebuilt from them.
 ///
 /// Called from data-path threads (`DataPath.run`), so partitions run in parallel without
-/// starving the async control path; the mutex makes a query read a consistent state between
-/// two chunks.
+/// starving the async control path; the mutex makes a query or a checkpoint see a consistent
+/// state between two chunks.
 final class PartitionRunner: Sendable {
     let lease: LeaseRef
     let retentionMilliseconds: Int64
@@ -16,59 +24,110 @@ final class PartitionRunner: Sendable {
 
     struct State {
         var jobs: [String: JobRun] = [:]
-        /// Next log offset per stream.
-        var offsets: [String: UInt64] = [:]
+        var order: [String] = []
+        /// Per stream: the lowest offset covered by the last committed checkpoint.
+        var committedOffsets: [String: UInt64] = [:]
     }
 
     final class JobRun {
-        let spec: JobSpec
+        let job: WorkerJob
+        var spec: JobSpec { job.spec }
         let engine: JobEngine
         let scanner: EventScanner
+        /// The next offset of the job's stream log to process.
+        var nextOffset: UInt64 = 0
+        /// True while the job has no state: it may start past offset 0 when the log was truncated.
+        var fresh = true
         /// Final partials by window start, kept in wire form: compact, and shipped to queries as is.
         var finals: [Int64: EncodedWindows] = [:]
+        /// Final rows not yet in a captured checkpoint (the next delta carries them).
+        var unsaved = WireWriter(capacity: 0)
+        var unsavedCount = 0
         var rejected: Int64 = 0
         /// Reused for encoding final rows (no allocation per row).
         var scratch = WireWriter(capacity: 256)
         /// The latest end of any final window (for `last` queries).
         var newestEnd: Int64 = .min
-        init(_ spec: JobSpec) {
-            self.spec = spec
-            let compiled = CompiledJob(spec)
+        init(_ job: WorkerJob) {
+            self.job = job
+            let compiled = CompiledJob(job.spec)
             engine = JobEngine(compiled, output: .partials)
             scanner = EventScanner(plan: compiled.plan)
         }
     }
 
-    init(lease: LeaseRef, jobs specs: [JobSpec], retentionMilliseconds: Int64) {
+    /// A runner whose jobs continue from `restored` checkpoints where one matches (name and spec
+    /// digest) and start from the beginning of their stream otherwise.
+    init(lease: LeaseRef, jobs: [WorkerJob], restored: [JobCheckpoint] = [], retentionMilliseconds: Int64) throws(CheckpointError) {
         self.lease = lease
         self.retentionMilliseconds = retentionMilliseconds
         var initial = State()
-        for spec in specs {
-            initial.jobs[spec.name] = JobRun(spec)
-            initial.offsets[spec.stream] = 0
+        let byName = Dictionary(restored.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
+        for job in jobs {
+            let run = JobRun(job)
+            if let cp = byName[job.spec.name], cp.specDigest == job.digest {
+                try Self.restore(run, from: cp, partition: lease.partition, retention: retentionMilliseconds)
+            }
+            initial.jobs[job.spec.name] = run
+            initial.order.append(job.spec.name)
+            initial.committedOffsets[job.spec.stream] = min(initial.committedOffsets[job.spec.stream] ?? .max, run.nextOffset)
         }
         state = Mutex(initial)
     }
 
-    func offset(of stream: String) -> UInt64 { state.withLock { $0.offsets[stream] ?? 0 } }
+    private static func restore(_ run: JobRun, from cp: JobCheckpoint, partition: Int, retention: Int64) throws(CheckpointError) {
+        do {
+            try run.engine.restore(cp.engine)
+        } catch {
+            throw CheckpointError("partition \(partition) job \(cp.name): \(error.message)")
+        }
+        run.nextOffset = cp.nextOffset
+        run.fresh = false
+        run.rejected = cp.rejected
+        run.newestEnd = cp.newestEnd
+        var r = WireReader(cp.finals)
+        do throws(WireError) {
+            for _ in 0..<cp.finalCount {
+                let start = r.position
+                let row = try PartialRowCodec.decodeRow(&r)
+                run.finals[row.window.start, default: EncodedWindows()].add(Array(cp.finals[start..<r.position]), end: row.window.end)
+            }
+        } catch {
+            throw CheckpointError("partition \(partition) job \(cp.name): final rows: \(error.message)")
+        }
+        pruneFinals(run, retention: retention)
+    }
 
-    /// Feeds a chunk of `stream`'s log to every job on that stream. Chunks must arrive in order.
-    func apply(stream: String, _ chunk: WireLogChunk) {
-        state.withLock { s in
-            precondition(chunk.firstOffset == s.offsets[stream], "chunk of \(stream) at \(chunk.firstOffset), expected offset \(s.offsets[stream] ?? 0)")
-            apply(stream: stream, chunk, runs: s.jobs.values.filter { $0.spec.stream == stream })
-            s.offsets[stream] = chunk.nextOffset
+    /// The offset `stream`'s fetches start from: the lowest next offset of its jobs.
+    func offset(of stream: String) -> UInt64 {
+        state.withLock { s in s.jobs.values.filter { $0.spec.stream == stream }.map(\.nextOffset).min() ?? 0 }
+    }
+
+    /// Feeds a chunk of `stream`'s log to every job on that stream that has not seen it. A job
+    /// with state must get its next offset; only a fresh job may skip ahead (a truncated log).
+    func apply(stream: String, _ chunk: WireLogChunk) throws(CheckpointError) {
+        try state.withLock { s throws(CheckpointError) in
+            let runs = s.order.compactMap { s.jobs[$0] }.filter { $0.spec.stream == stream && $0.nextOffset < chunk.nextOffset }
+            for run in runs where run.nextOffset < chunk.firstOffset {
+                guard run.fresh else {
+                    throw CheckpointError("partition \(lease.partition) job \(run.spec.name) needs offset \(run.nextOffset) of \(stream), the log now starts at \(chunk.firstOffset)")
+                }
+                run.nextOffset = chunk.firstOffset
+            }
+            apply(chunk, runs: runs)
         }
     }
 
-    private func apply(stream: String, _ chunk: WireLogChunk, runs: [JobRun]) {
+    private func apply(_ chunk: WireLogChunk, runs: [JobRun]) {
+        guard !runs.isEmpty else { return }
         chunk.lines.withUnsafeBytes { bytes in
             var start = 0
+            var offset = chunk.firstOffset
             while start < bytes.count {
                 var end = start
                 while end < bytes.count && bytes[end] != 10 { end += 1 }
                 let line = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
-                for run in runs {
+                for run in runs where run.nextOffset <= offset {
                     if let failure = run.scanner.scan(line) {
                         run.engine.recordRejected(failure.reason)
                         run.rejected += 1
@@ -77,9 +136,14 @@ final class PartitionRunner: Sendable {
                     }
                 }
                 start = end + 1
+                offset += 1
             }
         }
-        for run in runs { keepFinals(run) }
+        for run in runs {
+            run.nextOffset = chunk.nextOffset
+            run.fresh = false
+            keepFinals(run)
+        }
     }
 
     private func keepFinals(_ run: JobRun) {
@@ -87,11 +151,55 @@ final class PartitionRunner: Sendable {
             run.scratch.removeAll()
             PartialRowCodec.append(row, to: &run.scratch)
             run.finals[row.window.start, default: EncodedWindows()].add(run.scratch.bytes, end: row.window.end)
+            run.unsaved.raw(run.scratch.bytes)
+            run.unsavedCount += 1
             run.newestEnd = max(run.newestEnd, row.window.end)
         }
-        let (horizon, overflow) = run.engine.watermark.subtractingReportingOverflow(retentionMilliseconds)
+        Self.pruneFinals(run, retention: retentionMilliseconds)
+    }
+
+    private static func pruneFinals(_ run: JobRun, retention: Int64) {
+        let (horizon, overflow) = run.engine.watermark.subtractingReportingOverflow(retention)
         guard !overflow, run.engine.watermark > .min else { return }
         for (start, windows) in run.finals where start < horizon && windows.maxEnd < horizon { run.finals[start] = nil }
+    }
+
+    /// A consistent checkpoint of every job. A base carries every retained final row; a delta
+    /// the rows emitted since the previous capture (which this capture consumes).
+    func capture(base: Bool) -> (jobs: [JobCheckpoint], offsets: [StreamOffset]) {
+        state.withLock { s in
+            var jobs: [JobCheckpoint] = []
+            var offsets: [String: UInt64] = [:]
+            for name in s.order {
+                guard let run = s.jobs[name] else { continue }
+                var finals: [UInt8] = []
+                var count = 0
+                if base {
+                    for start in run.finals.keys.sorted() {
+                        if let w = run.finals[start] { finals += w.bytes; count += w.rows }
+                    }
+                } else {
+                    finals = run.unsaved.bytes
+                    count = run.unsavedCount
+                }
+                run.unsaved = WireWriter(capacity: 0)
+                run.unsavedCount = 0
+                jobs.append(JobCheckpoint(name: name, specDigest: run.job.digest, nextOffset: run.nextOffset, rejected: run.rejected,
+                                          newestEnd: run.newestEnd, engine: run.engine.snapshot(), finals: finals, finalCount: count))
+                offsets[run.spec.stream] = min(offsets[run.spec.stream] ?? .max, run.nextOffset)
+            }
+            return (jobs, offsets.sorted { $0.key < $1.key }.map { StreamOffset(stream: $0.key, offset: $0.value) })
+        }
+    }
+
+    /// Total events processed, over all jobs (a capture is skipped when nothing moved).
+    func progress() -> UInt64 {
+        state.withLock { s in s.jobs.values.reduce(0) { $0 &+ $1.nextOffset } }
+    }
+
+    /// Records that checkpoints up to these offsets are committed (reported to queries).
+    func committed(_ offsets: [StreamOffset]) {
+        state.withLock { s in for o in offsets { s.committedOffsets[o.stream] = o.offset } }
     }
 
     /// The partials of `job` for windows starting in `[from, to)`, and the partition's completeness facts.
@@ -115,11 +223,13 @@ final class PartitionRunner: Sendable {
         }
         let rows = open.filter { $0.window.start >= lower && $0.window.start < to }
         let stats = run.engine.stats
-        return PartitionReport(
-            lease: lease, watermark: run.engine.watermark, offset: s.offsets[run.spec.stream] ?? 0,
+        var report = PartitionReport(
+            lease: lease, watermark: run.engine.watermark, offset: run.nextOffset,
             accepted: stats.accepted, lateEvents: stats.late, rejected: stats.rejectedByReason.values.reduce(0, +),
             lateByWindow: run.engine.lateLedger.sorted.map { LateCount(window: $0.window, count: $0.count) },
             rows: rows, encodedRows: encoded, encodedRowCount: encodedCount)
+        report.committedOffset = min(s.committedOffsets[run.spec.stream] ?? 0, run.nextOffset)
+        return report
     }
 }
 

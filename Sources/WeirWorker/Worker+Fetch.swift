@@ -25,8 +25,12 @@ extension Worker {
             guard !Task.isCancelled, holder.isValid(lease.partition, epoch: lease.epoch, now: now()) else { return }
             if chunk.count > 0 {
                 do {
-                    try await DataPath.run { runner.apply(stream: stream, chunk) }
+                    try await DataPath.run { try runner.apply(stream: stream, chunk) }
                     offset = chunk.nextOffset
+                } catch let error as CheckpointError {
+                    logger.critical("\(error.message): events are missing; stopping the partition")
+                    apply(holder.refusedAsStale(partition: lease.partition, epoch: lease.epoch))
+                    return
                 } catch {
                     return  // the data-path pool is shutting down
                 }

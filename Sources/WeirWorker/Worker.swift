@@ -3,32 +3,57 @@ import Logging
 import NIOCore
 import WeirCodec
 import WeirCore
+import WeirStore
 import WeirWire
 
 /// The worker process's shell: holds leases through `LeaseHolder`, runs one `PartitionRunner`
-/// per valid lease, pulls each partition's log from the coordinator and serves partial
-/// aggregates to queries. Stops work on a partition the moment its lease is no longer valid.
+/// per valid lease (restored from the coordinator-committed checkpoint), pulls each partition's
+/// log from the coordinator, checkpoints every partition to its LMDB store and through the
+/// coordinator to a standby, stores the checkpoints of partitions it is the standby of, and
+/// serves partial aggregates to queries. Stops work on a partition the moment its lease is no
+/// longer valid.
 public actor Worker {
     public let settings: WorkerSettings
     public let identity: WorkerIdentity
+    let store: CheckpointStore
     let logger: Logger
     let startedAt = ContinuousClock.now
     var holder = LeaseHolder(settings: LeaseSettings())
     var outbound: OutboundQueue?
-    var jobs: [JobSpec] = []
+    var jobs: [WorkerJob] = []
     var running: [Int: RunningPartition] = [:]
+    /// The committed checkpoint named by each grant, until the lease becomes valid and work starts.
+    var grantedCheckpoints: [Int: (epoch: UInt64, committed: CommittedCheckpoint)] = [:]
     var pendingFetches: [UInt64: CheckedContinuation<WireMessage?, Never>] = [:]
+    var pendingCheckpoints: [LeaseRef: CheckedContinuation<WireMessage?, Never>] = [:]
+    var pendingStates: [UInt64: CheckedContinuation<WireMessage?, Never>] = [:]
     var nextRequest: UInt64 = 1
+    var nextGeneration: UInt64 = 1
     var leaving = false
+    var checkpointStats = CheckpointStats()
 
     struct RunningPartition {
         var lease: LeaseRef
-        var runner: PartitionRunner
+        /// Distinguishes restarts of the same lease (a job change rebuilds the runner).
+        var generation: UInt64
+        /// Nil while the partition is being restored.
+        var runner: PartitionRunner?
         var task: Task<Void, Never>
+        var cursor: CheckpointCursor
     }
 
-    public init(settings: WorkerSettings, logger: Logger = Logger(label: "weir.worker")) {
+    /// Where a partition's checkpoint chain stands.
+    struct CheckpointCursor {
+        var committed: CommittedCheckpoint
+        var needBase: Bool
+        var lastBaseSeq: UInt64
+        var lastProgress: UInt64 = .max
+        var inFlight = false
+    }
+
+    public init(settings: WorkerSettings, store: CheckpointStore, logger: Logger = Logger(label: "weir.worker")) {
         self.settings = settings
+        self.store = store
         self.logger = logger
         // A new incarnation per process start: wall-clock nanoseconds order restarts (identity only, never lease timing).
         identity = WorkerIdentity(name: settings.name, incarnation: UInt64(Date().timeIntervalSince1970 * 1e9))
@@ -54,8 +79,16 @@ public actor Worker {
                 group.addTask { try await self.tickLoop() }
                 defer { group.cancelAll() }
                 for try await frame in inbound {
+                    if frame.isBulk {
+                        // Checkpoints and state can be large: decode them off this loop.
+                        group.addTask {
+                            let message = try await DataPath.run { try frame.decode() }
+                            await self.handle(message)
+                        }
+                        continue
+                    }
                     handle(try frame.decode())
-                    if leaving && holder.leases.isEmpty { break }
+                    if leaving && holder.leases.isEmpty && running.isEmpty { break }
                 }
             }
         }
@@ -69,16 +102,25 @@ public actor Worker {
     }
 
     private func tickLoop() async throws {
+        var lastSummary = now()
         while !Task.isCancelled {
             try await Task.sleep(for: .milliseconds(50))
             apply(holder.tick(now: now()))
+            if now() - lastSummary >= 10_000 {
+                lastSummary = now()
+                if let line = checkpointStats.summaryAndReset() { logger.info("checkpoints: \(line)") }
+            }
         }
     }
 
     private func connectionLost() {
         apply(holder.disconnected())
         for (_, c) in pendingFetches { c.resume(returning: nil) }
+        for (_, c) in pendingCheckpoints { c.resume(returning: nil) }
+        for (_, c) in pendingStates { c.resume(returning: nil) }
         pendingFetches.removeAll()
+        pendingCheckpoints.removeAll()
+        pendingStates.removeAll()
         outbound = nil
     }
 
@@ -88,14 +130,24 @@ public actor Worker {
             holder = LeaseHolder(settings: LeaseSettings(ttlMilliseconds: ttl))
             logger.info("registered: \(partitions) partitions, lease TTL \(ttl) ms")
         case .jobs(let definitions): jobsChanged(definitions)
-        case .grant(let l): apply(holder.granted(partition: l.partition, epoch: l.epoch, now: now()))
+        case .grant(let l, let committed):
+            grantedCheckpoints[l.partition] = (l.epoch, committed)
+            apply(holder.granted(partition: l.partition, epoch: l.epoch, now: now()))
         case .revoke(let l): apply(holder.revoked(partition: l.partition, epoch: l.epoch))
         case .renewReply(let seq, let verdicts):
             apply(holder.renewalAnswered(seq: seq, verdicts: verdicts.map { ($0.lease.partition, $0.lease.epoch, $0.verdict) }, now: now()))
         case .fetchReply(let request, _, _, _):
             pendingFetches.removeValue(forKey: request)?.resume(returning: message)
+        case .checkpointReply(let lease, _, _, _):
+            pendingCheckpoints.removeValue(forKey: lease)?.resume(returning: message)
+        case .stateReply(let request, _, _, _):
+            pendingStates.removeValue(forKey: request)?.resume(returning: message)
+        case .replicate(let request, let p, let epoch, let seq, let blob):
+            storeReplica(request: request, partition: p, epoch: epoch, seq: seq, blob: blob)
+        case .stateRequest(let request, let lease, let seq, let digest):
+            serveState(request: request, partition: lease.partition, seq: seq, digest: digest)
         case .queryPartials(let request, let job, let from, let to, let last):
-            let targets = running.values.filter { holder.isValid($0.lease.partition, epoch: $0.lease.epoch, now: now()) }.map(\.runner)
+            let targets = running.values.filter { holder.isValid($0.lease.partition, epoch: $0.lease.epoch, now: now()) }.compactMap(\.runner)
             let queue = outbound
             Task {
                 // All partitions at once: each report waits for its runner's current chunk, not for the others'.
@@ -126,42 +178,58 @@ public actor Worker {
             case .sendRenewal(let seq, let leases):
                 outbound?.send(.renew(seq: seq, leases: leases.map { LeaseRef(partition: $0.partition, epoch: $0.epoch) }))
             case .start(let p, let epoch):
-                start(LeaseRef(partition: p, epoch: epoch))
+                let committed = grantedCheckpoints[p].flatMap { $0.epoch == epoch ? $0.committed : nil } ?? .none
+                grantedCheckpoints[p] = nil
+                start(LeaseRef(partition: p, epoch: epoch), committed: committed)
             case .stop(let p, let epoch, let reason):
                 if let r = running[p], r.lease.epoch == epoch {
                     r.task.cancel()
-                    running[p] = nil
+                    if reason != .revoked && reason != .leaving { running[p] = nil }
                     logger.info("stopped partition \(p) epoch \(epoch): \(reason.rawValue)")
                 }
             case .release(let p, let epoch):
-                outbound?.send(.release(LeaseRef(partition: p, epoch: epoch)))
+                handOff(LeaseRef(partition: p, epoch: epoch))
             }
         }
     }
 
-    /// Starts a partition from the beginning of its logs (checkpoints arrive with the next issue).
-    private func start(_ lease: LeaseRef) {
+    /// Starts a partition: restore the committed checkpoint, then run its jobs from there.
+    func start(_ lease: LeaseRef, committed: CommittedCheckpoint) {
         running[lease.partition]?.task.cancel()
-        let runner = PartitionRunner(lease: lease, jobs: jobs, retentionMilliseconds: settings.retentionMilliseconds)
-        let streams = Set(jobs.map(\.stream)).sorted()
-        let task = Task {
-            await withTaskGroup(of: Void.self) { group in
-                for stream in streams { group.addTask { await self.fetchLoop(lease, runner, stream) } }
-            }
+        let generation = nextGeneration
+        nextGeneration += 1
+        let task = Task { await self.restoreAndRun(lease, generation: generation, committed: committed) }
+        running[lease.partition] = RunningPartition(
+            lease: lease, generation: generation, runner: nil, task: task,
+            cursor: CheckpointCursor(committed: committed, needBase: committed.seq == 0, lastBaseSeq: committed.seq))
+    }
+
+    /// Runs a ready runner: one fetch loop per stream and the checkpoint loop, until cancelled.
+    func run(_ lease: LeaseRef, generation: UInt64, _ runner: PartitionRunner) async {
+        let streams = Set(jobs.map(\.spec.stream)).sorted()
+        await withTaskGroup(of: Void.self) { group in
+            for stream in streams { group.addTask { await self.fetchLoop(lease, runner, stream) } }
+            group.addTask { await self.checkpointLoop(lease, generation: generation, runner) }
         }
-        running[lease.partition] = RunningPartition(lease: lease, runner: runner, task: task)
-        logger.info("started partition \(lease.partition) epoch \(lease.epoch) (\(jobs.count) jobs)")
+    }
+
+    func isCurrent(_ lease: LeaseRef, generation: UInt64) -> Bool {
+        running[lease.partition].map { $0.lease == lease && $0.generation == generation } ?? false
     }
 
     private func jobsChanged(_ definitions: [JobDefinition]) {
-        var specs: [JobSpec] = []
+        var specs: [WorkerJob] = []
         for d in definitions {
-            do { specs.append(try JobSpecParser.parse(d.specText)) } catch { logger.error("job \(d.name) from the coordinator does not parse: \(error)") }
+            do {
+                specs.append(WorkerJob(spec: try JobSpecParser.parse(d.specText), digest: StableHash.hash(Array(d.specText.utf8))))
+            } catch {
+                logger.error("job \(d.name) from the coordinator does not parse: \(error)")
+            }
         }
         guard specs != jobs else { return }
         jobs = specs
-        logger.info("jobs: \(specs.map(\.name).joined(separator: ", "))")
-        // Every job starts from the beginning of the log: restart the running partitions.
-        for r in running.values { start(r.lease) }
+        logger.info("jobs: \(specs.map(\.spec.name).joined(separator: ", "))")
+        // Jobs that stay keep their state; new ones start from the beginning of their stream.
+        for r in running.values { rebuild(r) }
     }
 }

@@ -4,8 +4,13 @@ public struct WorkerSettings: Sendable {
     public var coordinatorPort = 7400
     /// Stable name; a restart gets a new incarnation under the same name.
     public var name: String
-    /// Local state (checkpoints arrive with the next issue).
+    /// Local state: the checkpoint store lives in `DATA/state`.
     public var dataDirectory: String
+    /// How often each owned partition checkpoints. Default 1 s.
+    public var checkpointIntervalMilliseconds: Int64 = 1_000
+    /// Every this many checkpoints one is a base (all retained final rows), so a chain to
+    /// restore never grows long. Default 64.
+    public var deltasPerBase: UInt64 = 64
     /// Bytes of events asked for per fetch. Default 256 KiB: a chunk is applied under the
     /// partition's lock, so smaller chunks keep queries from waiting long.
     public var fetchBytesMax = 256 << 10

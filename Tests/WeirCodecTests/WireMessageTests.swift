@@ -24,7 +24,7 @@ import WeirCore
             lease: LeaseRef(partition: 0, epoch: 3), watermark: .min, offset: 12, accepted: 10, lateEvents: 1, rejected: 1,
             lateByWindow: [LateCount(window: Window(start: 0, end: 10), count: 1)], rows: [row])]),
         .welcome(leaseTTLMilliseconds: 3_000, partitionCount: 16),
-        .grant(LeaseRef(partition: 4, epoch: 8)), .revoke(LeaseRef(partition: 4, epoch: 8)),
+        .grant(LeaseRef(partition: 4, epoch: 8), committed: CommittedCheckpoint(seq: 12, digest: 0xDEAD_BEEF)), .revoke(LeaseRef(partition: 4, epoch: 8)),
         .renewReply(seq: 9, verdicts: [LeaseVerdict(lease: LeaseRef(partition: 3, epoch: 7), verdict: .revoked)]),
         .fetchReply(request: 1, lease: LeaseRef(partition: 1, epoch: 2), status: .ok,
                     chunk: WireLogChunk(firstOffset: 99, count: 1, durableEnd: 100, lines: Array("{\"a\":1}\n".utf8))),
@@ -34,6 +34,12 @@ import WeirCore
         .ingestReply(seq: 3, accepted: 1, rejected: 1, problems: [IngestProblemInfo(line: 2, reason: "invalid_json", message: "m")], error: nil),
         .ingestReply(seq: 4, accepted: 0, rejected: 0, problems: [], error: "unknown stream"),
         .failure(code: "bad_frame", message: "x"),
+        .checkpoint(lease: LeaseRef(partition: 2, epoch: 3), seq: 4, digest: 5, offsets: [StreamOffset(stream: "clicks", offset: 77)], blob: [1, 2, 3]),
+        .replicated(request: 6, partition: 2, seq: 4, status: .needBase, message: "no predecessor"),
+        .stateRequest(request: 7, lease: LeaseRef(partition: 2, epoch: 4), seq: 4, digest: 5),
+        .stateReply(request: 7, partition: 2, blobs: [[9, 9], []], error: ""),
+        .checkpointReply(lease: LeaseRef(partition: 2, epoch: 3), seq: 4, status: .committed, message: ""),
+        .replicate(request: 8, partition: 2, epoch: 3, seq: 4, blob: [4, 5]),
     ]
 
     @Test func everyMessageRoundTrips() throws {

@@ -6,14 +6,17 @@ extension WireMessage {
     public static let frameBytesMax = 64 << 20
 
     enum Kind: UInt8 {
-        case hello = 1, renew, release, leave, fetch, partials
-        case welcome = 20, grant, revoke, renewReply, fetchReply, jobs, queryPartials
+        case hello = 1, renew, release, leave, fetch, partials, checkpoint, replicated, stateRequest, stateReply
+        case welcome = 20, grant, revoke, renewReply, fetchReply, jobs, queryPartials, checkpointReply, replicate
         case ingest = 40, ingestReply
         case failure = 60
     }
 
     /// Message types whose decoding may take long (decode them off the connection's hot path).
-    public static func isBulk(kind: UInt8) -> Bool { kind == Kind.partials.rawValue }
+    public static func isBulk(kind: UInt8) -> Bool {
+        kind == Kind.partials.rawValue || kind == Kind.checkpoint.rawValue || kind == Kind.stateReply.rawValue
+            || kind == Kind.replicate.rawValue
+    }
 
     /// The whole frame: length prefix, version, type and payload.
     public func encodedFrame() -> [UInt8] {
@@ -40,8 +43,23 @@ extension WireMessage {
         case .partials(let request, let reports):
             w.u8(Kind.partials.rawValue); w.u64(request); w.u32(UInt32(reports.count))
             for r in reports { report(r, &w) }
+        case .checkpoint(let l, let seq, let digest, let offsets, let blob):
+            w.u8(Kind.checkpoint.rawValue); lease(l, &w); w.u64(seq); w.u64(digest)
+            w.u32(UInt32(offsets.count)); for o in offsets { w.string(o.stream); w.u64(o.offset) }
+            w.blob(blob)
+        case .replicated(let request, let p, let seq, let status, let message):
+            w.u8(Kind.replicated.rawValue); w.u64(request); w.u32(UInt32(p)); w.u64(seq); w.u8(status.rawValue); w.string(message)
+        case .stateRequest(let request, let l, let seq, let digest):
+            w.u8(Kind.stateRequest.rawValue); w.u64(request); lease(l, &w); w.u64(seq); w.u64(digest)
+        case .stateReply(let request, let p, let blobs, let error):
+            w.u8(Kind.stateReply.rawValue); w.u64(request); w.u32(UInt32(p)); w.string(error)
+            w.u32(UInt32(blobs.count)); for b in blobs { w.blob(b) }
+        case .checkpointReply(let l, let seq, let status, let message):
+            w.u8(Kind.checkpointReply.rawValue); lease(l, &w); w.u64(seq); w.u8(status.rawValue); w.string(message)
+        case .replicate(let request, let p, let epoch, let seq, let blob):
+            w.u8(Kind.replicate.rawValue); w.u64(request); w.u32(UInt32(p)); w.u64(epoch); w.u64(seq); w.blob(blob)
         case .welcome(let ttl, let partitions): w.u8(Kind.welcome.rawValue); w.i64(ttl); w.int(partitions)
-        case .grant(let l): w.u8(Kind.grant.rawValue); lease(l, &w)
+        case .grant(let l, let committed): w.u8(Kind.grant.rawValue); lease(l, &w); w.u64(committed.seq); w.u64(committed.digest)
         case .revoke(let l): w.u8(Kind.revoke.rawValue); lease(l, &w)
         case .renewReply(let seq, let verdicts):
             w.u8(Kind.renewReply.rawValue); w.u64(seq); w.u32(UInt32(verdicts.count))
@@ -68,7 +86,7 @@ extension WireMessage {
 
     private func report(_ r: PartitionReport, _ w: inout WireWriter) {
         lease(r.lease, &w)
-        w.i64(r.watermark); w.u64(r.offset); w.i64(r.accepted); w.i64(r.lateEvents); w.i64(r.rejected)
+        w.i64(r.watermark); w.u64(r.offset); w.u64(r.committedOffset); w.i64(r.accepted); w.i64(r.lateEvents); w.i64(r.rejected)
         w.u32(UInt32(r.lateByWindow.count))
         for l in r.lateByWindow { w.i64(l.window.start); w.i64(l.window.end); w.i64(l.count) }
         w.u32(UInt32(r.rows.count + r.encodedRowCount))
@@ -107,8 +125,34 @@ extension WireMessage {
             var reports: [PartitionReport] = []
             for _ in 0..<n { reports.append(try report(&r)) }
             return .partials(request: request, reports: reports)
+        case .checkpoint:
+            let l = try lease(&r), seq = try r.u64(), digest = try r.u64()
+            var offsets: [StreamOffset] = []
+            for _ in 0..<(try r.count("offsets", max: 1 << 12)) { offsets.append(StreamOffset(stream: try r.string("stream"), offset: try r.u64())) }
+            return .checkpoint(lease: l, seq: seq, digest: digest, offsets: offsets, blob: try r.blob("checkpoint"))
+        case .replicated:
+            let request = try r.u64(), p = Int(try r.u32("partition")), seq = try r.u64()
+            let raw = try r.u8("replica status")
+            guard let status = ReplicaStatus(rawValue: raw) else { throw WireError("unknown replica status \(raw)") }
+            return .replicated(request: request, partition: p, seq: seq, status: status, message: try r.string("message"))
+        case .stateRequest:
+            return .stateRequest(request: try r.u64(), lease: try lease(&r), seq: try r.u64(), digest: try r.u64())
+        case .stateReply:
+            let request = try r.u64(), p = Int(try r.u32("partition")), error = try r.string("error")
+            var blobs: [[UInt8]] = []
+            for _ in 0..<(try r.count("checkpoints", max: 1 << 16)) { blobs.append(try r.blob("checkpoint")) }
+            return .stateReply(request: request, partition: p, blobs: blobs, error: error)
+        case .checkpointReply:
+            let l = try lease(&r), seq = try r.u64()
+            let raw = try r.u8("checkpoint status")
+            guard let status = CheckpointStatus(rawValue: raw) else { throw WireError("unknown checkpoint status \(raw)") }
+            return .checkpointReply(lease: l, seq: seq, status: status, message: try r.string("message"))
+        case .replicate:
+            return .replicate(request: try r.u64(), partition: Int(try r.u32("partition")), epoch: try r.u64(), seq: try r.u64(), blob: try r.blob("checkpoint"))
         case .welcome: return .welcome(leaseTTLMilliseconds: try r.i64(), partitionCount: try r.int())
-        case .grant: return .grant(try lease(&r))
+        case .grant:
+            let l = try lease(&r)
+            return .grant(l, committed: CommittedCheckpoint(seq: try r.u64(), digest: try r.u64()))
         case .revoke: return .revoke(try lease(&r))
         case .renewReply:
             let seq = try r.u64()
@@ -153,7 +197,7 @@ extension WireMessage {
 
     private static func report(_ r: inout WireReader) throws(WireError) -> PartitionReport {
         let l = try lease(&r)
-        let watermark = try r.i64(), offset = try r.u64(), accepted = try r.i64(), late = try r.i64(), rejected = try r.i64()
+        let watermark = try r.i64(), offset = try r.u64(), committedOffset = try r.u64(), accepted = try r.i64(), late = try r.i64(), rejected = try r.i64()
         let nLate = try r.count("late windows")
         var lateByWindow: [LateCount] = []
         for _ in 0..<nLate {
@@ -165,7 +209,9 @@ extension WireMessage {
         var rows: [PartialRow] = []
         rows.reserveCapacity(nRows)
         for _ in 0..<nRows { rows.append(try PartialRowCodec.decodeRow(&r)) }
-        return PartitionReport(lease: l, watermark: watermark, offset: offset, accepted: accepted, lateEvents: late,
-                               rejected: rejected, lateByWindow: lateByWindow, rows: rows)
+        var report = PartitionReport(lease: l, watermark: watermark, offset: offset, accepted: accepted, lateEvents: late,
+                                     rejected: rejected, lateByWindow: lateByWindow, rows: rows)
+        report.committedOffset = committedOffset
+        return report
     }
 }

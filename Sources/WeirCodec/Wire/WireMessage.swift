@@ -23,15 +23,30 @@ public enum WireMessage: Sendable, Equatable {
     case fetch(request: UInt64, lease: LeaseRef, stream: String, offset: UInt64, maxBytes: Int)
     /// Answer to `.queryPartials`.
     case partials(request: UInt64, reports: [PartitionReport])
+    /// A checkpoint the owner committed locally (`CheckpointBlob`), to replicate and commit.
+    /// `offsets`: per stream, the lowest next offset over the partition's jobs (log truncation).
+    case checkpoint(lease: LeaseRef, seq: UInt64, digest: UInt64, offsets: [StreamOffset], blob: [UInt8])
+    /// A standby's answer to `.replicate`.
+    case replicated(request: UInt64, partition: Int, seq: UInt64, status: ReplicaStatus, message: String)
+    /// Either way: ask for the checkpoint chain that rebuilds committed checkpoint (seq, digest)
+    /// of the lease's partition (new owner → coordinator → a worker that has it).
+    case stateRequest(request: UInt64, lease: LeaseRef, seq: UInt64, digest: UInt64)
+    /// Either way: the answer to `.stateRequest`: the blobs, base first, or why there are none.
+    case stateReply(request: UInt64, partition: Int, blobs: [[UInt8]], error: String)
 
     // Coordinator → worker
     case welcome(leaseTTLMilliseconds: Int64, partitionCount: Int)
-    case grant(LeaseRef)
+    /// The lease, and the committed checkpoint the new owner must restore (seq 0: none yet).
+    case grant(LeaseRef, committed: CommittedCheckpoint)
     case revoke(LeaseRef)
     case renewReply(seq: UInt64, verdicts: [LeaseVerdict])
     case fetchReply(request: UInt64, lease: LeaseRef, status: FetchStatus, chunk: WireLogChunk)
     /// The complete set of registered jobs (name, spec text); replaces the previous set.
     case jobs([JobDefinition])
+    /// The answer to `.checkpoint`.
+    case checkpointReply(lease: LeaseRef, seq: UInt64, status: CheckpointStatus, message: String)
+    /// Store a checkpoint of a partition this worker is the standby of.
+    case replicate(request: UInt64, partition: Int, epoch: UInt64, seq: UInt64, blob: [UInt8])
     /// Partials of windows starting in `[from, to)`; with `last` > 0, only those starting within
     /// `last` ms of the partition's newest window end (a superset of the merged `last` answer).
     case queryPartials(request: UInt64, job: String, from: Int64, to: Int64, last: Int64)
@@ -43,6 +58,37 @@ public enum WireMessage: Sendable, Equatable {
 
     /// Either side: a protocol error; the sender closes the connection after it.
     case failure(code: String, message: String)
+}
+
+/// What the coordinator committed for a partition: the checkpoint a new owner restores.
+public struct CommittedCheckpoint: Sendable, Equatable {
+    public var seq: UInt64
+    public var digest: UInt64
+    public init(seq: UInt64, digest: UInt64) { self.seq = seq; self.digest = digest }
+    public static let none = CommittedCheckpoint(seq: 0, digest: 0)
+}
+
+public struct StreamOffset: Sendable, Equatable {
+    public var stream: String
+    public var offset: UInt64
+    public init(stream: String, offset: UInt64) { self.stream = stream; self.offset = offset }
+}
+
+public enum CheckpointStatus: UInt8, Sendable, Equatable {
+    case committed = 0
+    /// The standby lacks the predecessor of this delta: send a base next.
+    case needBase = 1
+    /// Not the current epoch: stop working on the partition.
+    case stale = 2
+    /// Refused (wrong seq, corrupt, or the coordinator could not store the commit): send a base next.
+    case refused = 3
+}
+
+public enum ReplicaStatus: UInt8, Sendable, Equatable {
+    case stored = 0
+    case needBase = 1
+    /// Corrupt, foreign, stale epoch, or the standby's store failed.
+    case refused = 2
 }
 
 public struct LeaseVerdict: Sendable, Equatable {

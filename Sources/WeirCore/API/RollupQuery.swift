@@ -56,6 +56,10 @@ public struct RollupAnswer: Sendable, Equatable {
     /// Events durably in the logs of the reporting partitions that their owners have not
     /// processed yet: 0 means the answer covers every event acknowledged so far.
     public var eventsBehind: UInt64 = 0
+    /// Events the answer includes that are not yet covered by a committed checkpoint. Such
+    /// events are in the durable log, so after a failover they are processed again from the
+    /// last committed checkpoint and give the same rows; 0 means every row is committed.
+    public var eventsUncommitted: UInt64 = 0
 
     public init(job: String, groupBy: [String], columns: [String], windows: [WindowRows], watermark: Int64?,
                 partitionsReporting: [Int], partitionsMissing: [Int], eventsAccepted: Int64, eventsLate: Int64, eventsRejected: Int64) {

@@ -26,7 +26,10 @@ extension LeaseAuthority {
         guard now >= grantsAllowedFrom else { return directives }
         for p in 0..<partitionCount where leases[p] == nil {
             let candidates = live.filter { (held[$0]?.count ?? 0) < (quotas[$0] ?? 0) }
-            guard let worker = candidates.min(by: { (held[$0]?.count ?? 0, $0) < (held[$1]?.count ?? 0, $1) }) else { break }
+            // A worker that already stores the partition's committed checkpoint restores it locally.
+            let preferred = p < preferredHolders.count ? candidates.filter { preferredHolders[p].contains($0.name) } : []
+            guard let worker = (preferred.isEmpty ? candidates : preferred)
+                .min(by: { (held[$0]?.count ?? 0, $0) < (held[$1]?.count ?? 0, $1) }) else { break }
             let epoch = persistedEpochs[p] + 1
             persistedEpochs[p] = epoch
             leases[p] = Lease(holder: worker, epoch: epoch, lastRenewalReceived: now, revoking: false)

@@ -54,6 +54,9 @@ public struct LeaseAuthority: Sendable {
     public internal(set) var persistedEpochs: [Epoch]
     public internal(set) var leases: [Lease?]
     var workers: [String: WorkerEntry] = [:]
+    /// Per partition, the names of workers holding its committed checkpoint: grants go to them
+    /// first (set by the shell as checkpoints commit).
+    public var preferredHolders: [[String]] = []
     /// No grant before this time (restart quiet period).
     let grantsAllowedFrom: Int64
 

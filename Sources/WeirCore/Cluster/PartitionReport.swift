@@ -12,6 +12,9 @@ public struct PartitionReport: Sendable, Equatable {
     public var watermark: Int64
     /// Events of the partition's log processed so far.
     public var offset: UInt64
+    /// Events covered by the partition's last committed checkpoint (≤ `offset`): rows built
+    /// from events past it would be recomputed, identically, after a failover.
+    public var committedOffset: UInt64 = 0
     public var accepted: Int64
     public var lateEvents: Int64
     public var rejected: Int64

@@ -127,6 +127,23 @@ final class AlignedOperator {
         for w in registered { emit(w, states(of: w, extractor: extractor), false) }
     }
 
+    /// Every pane's rows, as (pane window, states); changes nothing. The checkpointed form of
+    /// this operator: windows are rebuilt from panes when they become final.
+    func forEachPane(emit: WindowEmitter) {
+        for (start, pane) in panes {
+            emit(Window(start: start, end: start + windows.paneSize), Array(zip(pane.rows.groups, pane.rows.rows)), false)
+        }
+    }
+
+    /// Puts back one (pane, group) row of a snapshot taken at watermark `wm`. The pane registers
+    /// the windows that are not final at `wm`: exactly those the snapshotted operator still had
+    /// pending, since a window leaves the pending set only by becoming final.
+    func restore(paneStart: Int64, group: UInt32, row: RowState, watermark wm: Int64) {
+        let pane = pane(at: paneStart, watermark: wm)
+        precondition(pane.rows.row(group) == nil, "snapshot holds pane \(paneStart) group \(group) twice")
+        pane.rows.insert(row, for: group)
+    }
+
     /// The group states of a window: its single pane's rows, or the merge of its panes.
     private func states(of w: Window, extractor: EventExtractor) -> [(UInt32, RowState)] {
         if w.end - w.start == windows.paneSize {

@@ -22,6 +22,7 @@ public struct EngineStats: Sendable, Equatable {
 public struct LateLedger: Sendable, Equatable {
     public private(set) var counts: [Window: Int64] = [:]
     public init() {}
+    public init(counts: [Window: Int64]) { self.counts = counts }
     public mutating func record(_ window: Window) { counts[window, default: 0] += 1 }
     /// Entries in canonical window order.
     public var sorted: [(window: Window, count: Int64)] {

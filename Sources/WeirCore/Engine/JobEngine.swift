@@ -117,6 +117,14 @@ public final class JobEngine {
         }
     }
 
+    /// Sets the counters and clocks of a restored snapshot (its windows are already in place).
+    func restoreProgress(watermark: Int64, maxEventTime: Int64, stats: EngineStats, lateLedger: LateLedger) {
+        self.watermark = watermark
+        self.maxEventTime = maxEventTime
+        self.stats = stats
+        self.lateLedger = lateLedger
+    }
+
     private func reject(_ rejection: EventRejection) -> EventOutcome {
         stats.rejectedByReason[rejection.reason, default: 0] += 1
         return .rejected(rejection)

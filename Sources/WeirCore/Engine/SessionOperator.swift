@@ -120,6 +120,20 @@ final class SessionOperator {
         return s
     }
 
+    /// Every open session in the order of its last update (its deadline serial), so that a
+    /// restore gives equal-deadline sessions the same emission order; changes nothing.
+    func forEachOpenInSerialOrder(emit: WindowEmitter) {
+        let all = open.flatMap { group, sessions in sessions.map { (group, $0) } }.sorted { $0.1.serial < $1.1.serial }
+        for (group, s) in all { emit(Window(start: s.start, end: s.end), [(group, s.row)], false) }
+    }
+
+    /// Puts back one open session of a snapshot (taken in serial order), with a fresh deadline.
+    func restore(window: Window, group: UInt32, row: RowState) {
+        nextSerial += 1
+        open[group, default: []].append(Session(start: window.start, end: window.end, row: row, serial: nextSerial))
+        deadlines.insert(Deadline(end: window.end, group: group, serial: nextSerial))
+    }
+
     /// Every open session, not final; changes nothing.
     func forEachOpen(emit: WindowEmitter) {
         for (group, sessions) in open {

@@ -33,6 +33,9 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @Option(name: .customLong("lease-ttl"), help: "Lease time-to-live, e.g. 3s.")
     var leaseTTL = "3s"
 
+    @Option(name: .customLong("replication"), help: "Copies of each partition's checkpoints (owner + standbys): 1 or 2.")
+    var replication = 2
+
     @Option(name: .customLong("max-body"), help: "Largest HTTP request body, e.g. 64m (larger ones get 413).")
     var maxBody = "64m"
 
@@ -53,6 +56,8 @@ struct CoordinatorCommand: AsyncParsableCommand {
         settings.wirePort = wire.port
         settings.partitionCount = partitions
         settings.lease = LeaseSettings(ttlMilliseconds: ttl)
+        guard (1...2).contains(replication) else { throw fail("--replication must be 1 or 2, got \(replication)") }
+        settings.replicationFactor = replication
         for s in streams {
             let parts = s.split(separator: ":", maxSplits: 1).map(String.init)
             guard let name = parts.first, !name.isEmpty else { throw fail("--stream \(s): expected NAME or NAME:KEYFIELD") }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WeirCore
+import WeirStore
 import WeirWire
 import WeirWorker
 
@@ -22,6 +23,12 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Keep final windows queryable for this long of event time, e.g. 1h.")
     var retention = "1h"
 
+    @Option(name: .customLong("checkpoint-interval"), help: "How often each owned partition checkpoints, e.g. 1s or 500ms.")
+    var checkpointInterval = "1s"
+
+    @Option(name: .customLong("state-map-size"), help: "Largest size of the checkpoint store (LMDB map), e.g. 1g or 256m.")
+    var stateMapSize = "1g"
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
@@ -29,17 +36,29 @@ struct WorkerCommand: AsyncParsableCommand {
         bootstrapLogging(logLevel)
         guard let address = WireEndpoint.parse(coordinator) else { throw fail("--coordinator \(coordinator): expected host:port") }
         guard let retentionMs = DurationText.milliseconds(retention), retentionMs > 0 else { throw fail("--retention \(retention): expected a duration") }
+        guard let intervalMs = DurationText.milliseconds(checkpointInterval), intervalMs > 0 else {
+            throw fail("--checkpoint-interval \(checkpointInterval): expected a duration such as 1s")
+        }
+        guard let mapBytes = parseBytes(stateMapSize), mapBytes >= 1 << 16 else { throw fail("--state-map-size \(stateMapSize): expected a size such as 1g") }
         try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+        // One LMDB environment per process, kept across reconnections.
+        let store: CheckpointStore
+        do {
+            store = try CheckpointStore(directory: dataDir + "/state", mapSizeBytes: mapBytes)
+        } catch {
+            throw fail("cannot open the checkpoint store in \(dataDir)/state: \(error)")
+        }
         let name = id ?? "\(ProcessInfo.processInfo.hostName)-\(getpid())"
         var settings = WorkerSettings(name: name, dataDirectory: dataDir)
         settings.coordinatorHost = address.host
         settings.coordinatorPort = address.port
         settings.retentionMilliseconds = retentionMs
+        settings.checkpointIntervalMilliseconds = intervalMs
         let stop = StopFlag()
         let watcher = SignalWatcher { _ in stop.set() }
         defer { watcher.cancel() }
         while !stop.isSet {
-            let worker = Worker(settings: settings)
+            let worker = Worker(settings: settings, store: store)
             let runTask = Task { try await worker.run() }
             let monitor = Task {
                 while !stop.isSet && !Task.isCancelled { try await Task.sleep(for: .milliseconds(100)) }

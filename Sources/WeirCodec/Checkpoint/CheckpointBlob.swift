@@ -1,0 +1,122 @@
+import WeirCore
+
+/// A partition checkpoint as stored and shipped: a fixed header, the zstd-compressed body (one
+/// `JobCheckpoint` per job) and a CRC-32C over everything before it.
+///
+/// ```
+///  0      4    5     6           10      18    26           34       42        46
+///  | WCKP | v1 | kind | partition | epoch | seq | prevDigest | digest | bodyLen | body (zstd) | crc32c u32 |
+/// ```
+/// `digest` chains the checkpoints of a partition: StableHash(seq, compressed body; seed
+/// prevDigest). A delta only applies on top of the checkpoint whose digest is its `prevDigest`,
+/// and the coordinator commits (seq, digest), so a restore can prove it rebuilt exactly the
+/// committed state. LMDB has no page checksums, so nothing is used before the CRC, the header
+/// and the partition are checked.
+public enum CheckpointBlob {
+    public static let magic: [UInt8] = Array("WCKP".utf8)
+    public static let version: UInt8 = 1
+    public static let headerBytes = 46
+    /// Decompressed bodies above this are refused (a corrupt length must not exhaust memory).
+    public static let bodyBytesMax = 1 << 30
+
+    public enum Kind: UInt8, Sendable {
+        /// Carries every retained final row: needs nothing before it.
+        case base = 1
+        /// Carries the final rows emitted since the previous checkpoint.
+        case delta = 2
+    }
+
+    public struct Header: Sendable, Equatable {
+        public var kind: Kind
+        public var partition: Int
+        public var epoch: UInt64
+        public var seq: UInt64
+        public var previousDigest: UInt64
+        public var digest: UInt64
+    }
+
+    /// Encodes, compresses and seals a checkpoint.
+    public static func seal(kind: Kind, partition: Int, epoch: UInt64, seq: UInt64, previousDigest: UInt64,
+                            jobs: [JobCheckpoint]) throws -> (bytes: [UInt8], header: Header) {
+        var body = WireWriter(capacity: 4096)
+        body.u32(UInt32(jobs.count))
+        for job in jobs { job.append(to: &body) }
+        let compressed = try ZstdFrameCompressor(level: 1).compress(body.bytes)
+        let digest = chainDigest(previous: previousDigest, seq: seq, compressedBody: compressed)
+        let header = Header(kind: kind, partition: partition, epoch: epoch, seq: seq, previousDigest: previousDigest, digest: digest)
+        var w = WireWriter(capacity: headerBytes + compressed.count + 4)
+        w.raw(magic)
+        w.u8(version)
+        w.u8(kind.rawValue)
+        w.u32(UInt32(partition))
+        w.u64(epoch)
+        w.u64(seq)
+        w.u64(previousDigest)
+        w.u64(digest)
+        w.u32(UInt32(compressed.count))
+        w.raw(compressed)
+        w.u32(CRC32C.checksum(w.bytes))
+        return (w.bytes, header)
+    }
+
+    static func chainDigest(previous: UInt64, seq: UInt64, compressedBody: [UInt8]) -> UInt64 {
+        var seqBytes = WireWriter(capacity: 8)
+        seqBytes.u64(seq)
+        return StableHash.hash(compressedBody, seed: StableHash.hash(seqBytes.bytes, seed: previous))
+    }
+
+    /// Checks the frame (size, magic, version, CRC, digest) and the partition, without
+    /// decompressing: enough to store or forward a blob safely.
+    public static func verify(_ bytes: [UInt8], partition: Int) throws(CheckpointError) -> Header {
+        guard bytes.count >= headerBytes + 4 else { throw CheckpointError("checkpoint of partition \(partition) is truncated: \(bytes.count) bytes") }
+        guard Array(bytes[0..<4]) == magic else { throw CheckpointError("checkpoint of partition \(partition) has a bad magic") }
+        let stored = bytes.suffix(4).enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * $1.offset) }
+        let computed = bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[0..<(bytes.count - 4)])) }
+        guard stored == computed else { throw CheckpointError("checkpoint of partition \(partition) fails its CRC-32C (stored \(stored), computed \(computed))") }
+        var r = WireReader(bytes, from: 4)
+        do throws(WireError) {
+            let v = try r.u8()
+            guard v == version else { throw WireError("version \(v) is not \(version)") }
+            guard let kind = Kind(rawValue: try r.u8()) else { throw WireError("unknown kind") }
+            let p = Int(try r.u32())
+            let header = Header(kind: kind, partition: p, epoch: try r.u64(), seq: try r.u64(), previousDigest: try r.u64(), digest: try r.u64())
+            let length = Int(try r.u32())
+            guard length == bytes.count - headerBytes - 4 else { throw WireError("body length \(length) does not match the blob") }
+            guard p == partition else { throw WireError("belongs to partition \(p)") }
+            let body = Array(bytes[headerBytes..<(headerBytes + length)])
+            guard chainDigest(previous: header.previousDigest, seq: header.seq, compressedBody: body) == header.digest else {
+                throw WireError("digest does not match its body")
+            }
+            return header
+        } catch {
+            throw CheckpointError("checkpoint of partition \(partition): \(error.message)")
+        }
+    }
+
+    /// Verifies and fully decodes a blob.
+    public static func open(_ bytes: [UInt8], partition: Int) throws(CheckpointError) -> (header: Header, jobs: [JobCheckpoint]) {
+        let header = try verify(bytes, partition: partition)
+        let body: [UInt8]
+        do {
+            body = try ZstdDecompressor().decompressAll(Array(bytes[headerBytes..<(bytes.count - 4)]), outputBytesMax: bodyBytesMax)
+        } catch {
+            throw CheckpointError("checkpoint \(header.seq) of partition \(partition) does not decompress: \(error)")
+        }
+        var r = WireReader(body)
+        do throws(WireError) {
+            var jobs: [JobCheckpoint] = []
+            for _ in 0..<(try r.count("jobs", max: 1 << 16)) { jobs.append(try JobCheckpoint.decode(&r)) }
+            guard r.isAtEnd else { throw WireError("\(r.remaining) bytes after the last job") }
+            return (header, jobs)
+        } catch {
+            throw CheckpointError("checkpoint \(header.seq) of partition \(partition) does not decode: \(error.message)")
+        }
+    }
+}
+
+/// A checkpoint that must not be used, and why.
+public struct CheckpointError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -1,0 +1,152 @@
+import Foundation
+import WeirCodec
+import WeirCore
+import WeirStore
+import WeirWire
+
+/// Checkpoint commits, replication to standbys and state transfer to new owners.
+///
+/// A checkpoint arrives from a partition's owner after its local LMDB commit. The coordinator
+/// fences it (current holder, current epoch, seq = committed + 1), forwards it to the
+/// partition's standby and waits for the standby's durable store, then persists the commit
+/// (epoch, seq, digest, offsets, replicas) in its own LMDB and answers. Only then is the
+/// checkpoint what a new owner restores.
+extension Coordinator {
+    /// Fencing and sequencing of an arriving checkpoint; nil when it may proceed.
+    func admitCheckpoint(_ identity: WorkerIdentity, _ lease: LeaseRef, seq: UInt64) -> (CheckpointStatus, String)? {
+        guard authority.isCurrent(identity, lease.partition, lease.epoch, now: now()) else {
+            staleCheckpointsRefused += 1
+            return (.stale, "epoch \(lease.epoch) of partition \(lease.partition) is not current for \(identity)")
+        }
+        let committedSeq = commits[lease.partition]?.seq ?? 0
+        guard seq == committedSeq + 1 else {
+            return (.refused, "partition \(lease.partition) expects checkpoint \(committedSeq + 1), got \(seq)")
+        }
+        return nil
+    }
+
+    /// The standby for a partition owned by `owner`: another connected worker, spread by partition.
+    func standby(for partition: Int, owner: WorkerIdentity) -> WorkerSession? {
+        guard settings.replicationFactor > 1 else { return nil }
+        let others = sessions.values.filter { $0.identity != owner }.sorted { $0.identity < $1.identity }
+        guard !others.isEmpty else { return nil }
+        return others[partition % others.count]
+    }
+
+    /// Handles one checkpoint end to end and returns the reply for its owner.
+    nonisolated func checkpointArrived(_ identity: WorkerIdentity, lease: LeaseRef, seq: UInt64, digest: UInt64,
+                                       offsets: [StreamOffset], blob: [UInt8]) async -> WireMessage {
+        func reply(_ status: CheckpointStatus, _ message: String = "") -> WireMessage {
+            .checkpointReply(lease: lease, seq: seq, status: status, message: message)
+        }
+        if let (status, message) = await admitCheckpoint(identity, lease, seq: seq) { return reply(status, message) }
+        do {
+            let header = try CheckpointBlob.verify(blob, partition: lease.partition)
+            guard header.seq == seq, header.epoch == lease.epoch, header.digest == digest else {
+                return reply(.refused, "checkpoint header (seq \(header.seq), epoch \(header.epoch)) does not match the message")
+            }
+        } catch {
+            return reply(.refused, "\(error)")
+        }
+        var replicas = [identity.name]
+        if let standby = await standby(for: lease.partition, owner: identity) {
+            switch await replicate(to: standby, lease: lease, seq: seq, blob: blob) {
+            case .stored: replicas.append(standby.identity.name)
+            case .needBase: return reply(.needBase, "standby \(standby.identity.name) needs a base checkpoint")
+            case .refused, nil:
+                logger.warning("partition \(lease.partition): standby \(standby.identity.name) did not store checkpoint \(seq); committing with one replica")
+            }
+        }
+        return await commit(identity, lease: lease, seq: seq, digest: digest, offsets: offsets, replicas: replicas)
+    }
+
+    /// Persists the commit if the lease and sequence still hold after the replication wait.
+    func commit(_ identity: WorkerIdentity, lease: LeaseRef, seq: UInt64, digest: UInt64,
+                offsets: [StreamOffset], replicas: [String]) -> WireMessage {
+        if let (status, message) = admitCheckpoint(identity, lease, seq: seq) {
+            return .checkpointReply(lease: lease, seq: seq, status: status, message: message)
+        }
+        let record = CheckpointCommit(epoch: lease.epoch, seq: seq, digest: digest, offsets: offsets, replicas: replicas)
+        Failpoint.hit("coordinator.before_commit")
+        do {
+            try store.persistCommit(partition: lease.partition, record)
+        } catch {
+            logger.error("cannot persist checkpoint \(seq) of partition \(lease.partition): \(error)")
+            return .checkpointReply(lease: lease, seq: seq, status: .refused, message: "the coordinator could not store the commit: \(error)")
+        }
+        Failpoint.hit("coordinator.after_commit")
+        commits[lease.partition] = record
+        authority.preferredHolders[lease.partition] = replicas
+        checkpointsCommitted += 1
+        return .checkpointReply(lease: lease, seq: seq, status: .committed, message: "")
+    }
+
+    /// Sends a checkpoint to a standby and waits for its answer; nil when it disconnected.
+    func replicate(to standby: WorkerSession, lease: LeaseRef, seq: UInt64, blob: [UInt8]) async -> ReplicaStatus? {
+        let request = nextRequest
+        nextRequest += 1
+        let frame = WireMessage.replicate(request: request, partition: lease.partition, epoch: lease.epoch, seq: seq, blob: blob)
+        return await withCheckedContinuation { (done: CheckedContinuation<ReplicaStatus?, Never>) in
+            pendingReplications[request] = (standby.identity, done)
+            standby.outbound.send(frame)
+        }
+    }
+
+    func replicated(request: UInt64, status: ReplicaStatus, message: String) {
+        if status != .stored, !message.isEmpty { logger.info("replica answer: \(status) \(message)") }
+        pendingReplications.removeValue(forKey: request)?.done.resume(returning: status)
+    }
+
+    /// A new owner asks for a committed checkpoint it does not have: forward to a replica.
+    func stateRequested(_ identity: WorkerIdentity, request: UInt64, lease: LeaseRef, seq: UInt64, digest: UInt64) {
+        guard let requester = session(of: identity) else { return }
+        func fail(_ why: String) {
+            requester.outbound.send(.stateReply(request: request, partition: lease.partition, blobs: [], error: why))
+        }
+        guard authority.isCurrent(identity, lease.partition, lease.epoch, now: now()) else {
+            return fail("epoch \(lease.epoch) of partition \(lease.partition) is not current")
+        }
+        guard let commit = commits[lease.partition], commit.seq == seq, commit.digest == digest else {
+            return fail("checkpoint \(seq) is not the committed one of partition \(lease.partition)")
+        }
+        let sources = commit.replicas.compactMap { name in sessions[name] }.filter { $0.identity != identity }
+        guard let source = sources.first else {
+            return fail("no connected worker holds checkpoint \(seq) of partition \(lease.partition) (replicas: \(commit.replicas))")
+        }
+        let relay = nextRequest
+        nextRequest += 1
+        pendingStateRelays[relay] = StateRelay(requester: identity, request: request, partition: lease.partition, source: source.identity)
+        source.outbound.send(.stateRequest(request: relay, lease: lease, seq: seq, digest: digest))
+    }
+
+    /// A replica answered a state request: pass it on to the new owner.
+    func stateReplied(request relay: UInt64, blobs: [[UInt8]], error: String) {
+        guard let r = pendingStateRelays.removeValue(forKey: relay), let requester = session(of: r.requester) else { return }
+        requester.outbound.send(.stateReply(request: r.request, partition: r.partition, blobs: blobs, error: error))
+    }
+
+    /// A worker left: nothing it was asked for will come.
+    func failPending(of identity: WorkerIdentity) {
+        for (request, pending) in pendingReplications where pending.worker == identity {
+            pendingReplications[request] = nil
+            pending.done.resume(returning: nil)
+        }
+        for (relay, r) in pendingStateRelays where r.source == identity {
+            pendingStateRelays[relay] = nil
+            session(of: r.requester)?.outbound.send(.stateReply(request: r.request, partition: r.partition, blobs: [],
+                                                                 error: "replica \(identity.name) disconnected"))
+        }
+    }
+
+    /// What a grant tells the new owner to restore.
+    func committedCheckpoint(of partition: Int) -> CommittedCheckpoint {
+        commits[partition].map { CommittedCheckpoint(seq: $0.seq, digest: $0.digest) } ?? .none
+    }
+}
+
+struct StateRelay {
+    var requester: WorkerIdentity
+    var request: UInt64
+    var partition: Int
+    var source: WorkerIdentity
+}

@@ -1,0 +1,153 @@
+import WeirCodec
+import WeirCore
+import WeirStore
+import WeirWire
+
+extension Worker {
+    /// Every `checkpointIntervalMilliseconds`: capture, commit locally, ship, commit at the coordinator.
+    func checkpointLoop(_ lease: LeaseRef, generation: UInt64, _ runner: PartitionRunner) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(settings.checkpointIntervalMilliseconds))
+            guard !Task.isCancelled, holder.isValid(lease.partition, epoch: lease.epoch, now: now()) else { continue }
+            await checkpoint(lease, generation: generation, runner, force: false)
+        }
+    }
+
+    /// One checkpoint of a partition. The state is captured under the runner's lock (the only
+    /// time processing of the partition waits), sealed, stored in this worker's LMDB in one
+    /// durable transaction, then sent to the coordinator, which replicates it to the standby and
+    /// commits it. Skipped when nothing moved since the last committed one (unless `force`).
+    /// Returns false when the partition must stop (stale).
+    @discardableResult
+    func checkpoint(_ lease: LeaseRef, generation: UInt64, _ runner: PartitionRunner, force: Bool) async -> Bool {
+        guard let current = running[lease.partition], current.lease == lease, current.generation == generation,
+              !current.cursor.inFlight else { return true }
+        var cursor = current.cursor
+        let base = cursor.needBase || cursor.committed.seq + 1 - cursor.lastBaseSeq >= settings.deltasPerBase
+        let seq = cursor.committed.seq + 1
+        let previousDigest = cursor.committed.digest
+        let lastProgress = cursor.lastProgress
+        running[lease.partition]?.cursor.inFlight = true
+        defer { if isCurrent(lease, generation: generation) { running[lease.partition]?.cursor.inFlight = false } }
+        let store = self.store
+        let began = ContinuousClock.now
+        let made: SealedCheckpoint?
+        do {
+            made = try await DataPath.run { () throws -> SealedCheckpoint? in
+                let progress = runner.progress()
+                if !force && !base && progress == lastProgress { return nil }
+                let captureStart = ContinuousClock.now
+                let (jobs, offsets) = runner.capture(base: base)
+                let stall = ContinuousClock.now - captureStart
+                let sealed = try CheckpointBlob.seal(kind: base ? .base : .delta, partition: lease.partition, epoch: lease.epoch,
+                                                     seq: seq, previousDigest: previousDigest, jobs: jobs)
+                Failpoint.hit("checkpoint.before_commit")
+                if case .needBase(let why) = try store.store(sealed.bytes, partition: lease.partition) {
+                    throw CheckpointError("local store refused delta \(seq): \(why)")
+                }
+                Failpoint.hit("checkpoint.after_commit")
+                return SealedCheckpoint(bytes: sealed.bytes, digest: sealed.header.digest, offsets: offsets,
+                                        progress: progress, stall: stall)
+            }
+        } catch {
+            logger.error("partition \(lease.partition): checkpoint \(seq) failed: \(error)")
+            checkpointStats.failures += 1
+            if isCurrent(lease, generation: generation) { running[lease.partition]?.cursor.needBase = true }
+            return true
+        }
+        guard let made else { return true }
+        let reply = await send(lease, seq: seq, made)
+        Failpoint.hit("checkpoint.after_ship")
+        guard isCurrent(lease, generation: generation) else { return true }
+        guard case .checkpointReply(_, _, let status, let message) = reply else { return false }  // connection gone
+        switch status {
+        case .committed:
+            cursor.committed = CommittedCheckpoint(seq: seq, digest: made.digest)
+            cursor.needBase = false
+            if base { cursor.lastBaseSeq = seq }
+            cursor.lastProgress = made.progress
+            cursor.inFlight = false
+            running[lease.partition]?.cursor = cursor
+            runner.committed(made.offsets)
+            checkpointStats.record(stall: made.stall, total: ContinuousClock.now - began, bytes: made.bytes.count)
+            return true
+        case .needBase:
+            running[lease.partition]?.cursor.needBase = true
+            return true
+        case .stale, .refused:
+            logger.warning("partition \(lease.partition): checkpoint \(seq) \(status == .stale ? "is stale" : "was refused"): \(message); stopping the partition")
+            apply(holder.refusedAsStale(partition: lease.partition, epoch: lease.epoch))
+            return false
+        }
+    }
+
+    private func send(_ lease: LeaseRef, seq: UInt64, _ made: SealedCheckpoint) async -> WireMessage? {
+        guard let outbound else { return nil }
+        return await withCheckedContinuation { (done: CheckedContinuation<WireMessage?, Never>) in
+            pendingCheckpoints[lease] = done
+            outbound.send(.checkpoint(lease: lease, seq: seq, digest: made.digest, offsets: made.offsets, blob: made.bytes))
+        }
+    }
+
+    /// A revoked partition (rebalancing or leaving): stop processing, take a last checkpoint so
+    /// the next owner replays nothing, then release it.
+    func handOff(_ lease: LeaseRef) {
+        guard let r = running[lease.partition], r.lease == lease else {
+            outbound?.send(.release(lease))
+            return
+        }
+        r.task.cancel()
+        Task {
+            await r.task.value
+            if let runner = r.runner {
+                // Wait for a checkpoint already in flight, then take the last one.
+                while self.running[lease.partition]?.cursor.inFlight == true { try? await Task.sleep(for: .milliseconds(5)) }
+                await self.checkpoint(lease, generation: r.generation, runner, force: false)
+            }
+            Failpoint.hit("handoff.before_release")
+            await self.finishHandOff(lease, generation: r.generation)
+        }
+    }
+
+    private func finishHandOff(_ lease: LeaseRef, generation: UInt64) {
+        if isCurrent(lease, generation: generation) { running[lease.partition] = nil }
+        outbound?.send(.release(lease))
+    }
+}
+
+struct SealedCheckpoint: Sendable {
+    var bytes: [UInt8]
+    var digest: UInt64
+    var offsets: [StreamOffset]
+    var progress: UInt64
+    /// How long the capture held the partition's lock (processing waited that long).
+    var stall: Duration
+}
+
+/// Checkpoint timings since the last summary line.
+struct CheckpointStats {
+    var stalls: [Duration] = []
+    var totals: [Duration] = []
+    var bytes = 0
+    var failures = 0
+
+    mutating func record(stall: Duration, total: Duration, bytes: Int) {
+        stalls.append(stall)
+        totals.append(total)
+        self.bytes += bytes
+    }
+
+    /// One log line (count, stall and duration percentiles, bytes), or nil when idle; resets.
+    mutating func summaryAndReset() -> String? {
+        defer { self = CheckpointStats() }
+        guard !totals.isEmpty || failures > 0 else { return nil }
+        func pct(_ values: [Duration], _ q: Double) -> String {
+            let sorted = values.sorted()
+            guard !sorted.isEmpty else { return "-" }
+            let v = sorted[min(sorted.count - 1, Int(Double(sorted.count) * q))]
+            return String(format: "%.2f", Double(v.components.attoseconds) / 1e15 + Double(v.components.seconds) * 1e3)
+        }
+        return "\(totals.count) committed, \(failures) failed, stall_ms p50=\(pct(stalls, 0.5)) p99=\(pct(stalls, 0.99)), "
+            + "duration_ms p50=\(pct(totals, 0.5)) p99=\(pct(totals, 0.99)), \(bytes) bytes"
+    }
+}

@@ -1,0 +1,168 @@
+import WeirCodec
+import WeirCore
+import WeirStore
+import WeirWire
+
+extension Worker {
+    /// Restores the committed checkpoint of a newly started partition (from this worker's store,
+    /// else from a replica through the coordinator), then runs it.
+    func restoreAndRun(_ lease: LeaseRef, generation: UInt64, committed: CommittedCheckpoint) async {
+        let began = ContinuousClock.now
+        var restored: [JobCheckpoint] = []
+        if committed.seq > 0 {
+            guard let blobs = await loadChain(lease, committed), !Task.isCancelled else {
+                if !Task.isCancelled {
+                    logger.error("partition \(lease.partition): committed checkpoint \(committed.seq) is not available here or at any replica; giving the partition up")
+                    apply(holder.refusedAsStale(partition: lease.partition, epoch: lease.epoch))
+                }
+                return
+            }
+            do {
+                restored = try await DataPath.run { try CheckpointChain.rebuild(blobs, partition: lease.partition).jobs }
+            } catch {
+                logger.error("partition \(lease.partition): checkpoint \(committed.seq) does not rebuild: \(error); giving the partition up")
+                apply(holder.refusedAsStale(partition: lease.partition, epoch: lease.epoch))
+                return
+            }
+        }
+        let specs = jobs
+        let retention = settings.retentionMilliseconds
+        let runner: PartitionRunner
+        do {
+            let state = restored
+            runner = try await DataPath.run { try PartitionRunner(lease: lease, jobs: specs, restored: state, retentionMilliseconds: retention) }
+        } catch {
+            logger.error("partition \(lease.partition): cannot restore checkpoint \(committed.seq): \(error); giving the partition up")
+            apply(holder.refusedAsStale(partition: lease.partition, epoch: lease.epoch))
+            return
+        }
+        guard isCurrent(lease, generation: generation), !Task.isCancelled else { return }
+        running[lease.partition]?.runner = runner
+        if committed.seq > 0 {
+            let ms = (ContinuousClock.now - began).milliseconds
+            logger.info("restored partition \(lease.partition) epoch \(lease.epoch) from checkpoint \(committed.seq) in \(ms) ms")
+        }
+        Failpoint.hit("handoff.after_restore")
+        await run(lease, generation: generation, runner)
+    }
+
+    /// The blobs of committed checkpoint `committed`: from the local store when it has exactly
+    /// that chain, else asked from a replica and stored here first.
+    func loadChain(_ lease: LeaseRef, _ committed: CommittedCheckpoint) async -> [[UInt8]]? {
+        let store = self.store
+        let p = lease.partition
+        do {
+            return try await DataPath.run { try store.chain(partition: p, upTo: committed.seq, digest: committed.digest) }
+        } catch {
+            logger.info("partition \(p): checkpoint \(committed.seq) not usable locally (\(error)); asking a replica")
+        }
+        for attempt in 1...3 {
+            guard !Task.isCancelled, let reply = await requestState(lease, committed),
+                  case .stateReply(_, _, let blobs, let problem) = reply else { return nil }
+            if blobs.isEmpty {
+                logger.warning("partition \(p): state request \(attempt) failed: \(problem)")
+                try? await Task.sleep(for: .milliseconds(300))
+                continue
+            }
+            do {
+                return try await DataPath.run {
+                    for blob in blobs { _ = try store.store(blob, partition: p) }
+                    return try store.chain(partition: p, upTo: committed.seq, digest: committed.digest)
+                }
+            } catch {
+                logger.warning("partition \(p): shipped checkpoint chain refused: \(error)")
+            }
+        }
+        return nil
+    }
+
+    func requestState(_ lease: LeaseRef, _ committed: CommittedCheckpoint) async -> WireMessage? {
+        guard let outbound else { return nil }
+        let request = nextRequest
+        nextRequest += 1
+        return await withCheckedContinuation { (done: CheckedContinuation<WireMessage?, Never>) in
+            pendingStates[request] = done
+            outbound.send(.stateRequest(request: request, lease: lease, seq: committed.seq, digest: committed.digest))
+        }
+    }
+
+    /// Standby side: verify and store a partition's checkpoint, then answer.
+    func storeReplica(request: UInt64, partition p: Int, epoch: UInt64, seq: UInt64, blob: [UInt8]) {
+        let store = self.store
+        let queue = outbound
+        let log = logger
+        Task {
+            let status: ReplicaStatus
+            var message = ""
+            do {
+                Failpoint.hit("replica.before_store")
+                switch try await DataPath.run({ try store.store(blob, partition: p) }) {
+                case .stored: status = .stored
+                case .needBase(let why): status = .needBase; message = why
+                }
+            } catch {
+                status = .refused
+                message = "\(error)"
+                log.warning("refused replica of partition \(p) seq \(seq) epoch \(epoch): \(error)")
+            }
+            queue?.send(.replicated(request: request, partition: p, seq: seq, status: status, message: message))
+        }
+    }
+
+    /// Source side: ship the chain of a committed checkpoint to a new owner (via the coordinator).
+    func serveState(request: UInt64, partition p: Int, seq: UInt64, digest: UInt64) {
+        let store = self.store
+        let queue = outbound
+        Task {
+            let reply: WireMessage
+            do {
+                let blobs = try await DataPath.run { try store.chain(partition: p, upTo: seq, digest: digest) }
+                reply = .stateReply(request: request, partition: p, blobs: blobs, error: "")
+            } catch {
+                reply = .stateReply(request: request, partition: p, blobs: [], error: "\(error)")
+            }
+            if let frame = try? await DataPath.run({ reply.encodedFrame() }) { queue?.send(encoded: frame) }
+        }
+    }
+
+    /// A job change: the running partition continues with its current state for the jobs that
+    /// stay (captured in memory), new jobs start from the beginning of their stream.
+    func rebuild(_ r: RunningPartition) {
+        guard let old = r.runner else {
+            start(r.lease, committed: r.cursor.committed)
+            return
+        }
+        r.task.cancel()
+        let lease = r.lease
+        let generation = nextGeneration
+        nextGeneration += 1
+        let specs = jobs
+        let retention = settings.retentionMilliseconds
+        let task = Task {
+            do {
+                let runner = try await DataPath.run {
+                    try PartitionRunner(lease: lease, jobs: specs, restored: old.capture(base: true).jobs, retentionMilliseconds: retention)
+                }
+                guard self.isCurrent(lease, generation: generation) else { return }
+                await self.installRunner(lease, generation: generation, runner)
+                await self.run(lease, generation: generation, runner)
+            } catch {
+                await self.logger.error("partition \(lease.partition): rebuilding for the new job set failed: \(error)")
+            }
+        }
+        var cursor = r.cursor
+        cursor.needBase = true
+        cursor.inFlight = false
+        running[lease.partition] = RunningPartition(lease: lease, generation: generation, runner: nil, task: task, cursor: cursor)
+    }
+
+    func installRunner(_ lease: LeaseRef, generation: UInt64, _ runner: PartitionRunner) {
+        guard isCurrent(lease, generation: generation) else { return }
+        running[lease.partition]?.runner = runner
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds.
+    var milliseconds: Int64 { components.seconds * 1_000 + components.attoseconds / 1_000_000_000_000_000 }
+}

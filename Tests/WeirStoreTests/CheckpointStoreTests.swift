@@ -1,0 +1,131 @@
+import Foundation
+import Testing
+import WeirCodec
+import WeirCore
+@testable import WeirStore
+
+/// The worker's checkpoint store: chains of base + deltas, fencing by epoch, and corruption
+/// refused before use (reliability matrix R7).
+@Suite struct CheckpointStoreTests {
+    static func tempDir() -> String {
+        let d = NSTemporaryDirectory() + "weir-ckpt-\(UUID().uuidString)"
+        try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+        return d
+    }
+
+    /// A job checkpoint with real content: an engine snapshot with cells and some final rows.
+    static func job(_ n: Int) -> JobCheckpoint {
+        let cell = PartialRow(window: Window(start: Int64(n) * 10_000, end: Int64(n + 1) * 10_000), group: [.string("p\(n)")],
+                              states: [.count(Int64(n)), .sum(Decimal9(integer: Int64(n)), values: 1)], isFinal: false)
+        var finals = WireWriter()
+        var finalRow = cell
+        finalRow.isFinal = true
+        PartialRowCodec.append(finalRow, to: &finals)
+        let engine = EngineSnapshot(watermark: Int64(n) * 1_000, maxEventTime: Int64(n) * 1_000 + 500, stats: EngineStats(),
+                                    lateLedger: LateLedger(counts: [Window(start: 0, end: 10): 2]), cells: [cell, cell])
+        return JobCheckpoint(name: "j", specDigest: 42, nextOffset: UInt64(n) * 100, rejected: 0, newestEnd: Int64(n) * 10_000,
+                             engine: engine, finals: finals.bytes, finalCount: 1)
+    }
+
+    static func blob(_ kind: CheckpointBlob.Kind, partition: Int = 3, epoch: UInt64 = 1, seq: UInt64, previous: UInt64)
+        throws -> (bytes: [UInt8], header: CheckpointBlob.Header) {
+        try CheckpointBlob.seal(kind: kind, partition: partition, epoch: epoch, seq: seq, previousDigest: previous, jobs: [job(Int(seq))])
+    }
+
+    @Test func aChainOfBaseAndDeltasRebuildsTheCommittedCheckpoint() throws {
+        let store = try CheckpointStore(directory: Self.tempDir())
+        let b1 = try Self.blob(.base, seq: 1, previous: 0)
+        let d2 = try Self.blob(.delta, seq: 2, previous: b1.header.digest)
+        let d3 = try Self.blob(.delta, seq: 3, previous: d2.header.digest)
+        for b in [b1, d2, d3] { #expect(try store.store(b.bytes, partition: 3) == .stored) }
+        let chain = try store.chain(partition: 3, upTo: 2, digest: d2.header.digest)
+        #expect(chain == [b1.bytes, d2.bytes])
+        let rebuilt = try CheckpointChain.rebuild(try store.chain(partition: 3, upTo: 3, digest: d3.header.digest), partition: 3)
+        #expect(rebuilt.header.seq == 3)
+        // Final rows accumulate over the chain; engine state and offset are the newest.
+        #expect(rebuilt.jobs.first?.finalCount == 3)
+        #expect(rebuilt.jobs.first?.nextOffset == 300)
+        // A committed digest that differs from what is stored is refused (never "the newest file").
+        #expect(throws: CheckpointError.self) { try store.chain(partition: 3, upTo: 3, digest: d3.header.digest ^ 1) }
+    }
+
+    @Test func aDeltaWithoutItsPredecessorAsksForABase_andOlderEpochsAreRefused() throws {
+        let store = try CheckpointStore(directory: Self.tempDir())
+        let b1 = try Self.blob(.base, epoch: 2, seq: 1, previous: 0)
+        #expect(try store.store(b1.bytes, partition: 3) == .stored)
+        let gap = try Self.blob(.delta, epoch: 2, seq: 3, previous: 99)
+        guard case .needBase = try store.store(gap.bytes, partition: 3) else { Issue.record("a gap must ask for a base"); return }
+        let zombie = try Self.blob(.delta, epoch: 1, seq: 2, previous: b1.header.digest)
+        #expect(throws: CheckpointError.self) { try store.store(zombie.bytes, partition: 3) }
+        #expect(try store.storedSeqs(partition: 3) == [1])
+    }
+
+    @Test func aNewEpochReplacesUncommittedHistory_andBasesBoundTheChain() throws {
+        let store = try CheckpointStore(directory: Self.tempDir())
+        let b1 = try Self.blob(.base, seq: 1, previous: 0)
+        let d2 = try Self.blob(.delta, seq: 2, previous: b1.header.digest)
+        let d3old = try Self.blob(.delta, seq: 3, previous: d2.header.digest)
+        for b in [b1, d2, d3old] { _ = try store.store(b.bytes, partition: 3) }
+        // The owner died after storing 3 locally; the coordinator committed 2. The next owner writes its own 3.
+        let d3new = try Self.blob(.delta, epoch: 2, seq: 3, previous: d2.header.digest)
+        #expect(try store.store(d3new.bytes, partition: 3) == .stored)
+        #expect(try store.chain(partition: 3, upTo: 3, digest: d3new.header.digest).count == 3)
+        var previous = d3new.header.digest
+        for seq in UInt64(4)...9 {
+            let kind: CheckpointBlob.Kind = seq % 3 == 0 ? .base : .delta
+            let b = try Self.blob(kind, epoch: 2, seq: seq, previous: previous)
+            #expect(try store.store(b.bytes, partition: 3) == .stored)
+            previous = b.header.digest
+        }
+        // Bases at 6 and 9: the chain from the previous base (6) is kept, older blobs are gone.
+        #expect(try store.storedSeqs(partition: 3) == [6, 7, 8, 9])
+    }
+
+    /// ≥ 100 corruptions of a shipped checkpoint, each refused before it is stored or used.
+    @Test func corruptShippedCheckpointsAreRefused() throws {
+        let store = try CheckpointStore(directory: Self.tempDir())
+        let good = try Self.blob(.base, seq: 1, previous: 0).bytes
+        var rng = SeededGenerator(seed: 2026)
+        var variants: [(String, [UInt8])] = []
+        for i in 0..<80 {
+            var b = good
+            let bit = Int(rng.next() % UInt64(b.count * 8))
+            b[bit / 8] ^= 1 << UInt8(bit % 8)
+            variants.append(("bit flip \(i) at bit \(bit)", b))
+        }
+        for cut in [0, 1, 4, 10, 45, 46, 47, 50, good.count / 2, good.count - 5, good.count - 4, good.count - 1] {
+            variants.append(("truncated to \(cut)", Array(good.prefix(cut))))
+        }
+        for start in stride(from: 0, to: good.count, by: max(1, good.count / 10)) {
+            var b = good
+            for i in start..<min(b.count, start + 16) { b[i] = 0 }
+            variants.append(("zeroed 16 bytes at \(start)", b))
+        }
+        variants.append(("extended", good + [0]))
+        variants.append(("empty", []))
+        variants.append(("other partition", try Self.blob(.base, partition: 4, seq: 1, previous: 0).bytes))
+        #expect(variants.count >= 100)
+        for (what, bytes) in variants {
+            #expect(throws: CheckpointError.self, "\(what)") { try store.store(bytes, partition: 3) }
+        }
+        #expect(try store.storedSeqs(partition: 3).isEmpty)
+    }
+
+    /// Corruption at rest (LMDB has no page checksums): found at restore, quarantined, never used.
+    @Test func corruptionAtRestIsFoundAtRestoreAndQuarantined() throws {
+        let store = try CheckpointStore(directory: Self.tempDir())
+        let b1 = try Self.blob(.base, seq: 1, previous: 0)
+        let d2 = try Self.blob(.delta, seq: 2, previous: b1.header.digest)
+        for b in [b1, d2] { _ = try store.store(b.bytes, partition: 3) }
+        var bad = d2.bytes
+        bad[bad.count / 2] ^= 0x10
+        try store.environment.write { try $0.put(CheckpointStore.blobKey(3, 2), bad) }
+        #expect(throws: CheckpointError.self) { try store.chain(partition: 3, upTo: 2, digest: d2.header.digest) }
+        #expect(try store.quarantined().count == 1)
+        #expect(try store.storedSeqs(partition: 3) == [1])
+        // An older valid checkpoint is not the committed one either.
+        #expect(throws: CheckpointError.self) { try store.chain(partition: 3, upTo: 2, digest: b1.header.digest) }
+        // The base is still good and usable.
+        #expect(try store.chain(partition: 3, upTo: 1, digest: b1.header.digest) == [b1.bytes])
+    }
+}
