@@ -76,9 +76,23 @@ extension Coordinator {
         }
         Failpoint.hit("coordinator.after_commit")
         commits[lease.partition] = record
+        committedAt[lease.partition] = now()
         authority.preferredHolders[lease.partition] = replicas
         checkpointsCommitted += 1
+        truncateLogs(partition: lease.partition, behind: record)
         return .checkpointReply(lease: lease, seq: seq, status: .committed, message: "")
+    }
+
+    /// Deletes log segments every job of the partition has checkpointed past, once the
+    /// checkpoint has as many copies as the cluster can hold (a lost owner's standby restores it;
+    /// a checkpoint with one copy keeps the log as the fallback).
+    func truncateLogs(partition p: Int, behind record: CheckpointCommit) {
+        guard record.replicas.count >= min(settings.replicationFactor, sessions.count) else { return }
+        for o in record.offsets {
+            guard let log = logs[o.stream]?.logs[p] else { continue }
+            let offset = o.offset
+            Task.detached { _ = try? await DataPath.run { log.truncate(before: offset) } }
+        }
     }
 
     /// Sends a checkpoint to a standby and waits for its answer; nil when it disconnected.

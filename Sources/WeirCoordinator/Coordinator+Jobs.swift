@@ -76,13 +76,26 @@ extension Coordinator {
                                  leaving: !authority.liveWorkers.contains(id),
                                  partitions: leases.indices.filter { leases[$0]?.holder == id })
         }
+        let t = now()
         let partitions = leases.indices.map { p in
-            ClusterStatus.Partition(partition: p, holder: leases[p]?.holder.name, epoch: leases[p]?.epoch ?? authority.persistedEpochs[p],
-                                    revoking: leases[p]?.revoking ?? false,
-                                    logEnd: logs.values.reduce(0) { $0 + $1.logs[p].durableEnd },
-                                    consumed: consumed.values.reduce(0) { $0 + $1[p] })
+            var info = ClusterStatus.Partition(partition: p, holder: leases[p]?.holder.name, epoch: leases[p]?.epoch ?? authority.persistedEpochs[p],
+                                               revoking: leases[p]?.revoking ?? false,
+                                               logEnd: logs.values.reduce(0) { $0 + $1.logs[p].durableEnd },
+                                               consumed: consumed.values.reduce(0) { $0 + $1[p] })
+            if let c = commits[p] {
+                info.checkpointSeq = c.seq
+                info.checkpointOffset = c.offsets.reduce(0) { $0 + $1.offset }
+                info.replicas = c.replicas
+            }
+            info.checkpointAgeMilliseconds = committedAt[p].map { t - $0 }
+            return info
         }
-        return ClusterStatus(workers: workers, partitions: partitions, streams: listStreams(), jobs: Array(jobs.keys),
-                             eventsAccepted: eventsAccepted, eventsRejected: eventsRejected)
+        var status = ClusterStatus(workers: workers, partitions: partitions, streams: listStreams(), jobs: Array(jobs.keys),
+                                   eventsAccepted: eventsAccepted, eventsRejected: eventsRejected)
+        status.checkpointsCommitted = checkpointsCommitted
+        status.staleWritesRefused = staleCheckpointsRefused
+        status.failoverMilliseconds = moves.failovers
+        status.handoffMilliseconds = moves.handoffs
+        return status
     }
 }

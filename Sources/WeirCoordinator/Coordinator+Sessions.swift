@@ -97,6 +97,7 @@ extension Coordinator {
         guard session(of: identity) != nil else { return }
         logger.info("worker \(identity) disconnected; its partitions move now")
         sessions[identity.name] = nil
+        for (p, lease) in authority.leases.enumerated() where lease?.holder == identity { moves.ownerLost(p, now: now()) }
         execute(authority.workerDisconnected(identity, now: now()))
         failPending(of: identity)
         for request in Array(pendingQueries.keys) { partialsArrived(request, from: identity, []) }
@@ -108,6 +109,7 @@ extension Coordinator {
     }
 
     func released(_ identity: WorkerIdentity, _ lease: LeaseRef) {
+        if authority.isCurrent(identity, lease.partition, lease.epoch, now: now()) { moves.released(lease.partition, now: now()) }
         execute(authority.released(identity, partition: lease.partition, epoch: lease.epoch, now: now()))
     }
 
@@ -121,6 +123,7 @@ extension Coordinator {
         guard authority.isCurrent(identity, lease.partition, lease.epoch, now: now()) else { return nil }
         guard let set = logs[stream] else { return .some(nil) }
         consumed[stream]?[lease.partition] = offset
+        moves.read(lease.partition, epoch: lease.epoch, now: now())
         return .some(set.logs[lease.partition])
     }
 
@@ -141,6 +144,8 @@ extension Coordinator {
                 if chunk.count > 0 || ContinuousClock.now >= deadline || Task.isCancelled {
                     return .fetchReply(request: request, lease: lease, status: .ok, chunk: chunk)
                 }
+            } catch is CancellationError {
+                return .fetchReply(request: request, lease: lease, status: .ok, chunk: .empty)  // the worker's connection closed
             } catch {
                 logger.error("fetch of partition \(lease.partition) from \(offset) failed: \(error)")
                 return .fetchReply(request: request, lease: lease, status: .outOfRange, chunk: .empty)

@@ -29,6 +29,9 @@ public actor Coordinator {
     var pendingReplications: [UInt64: (worker: WorkerIdentity, done: CheckedContinuation<ReplicaStatus?, Never>)] = [:]
     var pendingStateRelays: [UInt64: StateRelay] = [:]
     var checkpointsCommitted: Int64 = 0
+    /// When each partition's checkpoint was last committed (this coordinator's clock).
+    var committedAt: [Int: Int64] = [:]
+    var moves = MoveTimer()
     /// Fenced writes refused: checkpoints from a worker whose epoch is not current.
     var staleCheckpointsRefused: Int64 = 0
     var nextRequest: UInt64 = 1
@@ -139,6 +142,7 @@ public actor Coordinator {
                 logger.info("revoke partition \(p) epoch \(epoch) from \(worker)")
                 session(of: worker)?.outbound.send(.revoke(LeaseRef(partition: p, epoch: epoch)))
             case .expired(let worker, let p, let epoch):
+                moves.ownerLost(p, now: now())
                 logger.warning("lease of partition \(p) epoch \(epoch) held by \(worker) expired without renewal")
             }
         }

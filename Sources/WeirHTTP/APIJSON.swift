@@ -69,12 +69,22 @@ enum APIJSON {
             if let h = p.holder { j.string(h) } else { j.null() }
             j.key("epoch"); j.raw(String(p.epoch)); j.field("revoking", p.revoking)
             j.key("log_end"); j.raw(String(p.logEnd)); j.key("consumed"); j.raw(String(p.consumed)); j.key("lag"); j.raw(String(p.lag))
+            j.key("checkpoint"); j.beginObject()
+            j.key("seq"); j.raw(String(p.checkpointSeq)); j.key("offset"); j.raw(String(p.checkpointOffset))
+            j.key("age_ms"); if let age = p.checkpointAgeMilliseconds { j.int(age) } else { j.null() }
+            j.key("replicas"); j.beginArray(); for r in p.replicas { j.string(r) }; j.endArray()
+            j.endObject()
             j.endObject()
         }
         j.endArray()
         j.key("streams"); j.beginArray(); for s in c.streams { stream(s, into: &j) }; j.endArray()
         j.key("jobs"); j.beginArray(); for name in c.jobs { j.string(name) }; j.endArray()
         j.key("events"); j.beginObject(); j.field("accepted", c.eventsAccepted); j.field("rejected", c.eventsRejected); j.endObject()
+        j.key("checkpoints"); j.beginObject()
+        j.field("committed", c.checkpointsCommitted); j.field("stale_writes_refused", c.staleWritesRefused)
+        j.endObject()
+        j.key("failovers_ms"); j.beginArray(); for v in c.failoverMilliseconds { j.int(v) }; j.endArray()
+        j.key("handoffs_ms"); j.beginArray(); for v in c.handoffMilliseconds { j.int(v) }; j.endArray()
         j.endObject()
         return j.text
     }

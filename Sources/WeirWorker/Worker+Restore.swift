@@ -20,6 +20,7 @@ extension Worker {
             do {
                 restored = try await DataPath.run { try CheckpointChain.rebuild(blobs, partition: lease.partition).jobs }
             } catch {
+                guard !Task.isCancelled, !(error is CancellationError) else { return }
                 logger.error("partition \(lease.partition): checkpoint \(committed.seq) does not rebuild: \(error); giving the partition up")
                 apply(holder.refusedAsStale(partition: lease.partition, epoch: lease.epoch))
                 return
@@ -32,6 +33,7 @@ extension Worker {
             let state = restored
             runner = try await DataPath.run { try PartitionRunner(lease: lease, jobs: specs, restored: state, retentionMilliseconds: retention) }
         } catch {
+            guard !Task.isCancelled, !(error is CancellationError) else { return }
             logger.error("partition \(lease.partition): cannot restore checkpoint \(committed.seq): \(error); giving the partition up")
             apply(holder.refusedAsStale(partition: lease.partition, epoch: lease.epoch))
             return
@@ -54,6 +56,7 @@ extension Worker {
         do {
             return try await DataPath.run { try store.chain(partition: p, upTo: committed.seq, digest: committed.digest) }
         } catch {
+            if Task.isCancelled { return nil }
             logger.info("partition \(p): checkpoint \(committed.seq) not usable locally (\(error)); asking a replica")
         }
         for attempt in 1...3 {

@@ -56,6 +56,12 @@ public struct ClusterStatus: Sendable, Equatable {
         /// Offset the holder last asked for (its progress).
         public var consumed: UInt64
         public var lag: UInt64 { logEnd > consumed ? logEnd - consumed : 0 }
+        /// The committed checkpoint (seq 0: none yet), the events it covers and who stores it.
+        public var checkpointSeq: UInt64 = 0
+        public var checkpointOffset: UInt64 = 0
+        public var replicas: [String] = []
+        /// Milliseconds since the committed checkpoint was committed (nil: none since this coordinator started).
+        public var checkpointAgeMilliseconds: Int64?
         public init(partition: Int, holder: String?, epoch: UInt64, revoking: Bool, logEnd: UInt64, consumed: UInt64) {
             self.partition = partition; self.holder = holder; self.epoch = epoch; self.revoking = revoking
             self.logEnd = logEnd; self.consumed = consumed
@@ -68,6 +74,14 @@ public struct ClusterStatus: Sendable, Equatable {
     public var jobs: [String]
     public var eventsAccepted: Int64
     public var eventsRejected: Int64
+    public var checkpointsCommitted: Int64 = 0
+    /// Fenced writes (checkpoints) refused because their epoch was not current.
+    public var staleWritesRefused: Int64 = 0
+    /// Recent failovers: milliseconds from a partition losing its owner (disconnect or lapsed
+    /// lease) to its new owner's first read of the log (state restored, processing again).
+    public var failoverMilliseconds: [Int64] = []
+    /// Recent planned moves: from release by the old owner to the new owner's first read.
+    public var handoffMilliseconds: [Int64] = []
     public init(workers: [Worker], partitions: [Partition], streams: [StreamInfo], jobs: [String], eventsAccepted: Int64, eventsRejected: Int64) {
         self.workers = workers; self.partitions = partitions; self.streams = streams; self.jobs = jobs
         self.eventsAccepted = eventsAccepted; self.eventsRejected = eventsRejected

@@ -108,6 +108,36 @@ public final class PartitionLog: Sendable {
         }
     }
 
+    /// The offset of the oldest event still stored (segments before it were truncated).
+    public var startOffset: UInt64 { state.withLock { $0.frames.first?.firstOffset ?? $0.writtenEnd } }
+
+    /// Deletes every whole segment that ends at or before `offset` (events every reader has
+    /// checkpointed past); the segment being written is always kept. Returns the segments removed.
+    @discardableResult
+    public func truncate(before offset: UInt64) -> Int {
+        let removed: [Segment] = state.withLock { s in
+            var n = 0
+            while n + 1 < s.segments.count, s.segments[n + 1].firstOffset <= offset, s.segments[n + 1].firstOffset <= s.durableEnd,
+                  !s.dirtySegments.contains(n) {
+                n += 1
+            }
+            guard n > 0 else { return [] }
+            let gone = Array(s.segments[0..<n])
+            s.segments.removeFirst(n)
+            let framesGone = s.frames.prefix { $0.segment < n }.count
+            s.frames.removeFirst(framesGone)
+            for i in s.frames.indices { s.frames[i].segment -= n }
+            s.durableFrames -= framesGone
+            s.dirtySegments = Set(s.dirtySegments.map { $0 - n })
+            return gone
+        }
+        for seg in removed {
+            close(seg.fd)
+            unlink(seg.path)
+        }
+        return removed.count
+    }
+
     /// Makes every appended event durable (fdatasync) and readable.
     public func sync() throws(LogError) {
         let (dirty, end, frames) = state.withLock { s in

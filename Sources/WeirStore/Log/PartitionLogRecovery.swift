@@ -14,6 +14,8 @@ enum PartitionLogRecovery {
         for (i, name) in names.enumerated() {
             let path = directory + "/" + name
             guard let first = UInt64(name.dropLast(4)) else { throw LogError(path, "segment file name is not an offset") }
+            // The oldest segments may have been truncated away behind committed checkpoints.
+            if i == 0 { s.writtenEnd = first }
             guard first == s.writtenEnd else {
                 throw LogError(path, "segment starts at offset \(first) but the previous one ends at \(s.writtenEnd): events are missing")
             }

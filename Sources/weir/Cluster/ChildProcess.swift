@@ -5,14 +5,15 @@ import Synchronization
 /// unexpectedly (unless restarts are off), stopped with SIGTERM then SIGKILL.
 final class ChildProcess: Sendable {
     let name: String
-    let arguments: [String]
+    private let argumentList: Mutex<[String]>
+    var arguments: [String] { argumentList.withLock { $0 } }
     let logPath: String
     let restart: Bool
     private let state = Mutex<(process: Process?, stopping: Bool, restarts: Int)>((nil, false, 0))
 
     init(name: String, arguments: [String], logPath: String, restart: Bool) {
         self.name = name
-        self.arguments = arguments
+        argumentList = Mutex(arguments)
         self.logPath = logPath
         self.restart = restart
     }
@@ -26,6 +27,8 @@ final class ChildProcess: Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.executable)
         process.arguments = arguments
+        let extra = extraEnvironment.withLock { $0 }
+        if !extra.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(extra) { _, new in new } }
         process.standardOutput = log
         process.standardError = log
         process.terminationHandler = { [weak self] p in self?.exited(p) }
@@ -33,9 +36,19 @@ final class ChildProcess: Sendable {
         state.withLock { $0.process = process }
     }
 
+    private let exitHandler = Mutex<(@Sendable (Int32) -> Void)?>(nil)
+
+    /// Called with the exit status whenever the process ends on its own or by a signal we did
+    /// not send through `stop` (runs on a background thread).
+    func onExit(_ handler: @escaping @Sendable (Int32) -> Void) { exitHandler.withLock { $0 = handler } }
+
     private func exited(_ p: Process) {
         let (stopping, restarts) = state.withLock { ($0.stopping, $0.restarts) }
         guard !stopping else { return }
+        if let handler = exitHandler.withLock({ $0 }) {
+            handler(p.terminationStatus)
+            return
+        }
         printError("weir up: \(name) exited (status \(p.terminationStatus)); see \(logPath)")
         guard restart, restarts < 20 else { return }
         state.withLock { $0.restarts += 1 }
@@ -48,7 +61,33 @@ final class ChildProcess: Sendable {
         }
     }
 
+    private let extraEnvironment = Mutex<[String: String]>([:])
+
+    /// Extra environment variables for the next start (e.g. `WEIR_FAILPOINT`); nil removes one.
+    func setEnvironment(_ name: String, _ value: String?) { extraEnvironment.withLock { $0[name] = value } }
+
+    /// Replaces the command line for the next start.
+    func setArguments(_ arguments: [String]) { argumentList.withLock { $0 = arguments } }
+
+    /// The exit status of the last run, nil while running or never started.
+    var exitStatus: Int32? {
+        guard let p = state.withLock({ $0.process }), !p.isRunning else { return nil }
+        return p.terminationStatus
+    }
+
     var isRunning: Bool { state.withLock { $0.process?.isRunning ?? false } }
+
+    /// Sends `signal` to the running process (chaos: SIGKILL, SIGSTOP, SIGCONT); false if not running.
+    @discardableResult
+    func send(_ signal: Int32) -> Bool {
+        guard let process = state.withLock({ $0.process }), process.isRunning else { return false }
+        return kill(process.processIdentifier, signal) == 0
+    }
+
+    /// Waits until the process has exited (after a SIGKILL, before starting it again).
+    func waitForExit() {
+        state.withLock { $0.process }?.waitUntilExit()
+    }
 
     /// SIGTERM, wait up to `grace`, then SIGKILL.
     func stop(grace: TimeInterval) {

@@ -1,0 +1,129 @@
+import Foundation
+import Synchronization
+import WeirCore
+
+/// What `--chaos` asks for: `kill=2s,pause=6s,pause-for=3s` (each optional).
+struct ChaosPlan: Sendable, Equatable {
+    /// Mean time between kill -9s of a random worker (each restarted after `restartDelay`).
+    var killEvery: Int64?
+    /// Mean time between pauses (SIGSTOP … SIGCONT) of a random worker.
+    var pauseEvery: Int64?
+    /// How long a pause lasts (longer than the lease TTL makes the worker lose its partitions).
+    var pauseFor: Int64 = 3_000
+    var restartDelay: Int64 = 500
+
+    static let none = ChaosPlan()
+    var isEmpty: Bool { killEvery == nil && pauseEvery == nil }
+
+    /// Parses `key=duration,…`; the error names the bad part.
+    static func parse(_ text: String) throws -> ChaosPlan {
+        var plan = ChaosPlan()
+        for part in text.split(separator: ",") {
+            let kv = part.split(separator: "=", maxSplits: 1).map(String.init)
+            guard kv.count == 2, let ms = DurationText.milliseconds(kv[1]), ms > 0 else {
+                throw fail("--chaos \(text): \"\(part)\" is not key=duration (e.g. kill=2s)")
+            }
+            switch kv[0] {
+            case "kill": plan.killEvery = ms
+            case "pause": plan.pauseEvery = ms
+            case "pause-for": plan.pauseFor = ms
+            case "restart-after": plan.restartDelay = ms
+            default: throw fail("--chaos \(text): unknown key \"\(kv[0])\" (kill, pause, pause-for, restart-after)")
+            }
+        }
+        return plan
+    }
+}
+
+/// Kills and pauses worker processes on a seeded schedule (only processes it was given, which
+/// the caller started). Intervals are uniform in [0.75, 1.25] × the mean; victims are drawn
+/// among workers that are neither down nor paused, and one worker is always left running.
+final class ChaosDriver: Sendable {
+    let plan: ChaosPlan
+    let workers: [ChildProcess]
+    private let state: Mutex<State>
+
+    struct State {
+        var rng: SeededGenerator
+        var busy: Set<String> = []
+        var kills = 0
+        var pauses = 0
+        var log: [String] = []
+    }
+
+    init(plan: ChaosPlan, workers: [ChildProcess], seed: UInt64) {
+        self.plan = plan
+        self.workers = workers
+        state = Mutex(State(rng: SeededGenerator(seed: seed)))
+    }
+
+    var kills: Int { state.withLock { $0.kills } }
+    var pauses: Int { state.withLock { $0.pauses } }
+    var events: [String] { state.withLock { $0.log } }
+
+    /// Runs until cancelled; returns once every worker is running and resumed again.
+    func run(started: ContinuousClock.Instant) async {
+        await withTaskGroup(of: Void.self) { group in
+            if let every = plan.killEvery { group.addTask { await self.loop(every: every, started: started, action: self.killOne) } }
+            if let every = plan.pauseEvery { group.addTask { await self.loop(every: every, started: started, action: self.pauseOne) } }
+        }
+    }
+
+    private func loop(every: Int64, started: ContinuousClock.Instant, action: @escaping @Sendable (ContinuousClock.Instant) async -> Void) async {
+        while !Task.isCancelled {
+            let wait = state.withLock { s in Int64(Double(every) * (0.75 + 0.5 * Double(s.rng.next() % 10_000) / 10_000)) }
+            do { try await Task.sleep(for: .milliseconds(wait)) } catch { return }
+            await action(started)
+        }
+    }
+
+    /// Picks a victim (nil when that would leave no worker running) and marks it busy.
+    private func pick() -> ChildProcess? {
+        state.withLock { s in
+            let free = workers.filter { !s.busy.contains($0.name) }
+            guard free.count >= 2 else { return nil }
+            let victim = free[Int(s.rng.next() % UInt64(free.count))]
+            s.busy.insert(victim.name)
+            return victim
+        }
+    }
+
+    private func note(_ started: ContinuousClock.Instant, _ text: String) {
+        let t = Double((ContinuousClock.now - started).components.attoseconds) / 1e18 + Double((ContinuousClock.now - started).components.seconds)
+        state.withLock { $0.log.append(String(format: "%7.2fs %@", t, text)) }
+    }
+
+    private func killOne(_ started: ContinuousClock.Instant) async {
+        guard let victim = pick() else { return }
+        if victim.send(SIGKILL) {
+            victim.waitForExit()
+            state.withLock { $0.kills += 1 }
+            note(started, "kill -9 \(victim.name)")
+        }
+        try? await Task.sleep(for: .milliseconds(plan.restartDelay))
+        do {
+            try victim.start()
+            note(started, "restarted \(victim.name)")
+        } catch {
+            note(started, "could not restart \(victim.name): \(error)")
+        }
+        _ = state.withLock { $0.busy.remove(victim.name) }
+    }
+
+    private func pauseOne(_ started: ContinuousClock.Instant) async {
+        guard let victim = pick() else { return }
+        if victim.send(SIGSTOP) {
+            state.withLock { $0.pauses += 1 }
+            note(started, "SIGSTOP \(victim.name) for \(plan.pauseFor) ms")
+            try? await Task.sleep(for: .milliseconds(plan.pauseFor))
+            victim.send(SIGCONT)
+            note(started, "SIGCONT \(victim.name)")
+        }
+        _ = state.withLock { $0.busy.remove(victim.name) }
+    }
+
+    /// Resumes every worker (a cancelled run may leave one stopped).
+    func resumeAll() {
+        for w in workers { w.send(SIGCONT) }
+    }
+}

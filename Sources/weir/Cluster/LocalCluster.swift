@@ -1,0 +1,106 @@
+import Foundation
+
+/// A coordinator and workers started as child processes on loopback (for `weir verify`).
+final class LocalCluster: Sendable {
+    let dir: String
+    let coordinator: ChildProcess
+    let workerProcesses: [ChildProcess]
+    private let ports = PortPair()
+
+    init(dir: String, workers: Int, partitions: Int, stream: String, key: String, leaseTTL: String, checkpointInterval: String) {
+        self.dir = dir
+        let streamArg = key.isEmpty ? stream : "\(stream):\(key)"
+        coordinator = ChildProcess(
+            name: "coordinator",
+            arguments: ["coordinator", "--data-dir", dir + "/coordinator", "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0",
+                        "--partitions", String(partitions), "--stream", streamArg, "--lease-ttl", leaseTTL,
+                        "--ready-file", dir + "/coordinator.ready"],
+            logPath: dir + "/logs/coordinator.log", restart: false)
+        workerProcesses = (1...workers).map { i in
+            let w = ChildProcess(name: "w\(i)", arguments: [], logPath: dir + "/logs/w\(i).log", restart: false)
+            w.onExit { _ in }  // deaths are the chaos driver's doing; it restarts them
+            return w
+        }
+        self.checkpointInterval = checkpointInterval
+    }
+
+    private let checkpointInterval: String
+    var wire: String { "127.0.0.1:\(ports.get().wire)" }
+    var http: String { "127.0.0.1:\(ports.get().http)" }
+    var client: ClusterClient { ClusterClient(address: http) }
+
+    func start(beforeWorkers: () -> Void = {}) async throws {
+        try coordinator.start()
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            if let text = try? String(contentsOfFile: dir + "/coordinator.ready", encoding: .utf8) {
+                var found: [String: Int] = [:]
+                for line in text.split(separator: "\n") {
+                    let kv = line.split(separator: "=")
+                    if kv.count == 2 { found[String(kv[0])] = Int(kv[1]) }
+                }
+                if let w = found["wire"], let h = found["http"] { ports.set(wire: w, http: h); break }
+            }
+            guard coordinator.isRunning else { throw fail("the coordinator exited; see \(coordinator.logPath)") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        guard ports.get().wire > 0 else { throw fail("the coordinator did not start within 60 s; see \(coordinator.logPath)") }
+        for (i, w) in workerProcesses.enumerated() {
+            if i == 0 { beforeWorkers() }
+            w.setArguments(["worker", "--coordinator", wire, "--data-dir", dir + "/w\(i + 1)", "--id", "w\(i + 1)",
+                            "--checkpoint-interval", checkpointInterval])
+            try w.start()
+        }
+        // Every partition held before the replay starts.
+        try await waitFor("every partition to be held", seconds: 60) {
+            guard let status = try? await self.client.get("/v1/cluster"), let parts = status["partitions"] as? [[String: Any]] else { return false }
+            return parts.allSatisfy { $0["holder"] is String }
+        }
+    }
+
+    func waitUntilCaughtUp(job: String, seconds: Double) async throws {
+        try await waitFor("\(job) to be complete and caught up", seconds: seconds) {
+            guard let answer = try? await self.client.get("/v1/jobs/\(job)/rollups", query: [.init(name: "from", value: "0"), .init(name: "to", value: "1")]),
+                  let events = answer["events"] as? [String: Any] else { return false }
+            return answer["complete"] as? Bool == true && events["behind"] as? Int == 0
+        }
+    }
+
+    /// The job's rollups in `weir run`'s CSV form (retried while a partition is moving).
+    func rollupsCSV(job: String) async throws -> String {
+        var lastError: (any Error)?
+        for _ in 0..<30 {
+            do {
+                return String(decoding: try await client.raw("GET", "/v1/jobs/\(job)/rollups", query: [.init(name: "format", value: "csv")]), as: UTF8.self)
+            } catch {
+                lastError = error
+                try await Task.sleep(for: .seconds(1))
+            }
+        }
+        throw fail("rollups of \(job): \(lastError.map { "\($0)" } ?? "no answer")")
+    }
+
+    func waitFor(_ what: String, seconds: Double, _ condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
+        while ContinuousClock.now < deadline {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        throw fail("timed out after \(Int(seconds)) s waiting for \(what); logs in \(dir)/logs")
+    }
+
+    /// Workers leave, then the coordinator stops.
+    func stop() {
+        for w in workerProcesses { w.send(SIGCONT); w.stop(grace: 6) }
+        coordinator.stop(grace: 5)
+    }
+}
+
+/// The coordinator's bound ports, learned from its ready file.
+final class PortPair: Sendable {
+    private let value = Mutex((wire: 0, http: 0))
+    func set(wire: Int, http: Int) { value.withLock { $0 = (wire, http) } }
+    func get() -> (wire: Int, http: Int) { value.withLock { $0 } }
+}
+
+import Synchronization

@@ -1,0 +1,170 @@
+import ArgumentParser
+import Foundation
+import WeirCodec
+import WeirCore
+import WeirRunner
+
+/// `weir verify`: replays a recording into a cluster it starts — optionally while killing and
+/// pausing workers on a seeded schedule — then diffs every rollup against the reference
+/// implementation over the same recording and prints a pass/fail report.
+struct VerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Replay a recording into a local cluster (optionally with chaos) and check every rollup against the reference.",
+        discussion: """
+            Starts a coordinator and --workers workers on loopback, submits the jobs, replays the recording \
+            and, with --chaos, kills (-9) and pauses (SIGSTOP) random workers on a seeded schedule while it \
+            runs. When the replay is done and every partition has caught up, each job's rollups (CSV) are \
+            compared row by row with `weir run --reference` over the same recording.
+            Example: weir verify rec.zst --job jobs/clicks-per-page.yaml --chaos kill=2s,pause=7s --seed 1
+            """)
+
+    @Argument(help: "A recording (.zst) made by `weir gen` or `weir record`.")
+    var recording: String
+
+    @Option(name: .customLong("job"), help: "A job spec to check (repeatable; default: every jobs/*.yaml on the recording's stream).")
+    var jobs: [String] = []
+
+    @Option(help: "Chaos while replaying: kill=DUR (mean time between kill -9s), pause=DUR (between pauses), pause-for=DUR, restart-after=DUR.")
+    var chaos: String?
+
+    @Option(help: "Crash points to sweep on worker w1, one after the other (comma-separated; see the failpoint list in the README).")
+    var failpoints: String?
+
+    @Option(help: "Seed of the chaos schedule (same seed, same schedule).")
+    var seed: UInt64 = 1
+
+    @Option(help: "Worker processes.")
+    var workers = 3
+
+    @Option(help: "Partitions.")
+    var partitions = 16
+
+    @Option(help: "Field the stream is partitioned by (empty: hash of the whole event).")
+    var key = "user"
+
+    @Option(help: "Replay rate, e.g. 50k/s (max: as fast as the cluster takes it).")
+    var rate = "50k/s"
+
+    @Option(name: .customLong("lease-ttl"), help: "Lease TTL of the cluster (a pause longer than this moves partitions).")
+    var leaseTTL = "2s"
+
+    @Option(name: .customLong("checkpoint-interval"), help: "Checkpoint interval of the workers.")
+    var checkpointInterval = "1s"
+
+    @Option(name: .customLong("data-dir"), help: "Where the cluster keeps its data and logs (default: a new temporary directory).")
+    var dataDir: String?
+
+    @Option(name: .customLong("report"), help: "Also write the report as JSON to this file.")
+    var reportPath: String?
+
+    @Flag(help: "Keep the data directory even when the run passes.")
+    var keep = false
+
+    func run() async throws {
+        let plan = try chaos.map(ChaosPlan.parse) ?? .none
+        let points = try failpoints.map(FailpointSweep.parse) ?? []
+        guard (1...16).contains(workers) else { throw fail("--workers must be 1...16") }
+        guard FileManager.default.fileExists(atPath: recording) else { throw fail("recording \(recording) does not exist") }
+        let specs = try loadJobs()
+        let stream = specs[0].spec.stream
+        let dir = dataDir ?? NSTemporaryDirectory() + "weir-verify-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: dir + "/logs", withIntermediateDirectories: true)
+
+        say("reference: running \(specs.count) job(s) over \(recording) with the reference implementation…")
+        let input = recording
+        let expected = try await withThrowingTaskGroup(of: (String, ReferenceResult).self) { group in
+            for s in specs {
+                let spec = s.spec
+                group.addTask { (spec.name, try Self.reference(spec, input: input, dir: dir)) }
+            }
+            var out: [String: ReferenceResult] = [:]
+            for try await (name, result) in group { out[name] = result }
+            return out
+        }
+
+        let cluster = LocalCluster(dir: dir, workers: workers, partitions: partitions, stream: stream, key: key,
+                                   leaseTTL: leaseTTL, checkpointInterval: checkpointInterval)
+        defer { cluster.stop() }
+        let sweep = points.isEmpty ? nil : FailpointSweep(worker: cluster.workerProcesses[0], points: points)
+        try await cluster.start(beforeWorkers: { sweep?.install() })
+        say("cluster: coordinator + \(workers) workers, \(partitions) partitions, HTTP \(cluster.http); logs in \(dir)/logs")
+        for s in specs { _ = try await cluster.client.request("POST", "/v1/jobs", body: Data(s.text.utf8)) }
+
+        let started = ContinuousClock.now
+        let replay = ChildProcess(name: "replay", arguments: ["replay", recording, "--stream", stream, "--coordinator", cluster.wire,
+                                                             "--rate", rate], logPath: dir + "/logs/replay.log", restart: false)
+        try replay.start()
+        let driver = ChaosDriver(plan: plan, workers: cluster.workerProcesses, seed: seed)
+        let chaosTask = Task { await driver.run(started: started) }
+        if !plan.isEmpty { say("chaos: \(chaos ?? "") (seed \(seed))") }
+        replay.waitForExit()
+        chaosTask.cancel()
+        await chaosTask.value
+        driver.resumeAll()
+        let replaySeconds = Double((ContinuousClock.now - started).components.seconds)
+        guard replay.exitStatus == 0 else { throw fail("the replay failed (status \(replay.exitStatus ?? -1)); see \(dir)/logs/replay.log") }
+        say("replay done in \(Int(replaySeconds)) s; waiting for every partition to catch up…")
+
+        var results: [VerifyReport.JobResult] = []
+        for s in specs {
+            let name = s.spec.name
+            try await cluster.waitUntilCaughtUp(job: name, seconds: 300)
+            let csv = try await cluster.rollupsCSV(job: name)
+            let answer = try await cluster.client.get("/v1/jobs/\(name)/rollups", query: [.init(name: "from", value: "0"), .init(name: "to", value: "1")])
+            let accepted = ((answer["events"] as? [String: Any])?["accepted"] as? Int).map(Int64.init) ?? -1
+            let reference = expected[name] ?? ReferenceResult(csv: "", accepted: 0)
+            results.append(VerifyReport.compare(job: name, reference: reference.csv, cluster: csv,
+                                                referenceAccepted: reference.accepted, clusterAccepted: accepted))
+        }
+        let status = try await cluster.client.get("/v1/cluster")
+        let report = VerifyReport(jobs: results, kills: driver.kills, pauses: driver.pauses, chaos: driver.events,
+                                  failoversMs: (status["failovers_ms"] as? [Int]) ?? [],
+                                  handoffsMs: (status["handoffs_ms"] as? [Int]) ?? [],
+                                  staleWritesRefused: ((status["checkpoints"] as? [String: Any])?["stale_writes_refused"] as? Int) ?? 0,
+                                  checkpointsCommitted: ((status["checkpoints"] as? [String: Any])?["committed"] as? Int) ?? 0,
+                                  failpointsReached: sweep?.reached ?? [], failpointsNotReached: sweep?.notReached ?? [])
+        print(report.text)
+        if let reportPath { try report.json.write(toFile: reportPath, atomically: true, encoding: .utf8) }
+        cluster.stop()
+        if report.passed {
+            if !keep && dataDir == nil { try? FileManager.default.removeItem(atPath: dir) }
+        } else {
+            say("data and logs kept in \(dir)")
+            throw ExitCode(1)
+        }
+    }
+
+    struct LoadedJob { var spec: JobSpec; var text: String }
+
+    private func loadJobs() throws -> [LoadedJob] {
+        var paths = jobs
+        if paths.isEmpty {
+            paths = ((try? FileManager.default.contentsOfDirectory(atPath: "jobs")) ?? []).filter { $0.hasSuffix(".yaml") }.sorted().map { "jobs/" + $0 }
+        }
+        guard !paths.isEmpty else { throw fail("no jobs: pass --job FILE (no jobs/*.yaml here)") }
+        let loaded = try paths.map { path -> LoadedJob in
+            let spec = try loadSpec(path)
+            return LoadedJob(spec: spec, text: try String(contentsOfFile: path, encoding: .utf8))
+        }
+        let streams = Set(loaded.map(\.spec.stream))
+        guard streams.count == 1 else { throw fail("the jobs read different streams (\(streams.sorted().joined(separator: ", "))); verify one stream at a time") }
+        return loaded
+    }
+
+    struct ReferenceResult: Sendable { var csv: String; var accepted: Int64 }
+
+    /// One job over the whole recording with the reference implementation (jobs run in parallel).
+    private static func reference(_ spec: JobSpec, input: String, dir: String) throws -> ReferenceResult {
+        let out = dir + "/\(spec.name)-reference.csv"
+        var settings = JobRun.Settings(spec: spec, inputPath: input)
+        settings.useReference = true
+        let report: JobRun.Report
+        do {
+            report = try JobRun(settings).run(sink: try RollupFileSink(path: out, spec: spec, format: .csv))
+        } catch {
+            throw fail("reference run of \(spec.name): \(error)")
+        }
+        return ReferenceResult(csv: try String(contentsOfFile: out, encoding: .utf8), accepted: report.stats.accepted)
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+
+/// The outcome of `weir verify`: per job, the cluster's rollups against the reference's, plus
+/// what the chaos did and how fast partitions came back.
+struct VerifyReport {
+    struct JobResult {
+        var job: String
+        var rowsCompared: Int
+        var windowsCompared: Int
+        /// Reference rows the cluster lacks or has different (`- ` lines), cluster rows the reference lacks (`+ `).
+        var missing: [String]
+        var extra: [String]
+        var referenceAccepted: Int64
+        var clusterAccepted: Int64
+        var passed: Bool { missing.isEmpty && extra.isEmpty && referenceAccepted == clusterAccepted }
+        var eventsLost: Int64 { max(0, referenceAccepted - clusterAccepted) }
+        var eventsDuplicated: Int64 { max(0, clusterAccepted - referenceAccepted) }
+    }
+
+    var jobs: [JobResult]
+    var kills: Int
+    var pauses: Int
+    var chaos: [String]
+    var failoversMs: [Int]
+    var handoffsMs: [Int]
+    var staleWritesRefused: Int
+    var checkpointsCommitted: Int
+    var failpointsReached: [String] = []
+    var failpointsNotReached: [String] = []
+
+    var passed: Bool { jobs.allSatisfy(\.passed) }
+
+    /// Compares two CSV answers row by row (as multisets: canonical order is checked by the
+    /// reference tests; here every row must be present exactly once).
+    static func compare(job: String, reference: String, cluster: String, referenceAccepted: Int64, clusterAccepted: Int64) -> JobResult {
+        let ref = reference.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+        let got = cluster.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+        var counts: [String: Int] = [:]
+        for line in ref { counts[line, default: 0] += 1 }
+        for line in got { counts[line, default: 0] -= 1 }
+        let missing = ref.filter { (counts[$0] ?? 0) > 0 }
+        let extra = got.filter { (counts[$0] ?? 0) < 0 }
+        let windows = Set(ref.dropFirst().map { $0.split(separator: ",").prefix(2).joined(separator: ",") }).count
+        return JobResult(job: job, rowsCompared: max(0, ref.count - 1), windowsCompared: windows, missing: Array(Set(missing)).sorted(),
+                         extra: Array(Set(extra)).sorted(), referenceAccepted: referenceAccepted, clusterAccepted: clusterAccepted)
+    }
+
+    static func percentile(_ values: [Int], _ q: Double) -> Int? {
+        guard !values.isEmpty else { return nil }
+        let sorted = values.sorted()
+        let rank = Int((Double(sorted.count) * q).rounded(.up)) - 1  // nearest-rank percentile
+        return sorted[min(sorted.count - 1, max(0, rank))]
+    }
+
+    var text: String {
+        var out: [String] = []
+        out.append("")
+        out.append("weir verify: \(passed ? "PASS" : "FAIL")")
+        for j in jobs {
+            out.append("  \(j.passed ? "ok  " : "FAIL") \(j.job): \(j.rowsCompared) rows in \(j.windowsCompared) windows compared, "
+                + "\(j.missing.count) missing or different, \(j.extra.count) extra; events accepted \(j.clusterAccepted) "
+                + "(reference \(j.referenceAccepted)): \(j.eventsLost) lost, \(j.eventsDuplicated) duplicated")
+            for line in j.missing.prefix(3) { out.append("         - \(line)") }
+            for line in j.extra.prefix(3) { out.append("         + \(line)") }
+        }
+        out.append("  chaos: \(kills) kill -9, \(pauses) pauses; \(checkpointsCommitted) checkpoints committed; "
+            + "\(staleWritesRefused) stale writes refused (0 accepted)")
+        func summary(_ name: String, _ v: [Int]) -> String {
+            guard let p50 = Self.percentile(v, 0.5), let p99 = Self.percentile(v, 0.99), let mx = v.max() else { return "  \(name): none" }
+            return "  \(name): \(v.count), p50 \(p50) ms, p99 \(p99) ms, max \(mx) ms (loss of owner → new owner reading its log)"
+        }
+        if !failpointsReached.isEmpty || !failpointsNotReached.isEmpty {
+            out.append("  failpoints: \(failpointsReached.count) reached (\(failpointsReached.joined(separator: ", ")))"
+                + (failpointsNotReached.isEmpty ? "" : "; not reached: \(failpointsNotReached.joined(separator: ", "))"))
+        }
+        out.append(summary("failovers", failoversMs))
+        out.append(summary("handoffs", handoffsMs).replacingOccurrences(of: "loss of owner", with: "release"))
+        if !chaos.isEmpty { out.append("  schedule:"); out += chaos.map { "    " + $0 } }
+        return out.joined(separator: "\n")
+    }
+
+    var json: String {
+        let object: [String: Any] = [
+            "passed": passed, "kills": kills, "pauses": pauses, "checkpoints_committed": checkpointsCommitted,
+            "stale_writes_refused": staleWritesRefused, "failpoints_reached": failpointsReached,
+            "failpoints_not_reached": failpointsNotReached, "failovers_ms": failoversMs, "handoffs_ms": handoffsMs, "schedule": chaos,
+            "jobs": jobs.map { j -> [String: Any] in
+                ["job": j.job, "passed": j.passed, "rows_compared": j.rowsCompared, "windows_compared": j.windowsCompared,
+                 "missing": j.missing.count, "extra": j.extra.count, "events_lost": j.eventsLost, "events_duplicated": j.eventsDuplicated,
+                 "first_differences": Array(j.missing.prefix(5).map { "- " + $0 } + j.extra.prefix(5).map { "+ " + $0 })]
+            },
+        ]
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+}
