@@ -125,6 +125,10 @@ extension Coordinator {
         }
         let sources = commit.replicas.compactMap { name in sessions[name] }.filter { $0.identity != identity }
         guard let source = sources.first else {
+            let streams = Set(jobs.values.map(\.spec.stream))
+            if streams.allSatisfy({ logs[$0]?.logs[lease.partition].startOffset == 0 }) {
+                return fail(StateTransfer.replayFromStart)
+            }
             return fail("no connected worker holds checkpoint \(seq) of partition \(lease.partition) (replicas: \(commit.replicas))")
         }
         let relay = nextRequest

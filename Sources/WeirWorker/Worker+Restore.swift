@@ -18,7 +18,7 @@ extension Worker {
                 return
             }
             do {
-                restored = try await DataPath.run { try CheckpointChain.rebuild(blobs, partition: lease.partition).jobs }
+                if !blobs.isEmpty { restored = try await DataPath.run { try CheckpointChain.rebuild(blobs, partition: lease.partition).jobs } }
             } catch {
                 guard !Task.isCancelled, !(error is CancellationError) else { return }
                 logger.error("partition \(lease.partition): checkpoint \(committed.seq) does not rebuild: \(error); giving the partition up")
@@ -49,7 +49,10 @@ extension Worker {
     }
 
     /// The blobs of committed checkpoint `committed`: from the local store when it has exactly
-    /// that chain, else asked from a replica and stored here first.
+    /// that chain, else asked from a replica (through the coordinator) and stored here first.
+    /// A replica that is down may come back (a restarting worker): asks again while the lease
+    /// holds, up to `stateWaitMilliseconds`. An empty chain means: no replica, but the log is
+    /// complete, so process it from the start. nil: no way to rebuild the committed state.
     func loadChain(_ lease: LeaseRef, _ committed: CommittedCheckpoint) async -> [[UInt8]]? {
         let store = self.store
         let p = lease.partition
@@ -59,11 +62,17 @@ extension Worker {
             if Task.isCancelled { return nil }
             logger.info("partition \(p): checkpoint \(committed.seq) not usable locally (\(error)); asking a replica")
         }
-        for attempt in 1...3 {
-            guard !Task.isCancelled, let reply = await requestState(lease, committed),
-                  case .stateReply(_, _, let blobs, let problem) = reply else { return nil }
+        let deadline = now() + settings.stateWaitMilliseconds
+        var attempt = 0
+        while !Task.isCancelled, now() < deadline {
+            attempt += 1
+            guard let reply = await requestState(lease, committed), case .stateReply(_, _, let blobs, let problem) = reply else { return nil }
             if blobs.isEmpty {
-                logger.warning("partition \(p): state request \(attempt) failed: \(problem)")
+                if problem == StateTransfer.replayFromStart {
+                    logger.warning("partition \(p): no replica of checkpoint \(committed.seq) is reachable; the log is complete, processing it from the start")
+                    return []
+                }
+                if attempt == 1 || attempt % 10 == 0 { logger.warning("partition \(p): state request \(attempt) failed: \(problem); asking again") }
                 try? await Task.sleep(for: .milliseconds(300))
                 continue
             }
@@ -73,6 +82,7 @@ extension Worker {
                     return try store.chain(partition: p, upTo: committed.seq, digest: committed.digest)
                 }
             } catch {
+                if Task.isCancelled { return nil }
                 logger.warning("partition \(p): shipped checkpoint chain refused: \(error)")
             }
         }

@@ -11,6 +11,9 @@ public struct WorkerSettings: Sendable {
     /// Every this many checkpoints one is a base (all retained final rows), so a chain to
     /// restore never grows long. Default 64.
     public var deltasPerBase: UInt64 = 64
+    /// How long a new owner keeps asking for a committed checkpoint whose replicas are
+    /// unreachable (one may be restarting) before giving the partition up. Default 30 s.
+    public var stateWaitMilliseconds: Int64 = 30_000
     /// Bytes of events asked for per fetch. Default 256 KiB: a chunk is applied under the
     /// partition's lock, so smaller chunks keep queries from waiting long.
     public var fetchBytesMax = 256 << 10

@@ -129,3 +129,41 @@ import WeirCore
         #expect(try store.chain(partition: 3, upTo: 1, digest: b1.header.digest) == [b1.bytes])
     }
 }
+
+extension CheckpointStoreTests {
+    /// R8: a full LMDB map aborts the checkpoint's transaction with a clear error; what was
+    /// committed before stays usable, and after reopening with a larger map storing works again.
+    @Test func aFullMapAbortsTheCheckpointAndKeepsWhatWasCommitted() throws {
+        let dir = Self.tempDir()
+        let b1 = try Self.blob(.base, seq: 1, previous: 0)
+        // A checkpoint too large for the map: many final rows that do not compress away.
+        var big = Self.job(2)
+        var rng = SeededGenerator(seed: 9)
+        var w = WireWriter()
+        for i in 0..<4_000 {
+            let row = PartialRow(window: Window(start: Int64(i) * 1_000, end: Int64(i + 1) * 1_000),
+                                 group: [.string("g\(rng.next())")], states: [.count(Int64(rng.next() % 1_000)), .sum(Decimal9(integer: Int64(rng.next() % 1_000)), values: 1)],
+                                 isFinal: true)
+            PartialRowCodec.append(row, to: &w)
+        }
+        big.finals = w.bytes
+        big.finalCount = 4_000
+        let d2 = try CheckpointBlob.seal(kind: .delta, partition: 3, epoch: 1, seq: 2, previousDigest: b1.header.digest, jobs: [big])
+        do {
+            let store = try CheckpointStore(directory: dir, mapSizeBytes: 96 << 10)
+            #expect(try store.store(b1.bytes, partition: 3) == .stored)
+            do {
+                _ = try store.store(d2.bytes, partition: 3)
+                Issue.record("a \(d2.bytes.count)-byte checkpoint fit a 96 KiB map")
+            } catch let error as LMDBError {
+                #expect(error.isMapFull)
+                #expect(error.description.contains("map is full"))
+            }
+            #expect(try store.storedSeqs(partition: 3) == [1])
+            #expect(try store.chain(partition: 3, upTo: 1, digest: b1.header.digest) == [b1.bytes])
+        }
+        let bigger = try CheckpointStore(directory: dir, mapSizeBytes: 64 << 20)
+        #expect(try bigger.store(d2.bytes, partition: 3) == .stored)
+        #expect(try bigger.chain(partition: 3, upTo: 2, digest: d2.header.digest).count == 2)
+    }
+}

@@ -60,6 +60,13 @@ public enum WireMessage: Sendable, Equatable {
     case failure(code: String, message: String)
 }
 
+/// Conventions of `.stateRequest` / `.stateReply`.
+public enum StateTransfer {
+    /// The `error` of a state reply when no replica is reachable but the partition's logs are
+    /// complete from offset 0: the new owner rebuilds by processing the whole log.
+    public static let replayFromStart = "replay-from-start"
+}
+
 /// What the coordinator committed for a partition: the checkpoint a new owner restores.
 public struct CommittedCheckpoint: Sendable, Equatable {
     public var seq: UInt64

@@ -15,12 +15,23 @@ extension LeaseAuthority {
         }
         guard !live.isEmpty else { return directives }
         let quotas = quotas(for: live, held: held)
+        // Partitions move to a newly joined worker only once it has settled (free ones it gets now).
+        let settled = live.filter { now - (workers[$0.name]?.joinedAt ?? 0) >= settings.joinSettleMilliseconds }
+        let revokeQuotas = settled.count == live.count || settled.isEmpty ? quotas : self.quotas(for: settled, held: held)
+        let wanting = Set(live.filter { (held[$0]?.count ?? 0) < (quotas[$0] ?? 0) }.map(\.name))
         for worker in live {
             let mine = held[worker] ?? []
-            let excess = mine.count - (quotas[worker] ?? 0)
+            let excess = mine.count - (revokeQuotas[worker] ?? quotas[worker] ?? 0)
             if excess > 0 {
-                for p in mine.suffix(excess) { directives += startRevoke(p) }
-                held[worker] = Array(mine.dropLast(excess))
+                // Move first the partitions a worker below its quota already stores the state of:
+                // it restores them locally instead of fetching the state.
+                let ordered = mine.sorted { a, b in
+                    let ra = hasStateAt(a, wanting), rb = hasStateAt(b, wanting)
+                    return ra != rb ? ra : a > b
+                }
+                let moving = Array(ordered.prefix(excess))
+                for p in moving { directives += startRevoke(p) }
+                held[worker] = mine.filter { !moving.contains($0) }
             }
         }
         guard now >= grantsAllowedFrom else { return directives }
@@ -38,6 +49,10 @@ extension LeaseAuthority {
             directives.append(.grant(worker: worker, partition: p, epoch: epoch))
         }
         return directives
+    }
+
+    private func hasStateAt(_ p: PartitionID, _ workers: Set<String>) -> Bool {
+        p < preferredHolders.count && preferredHolders[p].contains { workers.contains($0) }
     }
 
     /// Partition quotas: ⌊P/W⌋ each, one more for the `P mod W` workers holding the most now

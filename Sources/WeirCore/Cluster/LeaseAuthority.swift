@@ -46,6 +46,8 @@ public struct LeaseAuthority: Sendable {
         /// False after one of its leases lapsed without renewal (paused, overloaded or cut off),
         /// until it renews again: such a worker gets no grants, so its partitions go elsewhere.
         var responsive = true
+        /// When it (re)joined: partitions are taken from others for it only after it settled.
+        var joinedAt: Int64 = 0
     }
 
     public let settings: LeaseSettings
@@ -87,7 +89,7 @@ public struct LeaseAuthority: Sendable {
             if existing.identity.incarnation > worker.incarnation { return [] }  // an older run's late hello
             releaseAll(of: existing.identity)
         }
-        workers[worker.name] = WorkerEntry(identity: worker, leaving: false)
+        workers[worker.name] = WorkerEntry(identity: worker, leaving: false, joinedAt: now)
         return rebalance(now: now)
     }
 

@@ -46,6 +46,10 @@ public struct LeaseSettings: Sendable, Equatable {
         regrantGraceMilliseconds = ttlMilliseconds / 15
     }
 
+    /// A worker that joined less than this ago gets free partitions but none taken from others:
+    /// a worker that crashes and restarts in a loop must not make every partition move. One TTL.
+    public var joinSettleMilliseconds: Int64 { ttlMilliseconds }
+
     /// Holders renew every TTL/3, so two renewals may be lost before a lease lapses.
     public var renewIntervalMilliseconds: Int64 { ttlMilliseconds / 3 }
 }

@@ -58,6 +58,19 @@ final class LocalCluster: Sendable {
         }
     }
 
+    /// Starts the coordinator again on the ports it had (workers reconnect to the same address).
+    func restartCoordinator() {
+        let (w, h) = ports.get()
+        var args = coordinator.arguments
+        if let i = args.firstIndex(of: "--listen") { args[i + 1] = "127.0.0.1:\(w)" }
+        if let i = args.firstIndex(of: "--http") { args[i + 1] = "127.0.0.1:\(h)" }
+        coordinator.setArguments(args)
+        for _ in 0..<20 {
+            if (try? coordinator.start()) != nil { return }
+            Thread.sleep(forTimeInterval: 0.5)
+        }
+    }
+
     func waitUntilCaughtUp(job: String, seconds: Double) async throws {
         try await waitFor("\(job) to be complete and caught up", seconds: seconds) {
             guard let answer = try? await self.client.get("/v1/jobs/\(job)/rollups", query: [.init(name: "from", value: "0"), .init(name: "to", value: "1")]),

@@ -31,6 +31,9 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(help: "Crash points to sweep on worker w1, one after the other (comma-separated; see the failpoint list in the README).")
     var failpoints: String?
 
+    @Option(name: .customLong("crash-coordinator"), help: "Coordinator crash points to sweep, e.g. coordinator.after_commit@5,coordinator.after_persist_epoch@2 (the recording is replayed before the jobs are submitted, so the coordinator crashes while workers process it).")
+    var crashCoordinator: String?
+
     @Option(help: "Seed of the chaos schedule (same seed, same schedule).")
     var seed: UInt64 = 1
 
@@ -64,6 +67,7 @@ struct VerifyCommand: AsyncParsableCommand {
     func run() async throws {
         let plan = try chaos.map(ChaosPlan.parse) ?? .none
         let points = try failpoints.map(FailpointSweep.parse) ?? []
+        let coordinatorPoints = try crashCoordinator.map(CoordinatorCrashes.parse) ?? []
         guard (1...16).contains(workers) else { throw fail("--workers must be 1...16") }
         guard FileManager.default.fileExists(atPath: recording) else { throw fail("recording \(recording) does not exist") }
         let specs = try loadJobs()
@@ -89,11 +93,18 @@ struct VerifyCommand: AsyncParsableCommand {
         let sweep = points.isEmpty ? nil : FailpointSweep(worker: cluster.workerProcesses[0], points: points)
         try await cluster.start(beforeWorkers: { sweep?.install() })
         say("cluster: coordinator + \(workers) workers, \(partitions) partitions, HTTP \(cluster.http); logs in \(dir)/logs")
-        for s in specs { _ = try await cluster.client.request("POST", "/v1/jobs", body: Data(s.text.utf8)) }
+        let crashes = coordinatorPoints.isEmpty ? nil : CoordinatorCrashes(points: coordinatorPoints)
+        // With coordinator crashes the whole recording is ingested first (a producer does not
+        // survive its coordinator's death); the crashes then happen while the workers process it.
+        if crashes == nil { try await submit(specs, cluster) }
+        crashes?.install(on: cluster)
+        let epochWatch = Task { await crashes?.watchEpochs(cluster.client) }
+        defer { epochWatch.cancel() }
 
         let started = ContinuousClock.now
         let replay = ChildProcess(name: "replay", arguments: ["replay", recording, "--stream", stream, "--coordinator", cluster.wire,
                                                              "--rate", rate], logPath: dir + "/logs/replay.log", restart: false)
+        replay.onExit { _ in }  // its status is checked below
         try replay.start()
         let driver = ChaosDriver(plan: plan, workers: cluster.workerProcesses, seed: seed)
         let chaosTask = Task { await driver.run(started: started) }
@@ -105,8 +116,13 @@ struct VerifyCommand: AsyncParsableCommand {
         let replaySeconds = Double((ContinuousClock.now - started).components.seconds)
         guard replay.exitStatus == 0 else { throw fail("the replay failed (status \(replay.exitStatus ?? -1)); see \(dir)/logs/replay.log") }
         say("replay done in \(Int(replaySeconds)) s; waiting for every partition to catch up…")
+        if crashes != nil { try await submit(specs, cluster) }
 
         var results: [VerifyReport.JobResult] = []
+        if let crashes {
+            // Every armed crash point has to be passed before the results count.
+            try await cluster.waitFor("the coordinator crash points", seconds: 240) { crashes.notReached.isEmpty }
+        }
         for s in specs {
             let name = s.spec.name
             try await cluster.waitUntilCaughtUp(job: name, seconds: 300)
@@ -123,7 +139,9 @@ struct VerifyCommand: AsyncParsableCommand {
                                   handoffsMs: (status["handoffs_ms"] as? [Int]) ?? [],
                                   staleWritesRefused: ((status["checkpoints"] as? [String: Any])?["stale_writes_refused"] as? Int) ?? 0,
                                   checkpointsCommitted: ((status["checkpoints"] as? [String: Any])?["committed"] as? Int) ?? 0,
-                                  failpointsReached: sweep?.reached ?? [], failpointsNotReached: sweep?.notReached ?? [])
+                                  failpointsReached: (sweep?.reached ?? []) + (crashes?.reached ?? []),
+                                  failpointsNotReached: (sweep?.notReached ?? []) + (crashes?.notReached ?? []),
+                                  epochRegressions: crashes?.epochRegressions ?? [])
         print(report.text)
         if let reportPath { try report.json.write(toFile: reportPath, atomically: true, encoding: .utf8) }
         cluster.stop()
@@ -133,6 +151,10 @@ struct VerifyCommand: AsyncParsableCommand {
             say("data and logs kept in \(dir)")
             throw ExitCode(1)
         }
+    }
+
+    private func submit(_ specs: [LoadedJob], _ cluster: LocalCluster) async throws {
+        for s in specs { _ = try await cluster.client.request("POST", "/v1/jobs", body: Data(s.text.utf8)) }
     }
 
     struct LoadedJob { var spec: JobSpec; var text: String }

@@ -27,8 +27,10 @@ struct VerifyReport {
     var checkpointsCommitted: Int
     var failpointsReached: [String] = []
     var failpointsNotReached: [String] = []
+    /// Partition epochs seen going backwards (must be none).
+    var epochRegressions: [String] = []
 
-    var passed: Bool { jobs.allSatisfy(\.passed) }
+    var passed: Bool { jobs.allSatisfy(\.passed) && epochRegressions.isEmpty }
 
     /// Compares two CSV answers row by row (as multisets: canonical order is checked by the
     /// reference tests; here every row must be present exactly once).
@@ -73,6 +75,7 @@ struct VerifyReport {
             out.append("  failpoints: \(failpointsReached.count) reached (\(failpointsReached.joined(separator: ", ")))"
                 + (failpointsNotReached.isEmpty ? "" : "; not reached: \(failpointsNotReached.joined(separator: ", "))"))
         }
+        if !epochRegressions.isEmpty { out.append("  EPOCH REGRESSIONS: \(epochRegressions.prefix(5).joined(separator: "; "))") }
         out.append(summary("failovers", failoversMs))
         out.append(summary("handoffs", handoffsMs).replacingOccurrences(of: "loss of owner", with: "release"))
         if !chaos.isEmpty { out.append("  schedule:"); out += chaos.map { "    " + $0 } }
@@ -83,7 +86,7 @@ struct VerifyReport {
         let object: [String: Any] = [
             "passed": passed, "kills": kills, "pauses": pauses, "checkpoints_committed": checkpointsCommitted,
             "stale_writes_refused": staleWritesRefused, "failpoints_reached": failpointsReached,
-            "failpoints_not_reached": failpointsNotReached, "failovers_ms": failoversMs, "handoffs_ms": handoffsMs, "schedule": chaos,
+            "failpoints_not_reached": failpointsNotReached, "epoch_regressions": epochRegressions, "failovers_ms": failoversMs, "handoffs_ms": handoffsMs, "schedule": chaos,
             "jobs": jobs.map { j -> [String: Any] in
                 ["job": j.job, "passed": j.passed, "rows_compared": j.rowsCompared, "windows_compared": j.windowsCompared,
                  "missing": j.missing.count, "extra": j.extra.count, "events_lost": j.eventsLost, "events_duplicated": j.eventsDuplicated,
