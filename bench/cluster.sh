@@ -4,13 +4,17 @@
 #
 #   bash bench/cluster.sh             # 10M events (recording generated once into bench/data/)
 #   EVENTS=2M bash bench/cluster.sh   # a smaller run
+#   CHECKPOINTS=off bash bench/cluster.sh   # without checkpoints (default: every 1s, replicated to the standby)
 #
 # Reports end-to-end events/s (first event sent → every partition consumed and the answer
 # queryable), replay (ingest) events/s, peak RSS per process, and the latency of rollup queries
-# (`?last=1m&top=10`, every 100 ms) during the replay. Writes bench/results/cluster.md.
+# (`?last=1m&top=10`, every 100 ms) during the replay, and the checkpoints' processing stall and
+# duration (from the workers' summary lines). Writes bench/results/cluster[-checkpoints-off].md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EVENTS=${EVENTS:-10M}
+CHECKPOINTS=${CHECKPOINTS:-1s}
+SUFFIX=$([ "$CHECKPOINTS" = off ] && echo "-checkpoints-off" || true)
 DATA=bench/data/clicks-${EVENTS,,}.zst
 mkdir -p bench/data bench/results
 swift build -c release >/dev/null
@@ -28,7 +32,7 @@ for _ in $(seq 1 300); do [ -s "$RUN/ready" ] && break; sleep 0.1; done
 WIRE=$(grep wire "$RUN/ready" | cut -d= -f2); HTTP=127.0.0.1:$(grep http "$RUN/ready" | cut -d= -f2)
 WORKERS=()
 for i in 1 2; do
-  $WEIR worker --coordinator 127.0.0.1:$WIRE --data-dir "$RUN/w$i" --id "w$i" > "$RUN/w$i.log" 2>&1 &
+  $WEIR worker --coordinator 127.0.0.1:$WIRE --data-dir "$RUN/w$i" --id "w$i" --checkpoint-interval "$CHECKPOINTS" > "$RUN/w$i.log" 2>&1 &
   WORKERS+=($!); PIDS+=($!)
 done
 $WEIR submit jobs/clicks-per-page.yaml --http "$HTTP" >/dev/null
@@ -52,16 +56,20 @@ curl -s -o /dev/null "http://$HTTP/v1/jobs/clicks-per-page/rollups?last=1m"
 END=$(date +%s.%N)
 rss() { awk '/VmHWM/{printf "%d", $2/1024}' /proc/$1/status; }
 EXPIRED=$(grep -c "expired without renewal" "$RUN/coordinator.log" || true)
-python3 - "$EVENTS" "$START" "$REPLAYED" "$END" "$RUN/latency.txt" "$(rss $COORD)" "$(rss ${WORKERS[0]})" "$(rss ${WORKERS[1]})" "$EXPIRED" "$DATA" <<'PY' | tee bench/results/cluster.md
+sleep 11  # one more checkpoint summary line per worker
+COMMITTED=$(curl -s "http://$HTTP/v1/cluster" | python3 -c 'import json,sys; print(json.load(sys.stdin)["checkpoints"]["committed"])')
+grep -h "checkpoints: " "$RUN"/w*.log > "$RUN/checkpoints.txt" || true
+python3 - "$EVENTS" "$START" "$REPLAYED" "$END" "$RUN/latency.txt" "$(rss $COORD)" "$(rss ${WORKERS[0]})" "$(rss ${WORKERS[1]})" "$EXPIRED" "$DATA" "$CHECKPOINTS" "$COMMITTED" "$RUN/checkpoints.txt" <<'PY' | tee "bench/results/cluster$SUFFIX.md"
 import sys, subprocess, platform, datetime
-events_text, start, replayed, end, lat_file, rc, r1, r2, expired, data = sys.argv[1:]
+import re
+events_text, start, replayed, end, lat_file, rc, r1, r2, expired, data, checkpoints, committed, ck_file = sys.argv[1:]
 mult = {'k': 1e3, 'm': 1e6}
 events = float(events_text[:-1]) * mult[events_text[-1].lower()] if events_text[-1].lower() in mult else float(events_text)
 start, replayed, end = float(start), float(replayed), float(end)
 lat = sorted(float(x) * 1000 for x in open(lat_file) if x.strip())
 pct = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))] if lat else float('nan')
 cpu = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), '?')
-print(f"# Cluster end to end — coordinator + 2 workers, clicks-per-page, {events_text} canonical events\n")
+print(f"# Cluster end to end — coordinator + 2 workers, clicks-per-page, {events_text} canonical events, checkpoints {checkpoints}\n")
 print(f"Machine: {subprocess.check_output(['nproc']).decode().strip()} cores, {cpu}; {datetime.datetime.utcnow():%Y-%m-%dT%H:%MZ}; recording {data}\n")
 print("| figure | value |\n|---|---|")
 print(f"| end-to-end events/s (first event sent → all partitions consumed, answer queryable) | {events / (end - start):,.0f} |")
@@ -70,4 +78,16 @@ print(f"| wall seconds (replay / end to end) | {replayed - start:.1f} / {end - s
 print(f"| rollup query latency during the replay, p50 / p99 / max (ms, {len(lat)} queries) | {pct(0.5):.1f} / {pct(0.99):.1f} / {max(lat) if lat else float('nan'):.1f} |")
 print(f"| peak RSS coordinator / worker 1 / worker 2 (MiB) | {rc} / {r1} / {r2} |")
 print(f"| leases that expired during the run | {expired} |")
+# Worker summary lines: "N committed, F failed, stall_ms p50=a p99=b, duration_ms p50=c p99=d, B bytes" per 10 s.
+rows = []
+for line in open(ck_file):
+    found = {k: (float(a), float(b)) for k, a, b in re.findall(r'(stall_ms|duration_ms) p50=([\d.]+) p99=([\d.]+)', line)}
+    if len(found) == 2:
+        rows.append(found)
+if checkpoints != 'off':
+    print(f"| checkpoints committed (every {checkpoints}, replicated to the standby) | {committed} |")
+    if rows:
+        med = lambda xs: sorted(xs)[len(xs) // 2]
+        print(f"| checkpoint processing stall per partition, median p50 / worst p99 over 10 s intervals (ms) | {med([r['stall_ms'][0] for r in rows]):.2f} / {max(r['stall_ms'][1] for r in rows):.2f} |")
+        print(f"| checkpoint duration (capture → coordinator commit), median p50 / worst p99 (ms) | {med([r['duration_ms'][0] for r in rows]):.1f} / {max(r['duration_ms'][1] for r in rows):.1f} |")
 PY

@@ -141,8 +141,9 @@ public actor Coordinator {
             case .revoke(let worker, let p, let epoch):
                 logger.info("revoke partition \(p) epoch \(epoch) from \(worker)")
                 session(of: worker)?.outbound.send(.revoke(LeaseRef(partition: p, epoch: epoch)))
-            case .expired(let worker, let p, let epoch):
-                moves.ownerLost(p, now: now())
+            case .expired(let worker, let p, let epoch, let lastRenewal):
+                // A silent owner (paused, cut off) was lost when it was last heard of.
+                moves.ownerLost(p, now: lastRenewal)
                 logger.warning("lease of partition \(p) epoch \(epoch) held by \(worker) expired without renewal")
             }
         }

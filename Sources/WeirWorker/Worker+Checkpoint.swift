@@ -6,6 +6,7 @@ import WeirWire
 extension Worker {
     /// Every `checkpointIntervalMilliseconds`: capture, commit locally, ship, commit at the coordinator.
     func checkpointLoop(_ lease: LeaseRef, generation: UInt64, _ runner: PartitionRunner) async {
+        guard settings.checkpointIntervalMilliseconds > 0 else { return }  // checkpoints off
         while !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(settings.checkpointIntervalMilliseconds))
             guard !Task.isCancelled, holder.isValid(lease.partition, epoch: lease.epoch, now: now()) else { continue }
@@ -99,7 +100,7 @@ extension Worker {
         r.task.cancel()
         Task {
             await r.task.value
-            if let runner = r.runner {
+            if let runner = r.runner, self.settings.checkpointIntervalMilliseconds > 0 {
                 // Wait for a checkpoint already in flight, then take the last one.
                 while self.running[lease.partition]?.cursor.inFlight == true { try? await Task.sleep(for: .milliseconds(5)) }
                 await self.checkpoint(lease, generation: r.generation, runner, force: false)

@@ -6,7 +6,7 @@ public struct WorkerSettings: Sendable {
     public var name: String
     /// Local state: the checkpoint store lives in `DATA/state`.
     public var dataDirectory: String
-    /// How often each owned partition checkpoints. Default 1 s.
+    /// How often each owned partition checkpoints. Default 1 s; 0 turns checkpoints off.
     public var checkpointIntervalMilliseconds: Int64 = 1_000
     /// Every this many checkpoints one is a base (all retained final rows), so a chain to
     /// restore never grows long. Default 64.

@@ -20,8 +20,9 @@ public struct LeaseAuthority: Sendable {
         case persistEpoch(partition: PartitionID, epoch: Epoch, holder: WorkerIdentity)
         case grant(worker: WorkerIdentity, partition: PartitionID, epoch: Epoch)
         case revoke(worker: WorkerIdentity, partition: PartitionID, epoch: Epoch)
-        /// Informational: a lease lapsed without renewal or release.
-        case expired(worker: WorkerIdentity, partition: PartitionID, epoch: Epoch)
+        /// Informational: a lease lapsed without renewal or release; `lastRenewal` is when its
+        /// holder was last heard of for it.
+        case expired(worker: WorkerIdentity, partition: PartitionID, epoch: Epoch, lastRenewal: Int64)
     }
 
     /// The answer to one lease in a renewal.
@@ -142,7 +143,7 @@ public struct LeaseAuthority: Sendable {
             if let lease = leases[p], now > expiry(of: lease) {
                 leases[p] = nil
                 if workers[lease.holder.name]?.identity == lease.holder { workers[lease.holder.name]?.responsive = false }
-                directives.append(.expired(worker: lease.holder, partition: p, epoch: lease.epoch))
+                directives.append(.expired(worker: lease.holder, partition: p, epoch: lease.epoch, lastRenewal: lease.lastRenewalReceived))
             }
         }
         return directives + rebalance(now: now)

@@ -28,16 +28,21 @@ final class CoordinatorCrashes: Sendable {
     var notReached: [String] { state.withLock { s in (s.armed.map { [$0] } ?? []) + s.pending } }
     var epochRegressions: [String] { state.withLock { $0.regressions } }
 
-    /// Arms the first point; restarts the coordinator (same ports) after each crash.
-    func install(on cluster: LocalCluster) {
-        armNext(cluster.coordinator)
+    /// Kills the coordinator (-9) once, restarts it with the first point armed, and from then on
+    /// restarts it (same ports) with the next point armed each time it dies at one.
+    func start(on cluster: LocalCluster) {
         cluster.coordinator.onExit { [self] status in
-            guard status == 86 else { return }
+            guard status == 86 else { return }  // our own kill -9 below is restarted by `start`
             state.withLock { s in if let a = s.armed { s.reached.append(a) }; s.armed = nil }
             armNext(cluster.coordinator)
             Thread.sleep(forTimeInterval: 0.3)
             cluster.restartCoordinator()
         }
+        cluster.coordinator.send(SIGKILL)
+        cluster.coordinator.waitForExit()
+        state.withLock { $0.reached.append("kill -9") }
+        armNext(cluster.coordinator)
+        cluster.restartCoordinator()
     }
 
     private func armNext(_ coordinator: ChildProcess) {

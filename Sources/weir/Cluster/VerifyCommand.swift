@@ -46,7 +46,7 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(help: "Field the stream is partitioned by (empty: hash of the whole event).")
     var key = "user"
 
-    @Option(help: "Replay rate, e.g. 50k/s (max: as fast as the cluster takes it).")
+    @Option(help: "Replay rate, e.g. 50k/s, or max (as fast as the cluster acknowledges).")
     var rate = "50k/s"
 
     @Option(name: .customLong("lease-ttl"), help: "Lease TTL of the cluster (a pause longer than this moves partitions).")
@@ -97,13 +97,13 @@ struct VerifyCommand: AsyncParsableCommand {
         // With coordinator crashes the whole recording is ingested first (a producer does not
         // survive its coordinator's death); the crashes then happen while the workers process it.
         if crashes == nil { try await submit(specs, cluster) }
-        crashes?.install(on: cluster)
         let epochWatch = Task { await crashes?.watchEpochs(cluster.client) }
         defer { epochWatch.cancel() }
 
         let started = ContinuousClock.now
-        let replay = ChildProcess(name: "replay", arguments: ["replay", recording, "--stream", stream, "--coordinator", cluster.wire,
-                                                             "--rate", rate], logPath: dir + "/logs/replay.log", restart: false)
+        let pace = rate == "max" ? ["--max"] : ["--rate", rate]
+        let replay = ChildProcess(name: "replay", arguments: ["replay", recording, "--stream", stream, "--coordinator", cluster.wire] + pace,
+                                  logPath: dir + "/logs/replay.log", restart: false)
         replay.onExit { _ in }  // its status is checked below
         try replay.start()
         let driver = ChaosDriver(plan: plan, workers: cluster.workerProcesses, seed: seed)
@@ -116,7 +116,11 @@ struct VerifyCommand: AsyncParsableCommand {
         let replaySeconds = Double((ContinuousClock.now - started).components.seconds)
         guard replay.exitStatus == 0 else { throw fail("the replay failed (status \(replay.exitStatus ?? -1)); see \(dir)/logs/replay.log") }
         say("replay done in \(Int(replaySeconds)) s; waiting for every partition to catch up…")
-        if crashes != nil { try await submit(specs, cluster) }
+        if let crashes {
+            crashes.start(on: cluster)
+            try await cluster.waitFor("the restarted coordinator", seconds: 60) { (try? await cluster.client.get("/v1/cluster")) != nil }
+            try await submit(specs, cluster)
+        }
 
         var results: [VerifyReport.JobResult] = []
         if let crashes {

@@ -23,7 +23,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Keep final windows queryable for this long of event time, e.g. 1h.")
     var retention = "1h"
 
-    @Option(name: .customLong("checkpoint-interval"), help: "How often each owned partition checkpoints, e.g. 1s or 500ms.")
+    @Option(name: .customLong("checkpoint-interval"), help: "How often each owned partition checkpoints, e.g. 1s or 500ms; off: never (moved partitions replay their whole log).")
     var checkpointInterval = "1s"
 
     @Option(name: .customLong("state-map-size"), help: "Largest size of the checkpoint store (LMDB map), e.g. 1g or 256m.")
@@ -36,8 +36,8 @@ struct WorkerCommand: AsyncParsableCommand {
         bootstrapLogging(logLevel)
         guard let address = WireEndpoint.parse(coordinator) else { throw fail("--coordinator \(coordinator): expected host:port") }
         guard let retentionMs = DurationText.milliseconds(retention), retentionMs > 0 else { throw fail("--retention \(retention): expected a duration") }
-        guard let intervalMs = DurationText.milliseconds(checkpointInterval), intervalMs > 0 else {
-            throw fail("--checkpoint-interval \(checkpointInterval): expected a duration such as 1s")
+        guard let intervalMs = checkpointInterval == "off" ? 0 : DurationText.milliseconds(checkpointInterval), intervalMs >= 0 else {
+            throw fail("--checkpoint-interval \(checkpointInterval): expected a duration such as 1s, or off")
         }
         guard let mapBytes = parseBytes(stateMapSize), mapBytes >= 1 << 16 else { throw fail("--state-map-size \(stateMapSize): expected a size such as 1g") }
         try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
