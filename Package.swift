@@ -78,7 +78,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "WeirCoreTests", dependencies: ["WeirCore"]),
+        .testTarget(name: "WeirCoreTests", dependencies: ["WeirCore", "WeirCodec"]),
         .testTarget(name: "WeirCodecTests", dependencies: ["WeirCodec", "WeirCore"]),
         .testTarget(name: "WeirStoreTests", dependencies: ["WeirStore", "WeirCodec", "WeirCore"]),
         // Real `weir` processes on loopback (the tests start the built executable).

@@ -133,14 +133,24 @@ extension Coordinator {
         }
         let relay = nextRequest
         nextRequest += 1
-        pendingStateRelays[relay] = StateRelay(requester: identity, request: request, partition: lease.partition, source: source.identity)
+        pendingStateRelays[relay] = StateRelay(requester: identity, request: request, lease: lease, seq: seq, digest: digest,
+                                               source: source.identity, others: sources.dropFirst().map(\.identity))
         source.outbound.send(.stateRequest(request: relay, lease: lease, seq: seq, digest: digest))
     }
 
-    /// A replica answered a state request: pass it on to the new owner.
+    /// A replica answered a state request: pass it on to the new owner, or ask the next replica
+    /// when this one no longer has the committed chain.
     func stateReplied(request relay: UInt64, blobs: [[UInt8]], error: String) {
-        guard let r = pendingStateRelays.removeValue(forKey: relay), let requester = session(of: r.requester) else { return }
-        requester.outbound.send(.stateReply(request: r.request, partition: r.partition, blobs: blobs, error: error))
+        guard var r = pendingStateRelays.removeValue(forKey: relay), let requester = session(of: r.requester) else { return }
+        if blobs.isEmpty, let next = r.others.first, let source = session(of: next) {
+            logger.info("partition \(r.lease.partition): replica \(r.source.name) cannot ship checkpoint \(r.seq) (\(error)); asking \(next.name)")
+            r.others.removeFirst()
+            r.source = next
+            pendingStateRelays[relay] = r
+            source.outbound.send(.stateRequest(request: relay, lease: r.lease, seq: r.seq, digest: r.digest))
+            return
+        }
+        requester.outbound.send(.stateReply(request: r.request, partition: r.lease.partition, blobs: blobs, error: error))
     }
 
     /// A worker left: nothing it was asked for will come.
@@ -151,7 +161,7 @@ extension Coordinator {
         }
         for (relay, r) in pendingStateRelays where r.source == identity {
             pendingStateRelays[relay] = nil
-            session(of: r.requester)?.outbound.send(.stateReply(request: r.request, partition: r.partition, blobs: [],
+            session(of: r.requester)?.outbound.send(.stateReply(request: r.request, partition: r.lease.partition, blobs: [],
                                                                  error: "replica \(identity.name) disconnected"))
         }
     }
@@ -165,6 +175,10 @@ extension Coordinator {
 struct StateRelay {
     var requester: WorkerIdentity
     var request: UInt64
-    var partition: Int
+    var lease: LeaseRef
+    var seq: UInt64
+    var digest: UInt64
     var source: WorkerIdentity
+    /// Replicas still to ask if `source` cannot ship the chain.
+    var others: [WorkerIdentity]
 }

@@ -55,7 +55,7 @@ extension Coordinator {
             pendingQueries[request] = PendingQuery(waiting: holders, reports: [], done: done)
             Task {
                 try? await Task.sleep(for: .milliseconds(timeout))
-                await self.finishQuery(request)
+                self.finishQuery(request)
             }
         }
         // Fencing applies to reads too: only the current holder's report of a partition counts.

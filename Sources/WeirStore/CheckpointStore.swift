@@ -5,11 +5,12 @@ import WeirCodec
 /// A worker's checkpoints in its own LMDB environment (`DATA/state`): the partitions it owns
 /// and the ones it is the standby of, stored the same way.
 ///
-/// Per partition it keeps a chain: the newest base checkpoint before the newest one, and every
-/// checkpoint after it, so that the coordinator-committed checkpoint can be rebuilt even when a
-/// newer one (not yet committed) arrived. Every stored blob has passed `CheckpointBlob.verify`;
-/// a delta is stored only on top of the checkpoint its `prevDigest` names; an epoch lower than
-/// one seen for the partition is refused (a zombie's late checkpoint).
+/// Per partition it keeps a chain (rules in `CheckpointChainIndex`): the newest base checkpoint
+/// before the newest one, and every checkpoint after it, so that the coordinator-committed
+/// checkpoint can be rebuilt even when a newer one (not yet committed) arrived. Every stored blob
+/// has passed `CheckpointBlob.verify`; a delta is stored only on top of the checkpoint its
+/// `prevDigest` names; an epoch lower than one seen for the partition is refused (a zombie's late
+/// checkpoint).
 ///
 /// Keys: `c/PPPPPP/SSSSSSSSSSSSSSSSSSSS` → blob; `x/PPPPPP` → index (seq u64, kind u8, digest u64)…
 /// in seq order; `e/PPPPPP` → highest epoch seen; `q/PPPPPP/SEQ` → a quarantined blob.
@@ -24,11 +25,7 @@ public final class CheckpointStore: Sendable {
         case needBase(String)
     }
 
-    struct IndexEntry: Equatable {
-        var seq: UInt64
-        var kind: CheckpointBlob.Kind
-        var digest: UInt64
-    }
+    typealias IndexEntry = CheckpointChainIndex.Entry
 
     public init(directory: String, mapSizeBytes: Int = 1 << 30) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -44,28 +41,40 @@ public final class CheckpointStore: Sendable {
         let header = try CheckpointBlob.verify(bytes, partition: p)
         return try writer.withLock { _ in
             try environment.write { txn -> Outcome in
-                let seen = try txn.get(Self.epochKey(p)).map(Self.decode64) ?? 0
-                guard header.epoch >= seen else {
-                    throw CheckpointError("checkpoint \(header.seq) of partition \(p) has epoch \(header.epoch), older than the \(seen) already seen: refused")
+                var index = try Self.loadIndex(txn, p)
+                switch index.offer(header, partition: p) {
+                case .staleEpoch(let why): throw CheckpointError(why)
+                case .needBase(let why): return .needBase(why)
+                case .store(let deleting):
+                    for seq in deleting { try txn.delete(Self.blobKey(p, seq)) }
+                    try txn.put(Self.blobKey(p, header.seq), bytes)
+                    try txn.put(Self.indexKey(p), Self.encodeIndex(index.entries))
+                    try txn.put(Self.epochKey(p), Self.encode64(index.highestEpoch))
+                    return .stored
                 }
-                var index = try Self.decodeIndex(txn.get(Self.indexKey(p)) ?? [])
-                // Checkpoints at or after this seq are an older epoch's uncommitted history.
-                for e in index where e.seq >= header.seq { try txn.delete(Self.blobKey(p, e.seq)) }
-                index.removeAll { $0.seq >= header.seq }
-                if header.kind == .delta {
-                    guard let previous = index.last, previous.seq + 1 == header.seq, previous.digest == header.previousDigest else {
-                        return .needBase("partition \(p) has no checkpoint \(header.seq - 1) with the digest delta \(header.seq) builds on")
-                    }
-                } else if let previousBase = index.last(where: { $0.kind == .base }) {
-                    // Keep the previous base's chain (the committed checkpoint may be in it), drop what is older.
-                    for e in index where e.seq < previousBase.seq { try txn.delete(Self.blobKey(p, e.seq)) }
-                    index.removeAll { $0.seq < previousBase.seq }
-                }
-                index.append(IndexEntry(seq: header.seq, kind: header.kind, digest: header.digest))
-                try txn.put(Self.blobKey(p, header.seq), bytes)
-                try txn.put(Self.indexKey(p), Self.encodeIndex(index))
-                if header.epoch > seen { try txn.put(Self.epochKey(p), Self.encode64(header.epoch)) }
-                return .stored
+            }
+        }
+    }
+
+    private static func loadIndex(_ txn: LMDBWriteTransaction, _ p: Int) throws -> CheckpointChainIndex {
+        CheckpointChainIndex(entries: try decodeIndex(txn.get(indexKey(p)) ?? []),
+                             highestEpoch: try txn.get(epochKey(p)).map(decode64) ?? 0)
+    }
+
+    /// Installs a chain shipped from a replica for committed checkpoint (`seq`, `digest`) in one
+    /// transaction, replacing what this store had for the partition, after verifying every blob,
+    /// the chain and the committed digest.
+    public func install(chain blobs: [[UInt8]], partition p: Int, seq: UInt64, digest: UInt64) throws {
+        let headers = try blobs.map { try CheckpointBlob.verify($0, partition: p) }
+        guard CheckpointChainIndex.isChain(headers), let last = headers.last, last.seq == seq, last.digest == digest else {
+            throw CheckpointError("the shipped chain of partition \(p) does not rebuild committed checkpoint \(seq) (seqs \(headers.map(\.seq)))")
+        }
+        try writer.withLock { _ in
+            try environment.write { txn in
+                var index = try Self.loadIndex(txn, p)
+                for old in index.install(headers) { try txn.delete(Self.blobKey(p, old)) }
+                for (header, bytes) in zip(headers, blobs) { try txn.put(Self.blobKey(p, header.seq), bytes) }
+                try txn.put(Self.indexKey(p), Self.encodeIndex(index.entries))
             }
         }
     }
@@ -74,35 +83,28 @@ public final class CheckpointStore: Sendable {
     /// every CRC, the digest chain and that the last one's digest is `digest` (the committed
     /// one). A blob that fails its check is quarantined.
     public func chain(partition p: Int, upTo seq: UInt64, digest: UInt64) throws -> [[UInt8]] {
-        let index = try Self.decodeIndex(environment.get(Self.indexKey(p)) ?? [])
-        guard let last = index.firstIndex(where: { $0.seq == seq }) else {
-            throw CheckpointError("partition \(p) has no checkpoint \(seq) here (have \(index.map(\.seq)))")
-        }
-        guard index[last].digest == digest else {
-            throw CheckpointError("checkpoint \(seq) of partition \(p) here has digest \(index[last].digest), the committed one is \(digest)")
-        }
-        guard let first = index[...last].lastIndex(where: { $0.kind == .base }) else {
-            throw CheckpointError("partition \(p) has no base checkpoint at or before \(seq)")
-        }
+        let index = CheckpointChainIndex(entries: try Self.decodeIndex(environment.get(Self.indexKey(p)) ?? []))
+        let seqs = try index.chain(upTo: seq, digest: digest, partition: p).get()
+        let indexed = Dictionary(uniqueKeysWithValues: index.entries.map { ($0.seq, $0) })
         var blobs: [[UInt8]] = []
         var previous: CheckpointBlob.Header?
-        for entry in index[first...last] {
-            guard let bytes = try environment.get(Self.blobKey(p, entry.seq)) else {
-                throw CheckpointError("checkpoint \(entry.seq) of partition \(p) is in the index but not stored")
+        for s in seqs {
+            guard let bytes = try environment.get(Self.blobKey(p, s)), let entry = indexed[s] else {
+                throw CheckpointError("checkpoint \(s) of partition \(p) is in the index but not stored")
             }
             let header: CheckpointBlob.Header
             do {
                 header = try CheckpointBlob.verify(bytes, partition: p)
             } catch {
-                try quarantine(partition: p, seq: entry.seq)
+                try quarantine(partition: p, seq: s)
                 throw error
             }
             if let previous, header.previousDigest != previous.digest || header.seq != previous.seq + 1 {
                 throw CheckpointError("checkpoint \(header.seq) of partition \(p) does not follow \(previous.seq) (digest chain broken)")
             }
             guard header.seq == entry.seq, header.digest == entry.digest else {
-                try quarantine(partition: p, seq: entry.seq)
-                throw CheckpointError("checkpoint \(entry.seq) of partition \(p) is not the one indexed (seq \(header.seq))")
+                try quarantine(partition: p, seq: s)
+                throw CheckpointError("checkpoint \(s) of partition \(p) is not the one indexed (seq \(header.seq))")
             }
             previous = header
             blobs.append(bytes)
@@ -114,11 +116,11 @@ public final class CheckpointStore: Sendable {
     public func quarantine(partition p: Int, seq: UInt64) throws {
         try writer.withLock { _ in
             try environment.write { txn in
-                var index = try Self.decodeIndex(txn.get(Self.indexKey(p)) ?? [])
+                var index = try Self.loadIndex(txn, p)
                 if let bytes = try txn.get(Self.blobKey(p, seq)) { try txn.put(Array("q/\(Self.pad(p, 6))/\(seq)".utf8), bytes) }
-                for e in index where e.seq >= seq { try txn.delete(Self.blobKey(p, e.seq)) }
-                index.removeAll { $0.seq >= seq }
-                try txn.put(Self.indexKey(p), Self.encodeIndex(index))
+                for e in index.entries where e.seq >= seq { try txn.delete(Self.blobKey(p, e.seq)) }
+                index.drop(from: seq)
+                try txn.put(Self.indexKey(p), Self.encodeIndex(index.entries))
             }
         }
     }

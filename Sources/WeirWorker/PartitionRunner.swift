@@ -36,13 +36,13 @@ final class PartitionRunner: Sendable {
         let scanner: EventScanner
         /// The next offset of the job's stream log to process.
         var nextOffset: UInt64 = 0
-        /// True while the job has no state: it may start past offset 0 when the log was truncated.
-        var fresh = true
+        /// True while a new job has no state and may start past offset 0 (the log was truncated
+        /// behind a restored checkpoint that predates the job).
+        var fresh = false
         /// Final partials by window start, kept in wire form: compact, and shipped to queries as is.
-        var finals: [Int64: EncodedWindows] = [:]
+        var finals: [Int64: FinalRowGroup] = [:]
         /// Final rows not yet in a captured checkpoint (the next delta carries them).
-        var unsaved = WireWriter(capacity: 0)
-        var unsavedCount = 0
+        var unsaved: [Int64: FinalRowGroup] = [:]
         var rejected: Int64 = 0
         /// Reused for encoding final rows (no allocation per row).
         var scratch = WireWriter(capacity: 256)
@@ -58,13 +58,18 @@ final class PartitionRunner: Sendable {
 
     /// A runner whose jobs continue from `restored` checkpoints where one matches (name and spec
     /// digest) and start from the beginning of their stream otherwise.
-    init(lease: LeaseRef, jobs: [WorkerJob], restored: [JobCheckpoint] = [], retentionMilliseconds: Int64) throws(CheckpointError) {
+    /// - Parameter newJobsMayStartPastZero: true when a committed checkpoint was restored: a job
+    ///   it lacks is new and starts from the oldest event still in the log (segments behind the
+    ///   checkpoint may be gone). Otherwise every job must see the log from offset 0.
+    init(lease: LeaseRef, jobs: [WorkerJob], restored: [JobCheckpoint] = [], newJobsMayStartPastZero: Bool = false,
+         retentionMilliseconds: Int64) throws(CheckpointError) {
         self.lease = lease
         self.retentionMilliseconds = retentionMilliseconds
         var initial = State()
         let byName = Dictionary(restored.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
         for job in jobs {
             let run = JobRun(job)
+            run.fresh = newJobsMayStartPastZero
             if let cp = byName[job.spec.name], cp.specDigest == job.digest {
                 try Self.restore(run, from: cp, partition: lease.partition, retention: retentionMilliseconds)
             }
@@ -85,16 +90,7 @@ final class PartitionRunner: Sendable {
         run.fresh = false
         run.rejected = cp.rejected
         run.newestEnd = cp.newestEnd
-        var r = WireReader(cp.finals)
-        do throws(WireError) {
-            for _ in 0..<cp.finalCount {
-                let start = r.position
-                let row = try PartialRowCodec.decodeRow(&r)
-                run.finals[row.window.start, default: EncodedWindows()].add(Array(cp.finals[start..<r.position]), end: row.window.end)
-            }
-        } catch {
-            throw CheckpointError("partition \(partition) job \(cp.name): final rows: \(error.message)")
-        }
+        for group in cp.finals { run.finals[group.start, default: FinalRowGroup(start: group.start)].add(group) }
         pruneFinals(run, retention: retention)
     }
 
@@ -150,9 +146,8 @@ final class PartitionRunner: Sendable {
         for row in run.engine.drainPartials() {
             run.scratch.removeAll()
             PartialRowCodec.append(row, to: &run.scratch)
-            run.finals[row.window.start, default: EncodedWindows()].add(run.scratch.bytes, end: row.window.end)
-            run.unsaved.raw(run.scratch.bytes)
-            run.unsavedCount += 1
+            run.finals[row.window.start, default: FinalRowGroup(start: row.window.start)].add(run.scratch.bytes, end: row.window.end)
+            run.unsaved[row.window.start, default: FinalRowGroup(start: row.window.start)].add(run.scratch.bytes, end: row.window.end)
             run.newestEnd = max(run.newestEnd, row.window.end)
         }
         Self.pruneFinals(run, retention: retentionMilliseconds)
@@ -172,20 +167,11 @@ final class PartitionRunner: Sendable {
             var offsets: [String: UInt64] = [:]
             for name in s.order {
                 guard let run = s.jobs[name] else { continue }
-                var finals: [UInt8] = []
-                var count = 0
-                if base {
-                    for start in run.finals.keys.sorted() {
-                        if let w = run.finals[start] { finals += w.bytes; count += w.rows }
-                    }
-                } else {
-                    finals = run.unsaved.bytes
-                    count = run.unsavedCount
-                }
-                run.unsaved = WireWriter(capacity: 0)
-                run.unsavedCount = 0
+                let source = base ? run.finals : run.unsaved
+                let finals = source.keys.sorted().compactMap { source[$0] }
+                run.unsaved.removeAll()
                 jobs.append(JobCheckpoint(name: name, specDigest: run.job.digest, nextOffset: run.nextOffset, rejected: run.rejected,
-                                          newestEnd: run.newestEnd, engine: run.engine.snapshot(), finals: finals, finalCount: count))
+                                          newestEnd: run.newestEnd, engine: run.engine.snapshot(), finals: finals))
                 offsets[run.spec.stream] = min(offsets[run.spec.stream] ?? .max, run.nextOffset)
             }
             return (jobs, offsets.sorted { $0.key < $1.key }.map { StreamOffset(stream: $0.key, offset: $0.value) })
@@ -219,7 +205,7 @@ final class PartitionRunner: Sendable {
         var encoded: [UInt8] = []
         var encodedCount = 0
         for start in run.finals.keys.sorted() where start >= lower && start < to {
-            if let windows = run.finals[start] { encoded += windows.bytes; encodedCount += windows.rows }
+            if let group = run.finals[start] { encoded += group.bytes; encodedCount += group.rows }
         }
         let rows = open.filter { $0.window.start >= lower && $0.window.start < to }
         let stats = run.engine.stats
@@ -233,15 +219,3 @@ final class PartitionRunner: Sendable {
     }
 }
 
-/// The encoded final partial rows of the windows starting at one time.
-struct EncodedWindows {
-    var bytes: [UInt8] = []
-    var rows = 0
-    var maxEnd: Int64 = .min
-
-    mutating func add(_ row: [UInt8], end: Int64) {
-        bytes += row
-        rows += 1
-        maxEnd = max(maxEnd, end)
-    }
-}

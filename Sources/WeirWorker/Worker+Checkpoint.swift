@@ -106,7 +106,7 @@ extension Worker {
                 await self.checkpoint(lease, generation: r.generation, runner, force: false)
             }
             Failpoint.hit("handoff.before_release")
-            await self.finishHandOff(lease, generation: r.generation)
+            self.finishHandOff(lease, generation: r.generation)
         }
     }
 

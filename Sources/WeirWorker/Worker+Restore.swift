@@ -31,7 +31,10 @@ extension Worker {
         let runner: PartitionRunner
         do {
             let state = restored
-            runner = try await DataPath.run { try PartitionRunner(lease: lease, jobs: specs, restored: state, retentionMilliseconds: retention) }
+            let checkpointed = committed.seq > 0 && !restored.isEmpty
+            runner = try await DataPath.run {
+                try PartitionRunner(lease: lease, jobs: specs, restored: state, newJobsMayStartPastZero: checkpointed, retentionMilliseconds: retention)
+            }
         } catch {
             guard !Task.isCancelled, !(error is CancellationError) else { return }
             logger.error("partition \(lease.partition): cannot restore checkpoint \(committed.seq): \(error); giving the partition up")
@@ -78,7 +81,7 @@ extension Worker {
             }
             do {
                 return try await DataPath.run {
-                    for blob in blobs { _ = try store.store(blob, partition: p) }
+                    try store.install(chain: blobs, partition: p, seq: committed.seq, digest: committed.digest)
                     return try store.chain(partition: p, upTo: committed.seq, digest: committed.digest)
                 }
             } catch {
@@ -154,13 +157,14 @@ extension Worker {
         let task = Task {
             do {
                 let runner = try await DataPath.run {
-                    try PartitionRunner(lease: lease, jobs: specs, restored: old.capture(base: true).jobs, retentionMilliseconds: retention)
+                    try PartitionRunner(lease: lease, jobs: specs, restored: old.capture(base: true).jobs, newJobsMayStartPastZero: true,
+                                        retentionMilliseconds: retention)
                 }
                 guard self.isCurrent(lease, generation: generation) else { return }
-                await self.installRunner(lease, generation: generation, runner)
+                self.installRunner(lease, generation: generation, runner)
                 await self.run(lease, generation: generation, runner)
             } catch {
-                await self.logger.error("partition \(lease.partition): rebuilding for the new job set failed: \(error)")
+                self.logger.error("partition \(lease.partition): rebuilding for the new job set failed: \(error)")
             }
         }
         var cursor = r.cursor

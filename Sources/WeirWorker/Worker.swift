@@ -131,7 +131,8 @@ public actor Worker {
             logger.info("registered: \(partitions) partitions, lease TTL \(ttl) ms")
         case .jobs(let definitions): jobsChanged(definitions)
         case .grant(let l, let committed):
-            grantedCheckpoints[l.partition] = (l.epoch, committed)
+            // Only the newest grant's checkpoint counts (an older grant can never start).
+            if (grantedCheckpoints[l.partition]?.epoch ?? 0) < l.epoch { grantedCheckpoints[l.partition] = (l.epoch, committed) }
             apply(holder.granted(partition: l.partition, epoch: l.epoch, now: now()))
         case .revoke(let l): apply(holder.revoked(partition: l.partition, epoch: l.epoch))
         case .renewReply(let seq, let verdicts):
@@ -178,9 +179,17 @@ public actor Worker {
             case .sendRenewal(let seq, let leases):
                 outbound?.send(.renew(seq: seq, leases: leases.map { LeaseRef(partition: $0.partition, epoch: $0.epoch) }))
             case .start(let p, let epoch):
-                let committed = grantedCheckpoints[p].flatMap { $0.epoch == epoch ? $0.committed : nil } ?? .none
-                grantedCheckpoints[p] = nil
-                start(LeaseRef(partition: p, epoch: epoch), committed: committed)
+                if let r = running[p], r.lease.epoch == epoch {
+                    resume(r)
+                    continue
+                }
+                guard let granted = grantedCheckpoints[p], granted.epoch == epoch else {
+                    // Without the grant's checkpoint the state to restore is unknown: never guess "none".
+                    logger.error("partition \(p) epoch \(epoch) became valid without its grant's checkpoint; giving it up")
+                    apply(holder.refusedAsStale(partition: p, epoch: epoch))
+                    continue
+                }
+                start(LeaseRef(partition: p, epoch: epoch), committed: granted.committed)
             case .stop(let p, let epoch, let reason):
                 if let r = running[p], r.lease.epoch == epoch {
                     r.task.cancel()
@@ -202,6 +211,20 @@ public actor Worker {
         running[lease.partition] = RunningPartition(
             lease: lease, generation: generation, runner: nil, task: task,
             cursor: CheckpointCursor(committed: committed, needBase: committed.seq == 0, lastBaseSeq: committed.seq))
+    }
+
+    /// The lease lapsed for a moment and is valid again (a renewal answer came just late): the
+    /// partition continues with the state it has, its loops restarted.
+    func resume(_ r: RunningPartition) {
+        guard let runner = r.runner else { return }  // still restoring: that task goes on
+        r.task.cancel()
+        let generation = nextGeneration
+        nextGeneration += 1
+        var cursor = r.cursor
+        cursor.inFlight = false
+        let task = Task { await self.run(r.lease, generation: generation, runner) }
+        running[r.lease.partition] = RunningPartition(lease: r.lease, generation: generation, runner: runner, task: task, cursor: cursor)
+        logger.info("resumed partition \(r.lease.partition) epoch \(r.lease.epoch)")
     }
 
     /// Runs a ready runner: one fetch loop per stream and the checkpoint loop, until cancelled.

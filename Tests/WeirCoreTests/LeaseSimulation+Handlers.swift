@@ -1,3 +1,4 @@
+import WeirCodec
 import WeirCore
 
 extension LeaseSimulation {
@@ -21,6 +22,8 @@ extension LeaseSimulation {
                 stats.refusedFetches += 1
             }
             reply(.fetchReply(p, e, accepted: accepted), to: id)
+        case .read, .checkpoint, .replicated, .stateRequest, .stateChain:
+            coordinatorReceivesCheckpointing(message)
         default: violate("coordinator received a worker-bound message \(message)")
         }
     }
@@ -29,12 +32,16 @@ extension LeaseSimulation {
         let local = workers[w].clock(now)
         switch message {
         case .registered: workers[w].registered = true
-        case .grant(let p, let e): apply(w, workers[w].holder.granted(partition: p, epoch: e, now: local))
+        case .grant(let p, let e, let committed):
+            if checkpointing, (ck.workers[w].granted[p]?.0 ?? 0) < e { ck.workers[w].granted[p] = (e, committed) }
+            apply(w, workers[w].holder.granted(partition: p, epoch: e, now: local))
         case .revoke(let p, let e): apply(w, workers[w].holder.revoked(partition: p, epoch: e))
         case .renewReply(let seq, let verdicts):
             apply(w, workers[w].holder.renewalAnswered(seq: seq, verdicts: verdicts.map { ($0.0, $0.1, $0.2) }, now: local))
         case .fetchReply(let p, let e, let accepted):
             if !accepted { apply(w, workers[w].holder.refusedAsStale(partition: p, epoch: e)) }
+        case .readReply, .checkpointReply, .replicate, .stateFetch, .stateReply:
+            workerReceivesCheckpointing(w, message)
         default: violate("worker received a coordinator-bound message \(message)")
         }
         finishLeaveIfDone(w)
@@ -52,7 +59,8 @@ extension LeaseSimulation {
             switch d {
             case .sendRenewal(let seq, let leases): send(.renew(workers[w].identity, seq: seq, leases: leases.map { ($0.partition, $0.epoch) }), from: w)
             case .release(let p, let e): send(.release(workers[w].identity, p, e), from: w)
-            case .start, .stop: break
+            case .start(let p, let e): if checkpointing { startPartition(w, p, e) }
+            case .stop(let p, let e, _): if checkpointing, ck.workers[w].running[p]?.epoch == e { ck.workers[w].running[p] = nil }
             }
         }
     }
@@ -68,7 +76,8 @@ extension LeaseSimulation {
                 if e <= maxGranted[p] { violate("epoch \(e) for partition \(p) does not increase (was \(maxGranted[p]))") }
                 maxGranted[p] = max(maxGranted[p], e)
                 stats.grants += 1
-                reply(.grant(p, e), to: id)
+                if checkpointing { ck.trace.append("t=\(now) grant p\(p) e\(e) to \(id) committed \(committedCheckpoint(p).seq)") }
+                reply(.grant(p, e, committedCheckpoint(p)), to: id)
             case .revoke(let id, let p, let e): reply(.revoke(p, e), to: id)
             case .expired: break
             }

@@ -34,6 +34,7 @@ extension LeaseSimulation {
         stats.crashes += 1
         workers[w].alive = false
         workers[w].holder = LeaseHolder(settings: settings)
+        if checkpointing { ck.workers[w].running.removeAll() }  // memory is lost; the store (disk) stays
         dropConnection(w)
     }
 
@@ -57,7 +58,9 @@ extension LeaseSimulation {
 
     static func sender(_ message: Message) -> String? {
         switch message {
-        case .register(let id), .renew(let id, _, _), .release(let id, _, _), .fetch(let id, _, _), .leave(let id):
+        case .register(let id), .renew(let id, _, _), .release(let id, _, _), .fetch(let id, _, _), .leave(let id),
+             .read(let id, _, _, _), .checkpoint(let id, _, _, _), .replicated(let id, _, _), .stateRequest(let id, _, _, _),
+             .stateChain(let id, _, _):
             return id.name
         default: return nil
         }
@@ -68,6 +71,8 @@ extension LeaseSimulation {
         coordinatorUp = false
         coordinatorRestartAt = now + Int64(rng.below(Int(2 * settings.ttlMilliseconds)))
         network.removeAll { $0.to == nil }
+        ck.pendingReplications.removeAll()
+        ck.pendingStates.removeAll()
         for w in workers.indices where workers[w].connected {
             workers[w].connected = false
             let delay = Int64(rng.below(30))
@@ -152,6 +157,10 @@ extension LeaseSimulation {
             apply(w, workers[w].holder.tick(now: local))
             finishLeaveIfDone(w)
             if workers[w].connected && !workers[w].registered { send(.register(workers[w].identity), from: w) }
+            if checkpointing {
+                workerWork(w)
+                continue
+            }
             // Work: one data request per valid partition, fenced by epoch at the coordinator.
             for (p, epoch) in workers[w].holder.validPartitions(now: local) where rng.unit() < 0.5 {
                 send(.fetch(workers[w].identity, p, epoch), from: w)

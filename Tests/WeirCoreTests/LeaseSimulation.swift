@@ -1,3 +1,4 @@
+import WeirCodec
 import WeirCore
 
 /// A seeded simulation of one coordinator (`LeaseAuthority`) and several workers (`LeaseHolder`)
@@ -24,11 +25,22 @@ struct LeaseSimulation {
         case fetch(WorkerIdentity, PartitionID, Epoch)
         case leave(WorkerIdentity)
         case registered
-        case grant(PartitionID, Epoch)
+        case grant(PartitionID, Epoch, CommittedCheckpoint)
         case revoke(PartitionID, Epoch)
         case renewReply(seq: UInt64, [(PartitionID, Epoch, LeaseAuthority.RenewVerdict)])
         case fetchReply(PartitionID, Epoch, accepted: Bool)
         case disconnected(WorkerIdentity)
+        // Checkpointing (see LeaseSimulation+Checkpoints.swift)
+        case read(WorkerIdentity, PartitionID, Epoch, offset: Int)
+        case readReply(PartitionID, Epoch, offset: Int, values: [Int64]?)
+        case checkpoint(WorkerIdentity, PartitionID, Epoch, SimCheckpoint)
+        case checkpointReply(PartitionID, Epoch, seq: UInt64, CheckpointStatus)
+        case replicate(request: UInt64, PartitionID, SimCheckpoint)
+        case replicated(WorkerIdentity, request: UInt64, ReplicaStatus)
+        case stateRequest(WorkerIdentity, PartitionID, Epoch, CommittedCheckpoint)
+        case stateFetch(request: UInt64, PartitionID, CommittedCheckpoint)
+        case stateChain(WorkerIdentity, request: UInt64, [SimCheckpoint]?)
+        case stateReply(PartitionID, Epoch, [SimCheckpoint]?, replayFromStart: Bool)
     }
 
     struct InFlight {
@@ -75,6 +87,9 @@ struct LeaseSimulation {
     var maxGranted: [Epoch]
     var violations: [String] = []
     var stats = (grants: 0, acceptedFetches: 0, refusedFetches: 0, crashes: 0, pauses: 0, coordinatorCrashes: 0)
+    /// With checkpointing on, workers process partition logs, checkpoint, replicate and restore.
+    var checkpointing = false
+    var ck = CheckpointState()
 
     init(seed: UInt64, partitions: Int = 8, workers count: Int = 3) {
         self.seed = seed
@@ -97,6 +112,7 @@ struct LeaseSimulation {
         while now < end {
             now += 5
             if faultsOn { injectFaults() }
+            if faultsOn && checkpointing && now % 50 == 0 { appendEvents() }
             if coordinatorRestartAt <= now { restartCoordinator() }
             for w in workers.indices where workers[w].alive && !workers[w].connected && !isPaused(w) { connect(w) }
             deliverDue()

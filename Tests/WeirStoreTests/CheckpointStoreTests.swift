@@ -24,7 +24,7 @@ import WeirCore
         let engine = EngineSnapshot(watermark: Int64(n) * 1_000, maxEventTime: Int64(n) * 1_000 + 500, stats: EngineStats(),
                                     lateLedger: LateLedger(counts: [Window(start: 0, end: 10): 2]), cells: [cell, cell])
         return JobCheckpoint(name: "j", specDigest: 42, nextOffset: UInt64(n) * 100, rejected: 0, newestEnd: Int64(n) * 10_000,
-                             engine: engine, finals: finals.bytes, finalCount: 1)
+                             engine: engine, finals: [FinalRowGroup(start: finalRow.window.start, maxEnd: finalRow.window.end, rows: 1, bytes: finals.bytes)])
     }
 
     static func blob(_ kind: CheckpointBlob.Kind, partition: Int = 3, epoch: UInt64 = 1, seq: UInt64, previous: UInt64)
@@ -146,8 +146,7 @@ extension CheckpointStoreTests {
                                  isFinal: true)
             PartialRowCodec.append(row, to: &w)
         }
-        big.finals = w.bytes
-        big.finalCount = 4_000
+        big.finals = try JobCheckpoint.groups(fromRows: w.bytes, count: 4_000)
         let d2 = try CheckpointBlob.seal(kind: .delta, partition: 3, epoch: 1, seq: 2, previousDigest: b1.header.digest, jobs: [big])
         do {
             let store = try CheckpointStore(directory: dir, mapSizeBytes: 96 << 10)

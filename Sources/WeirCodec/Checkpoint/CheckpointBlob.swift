@@ -33,6 +33,15 @@ public enum CheckpointBlob {
         public var seq: UInt64
         public var previousDigest: UInt64
         public var digest: UInt64
+
+        public init(kind: Kind, partition: Int, epoch: UInt64, seq: UInt64, previousDigest: UInt64, digest: UInt64) {
+            self.kind = kind
+            self.partition = partition
+            self.epoch = epoch
+            self.seq = seq
+            self.previousDigest = previousDigest
+            self.digest = digest
+        }
     }
 
     /// Encodes, compresses and seals a checkpoint.

@@ -24,7 +24,6 @@ public enum CheckpointChain {
                 var merged = job
                 if let earlier = jobs[job.name], earlier.specDigest == job.specDigest, opened.header.kind == .delta {
                     merged.finals = earlier.finals + job.finals
-                    merged.finalCount = earlier.finalCount + job.finalCount
                 }
                 next[job.name] = merged
             }

@@ -13,13 +13,14 @@ public struct JobCheckpoint: Sendable, Equatable {
     /// The latest end of any final window kept.
     public var newestEnd: Int64
     public var engine: EngineSnapshot
-    /// Final partial rows in `PartialRowCodec` form: in a delta, those emitted since the previous
-    /// checkpoint; in a base, every row still retained.
-    public var finals: [UInt8]
-    public var finalCount: Int
+    /// Final partial rows in `PartialRowCodec` form, grouped by window start (as a worker keeps
+    /// them, so a restore copies groups instead of decoding rows): in a delta, those emitted since
+    /// the previous checkpoint; in a base, every row still retained.
+    public var finals: [FinalRowGroup]
+    public var finalCount: Int { finals.reduce(0) { $0 + $1.rows } }
 
     public init(name: String, specDigest: UInt64, nextOffset: UInt64, rejected: Int64, newestEnd: Int64,
-                engine: EngineSnapshot, finals: [UInt8], finalCount: Int) {
+                engine: EngineSnapshot, finals: [FinalRowGroup]) {
         self.name = name
         self.specDigest = specDigest
         self.nextOffset = nextOffset
@@ -27,7 +28,19 @@ public struct JobCheckpoint: Sendable, Equatable {
         self.newestEnd = newestEnd
         self.engine = engine
         self.finals = finals
-        self.finalCount = finalCount
+    }
+
+    /// Groups encoded rows by window start (decoding each row once).
+    public static func groups(fromRows bytes: [UInt8], count: Int) throws(WireError) -> [FinalRowGroup] {
+        var r = WireReader(bytes)
+        var groups: [Int64: FinalRowGroup] = [:]
+        for _ in 0..<count {
+            let start = r.position
+            let row = try PartialRowCodec.decodeRow(&r)
+            groups[row.window.start, default: FinalRowGroup(start: row.window.start)].add(bytes[start..<r.position], end: row.window.end)
+        }
+        guard r.isAtEnd else { throw WireError("\(r.remaining) bytes after \(count) final rows") }
+        return groups.keys.sorted().compactMap { groups[$0] }
     }
 
     func append(to w: inout WireWriter) {
@@ -37,8 +50,8 @@ public struct JobCheckpoint: Sendable, Equatable {
         w.i64(rejected)
         w.i64(newestEnd)
         EngineSnapshotCodec.append(engine, to: &w)
-        w.u32(UInt32(finalCount))
-        w.blob(finals)
+        w.u32(UInt32(finals.count))
+        for g in finals { w.i64(g.start); w.i64(g.maxEnd); w.u32(UInt32(g.rows)); w.blob(g.bytes) }
     }
 
     static func decode(_ r: inout WireReader) throws(WireError) -> JobCheckpoint {
@@ -48,13 +61,40 @@ public struct JobCheckpoint: Sendable, Equatable {
         let rejected = try r.i64("rejected")
         let newestEnd = try r.i64("newest end")
         let engine = try EngineSnapshotCodec.decode(&r)
-        let finalCount = try r.count("final rows")
-        let finals = try r.blob("final rows")
-        // The final rows are decoded when restored; check now that they are whole rows.
-        var rows = WireReader(finals)
-        for _ in 0..<finalCount { _ = try PartialRowCodec.decodeRow(&rows) }
-        guard rows.isAtEnd else { throw WireError("job \(name): \(finals.count - rows.position) bytes after \(finalCount) final rows") }
+        var finals: [FinalRowGroup] = []
+        for _ in 0..<(try r.count("final row groups")) {
+            let start = try r.i64("group start"), maxEnd = try r.i64("group end")
+            let rows = try r.count("final rows")
+            finals.append(FinalRowGroup(start: start, maxEnd: maxEnd, rows: rows, bytes: try r.blob("final rows")))
+        }
         return JobCheckpoint(name: name, specDigest: specDigest, nextOffset: nextOffset, rejected: rejected,
-                             newestEnd: newestEnd, engine: engine, finals: finals, finalCount: finalCount)
+                             newestEnd: newestEnd, engine: engine, finals: finals)
+    }
+}
+
+/// The encoded final rows of the windows starting at one time.
+public struct FinalRowGroup: Sendable, Equatable {
+    public var start: Int64
+    public var maxEnd: Int64 = .min
+    public var rows = 0
+    public var bytes: [UInt8] = []
+
+    public init(start: Int64, maxEnd: Int64 = .min, rows: Int = 0, bytes: [UInt8] = []) {
+        self.start = start
+        self.maxEnd = maxEnd
+        self.rows = rows
+        self.bytes = bytes
+    }
+
+    public mutating func add(_ row: some Collection<UInt8>, end: Int64) {
+        bytes += row
+        rows += 1
+        maxEnd = max(maxEnd, end)
+    }
+
+    public mutating func add(_ other: FinalRowGroup) {
+        bytes += other.bytes
+        rows += other.rows
+        maxEnd = max(maxEnd, other.maxEnd)
     }
 }

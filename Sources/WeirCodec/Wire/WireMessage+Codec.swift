@@ -2,8 +2,11 @@ import WeirCore
 
 extension WireMessage {
     public static let version: UInt8 = 1
-    /// Frames above this are refused (a fetch reply carries at most a few MiB of events).
-    public static let frameBytesMax = 64 << 20
+    /// Frames above this are refused before any allocation. Fetch replies carry a few MiB; the
+    /// largest frames are a worker's partials for a query over every retained window of a job
+    /// with big distinct sets (72–100 MB seen at 2 M events) and checkpoint chains shipped to a
+    /// new owner. 512 MiB.
+    public static let frameBytesMax = 512 << 20
 
     enum Kind: UInt8 {
         case hello = 1, renew, release, leave, fetch, partials, checkpoint, replicated, stateRequest, stateReply
