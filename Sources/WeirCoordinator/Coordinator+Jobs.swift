@@ -95,6 +95,7 @@ extension Coordinator {
         status.checkpointsCommitted = checkpointsCommitted
         status.staleWritesRefused = staleCheckpointsRefused
         status.failoverMilliseconds = moves.failovers
+        status.silentFailoverMilliseconds = moves.silentFailovers
         status.handoffMilliseconds = moves.handoffs
         return status
     }

@@ -97,7 +97,7 @@ extension Coordinator {
         guard session(of: identity) != nil else { return }
         logger.info("worker \(identity) disconnected; its partitions move now")
         sessions[identity.name] = nil
-        for (p, lease) in authority.leases.enumerated() where lease?.holder == identity { moves.ownerLost(p, now: now()) }
+        for (p, lease) in authority.leases.enumerated() where lease?.holder == identity { moves.ownerLost(p, now: now(), silent: false) }
         execute(authority.workerDisconnected(identity, now: now()))
         failPending(of: identity)
         for request in Array(pendingQueries.keys) { partialsArrived(request, from: identity, []) }

@@ -143,7 +143,7 @@ public actor Coordinator {
                 session(of: worker)?.outbound.send(.revoke(LeaseRef(partition: p, epoch: epoch)))
             case .expired(let worker, let p, let epoch, let lastRenewal):
                 // A silent owner (paused, cut off) was lost when it was last heard of.
-                moves.ownerLost(p, now: lastRenewal)
+                moves.ownerLost(p, now: lastRenewal, silent: true)
                 logger.warning("lease of partition \(p) epoch \(epoch) held by \(worker) expired without renewal")
             }
         }

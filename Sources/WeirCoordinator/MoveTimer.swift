@@ -2,16 +2,19 @@
 /// failover: disconnect or lapsed lease) or being released (a planned handoff) to the new
 /// owner's first read of the log, which comes after it restored the committed checkpoint.
 struct MoveTimer {
-    private var orphanedAt: [Int: Int64] = [:]
+    private var orphanedAt: [Int: (time: Int64, silent: Bool)] = [:]
     private var releasedAt: [Int: Int64] = [:]
     private var lastEpochRead: [Int: UInt64] = [:]
     /// The most recent measurements (bounded), in milliseconds.
+    /// Owner's connection closed (crash, kill -9).
     private(set) var failovers: [Int64] = []
+    /// Owner went silent (paused, cut off): timed from when it was last heard of.
+    private(set) var silentFailovers: [Int64] = []
     private(set) var handoffs: [Int64] = []
     static let kept = 1_000
 
-    mutating func ownerLost(_ p: Int, now: Int64) {
-        if orphanedAt[p] == nil { orphanedAt[p] = now }
+    mutating func ownerLost(_ p: Int, now: Int64, silent: Bool) {
+        if orphanedAt[p] == nil { orphanedAt[p] = (now, silent) }
     }
 
     mutating func released(_ p: Int, now: Int64) {
@@ -22,13 +25,20 @@ struct MoveTimer {
     mutating func read(_ p: Int, epoch: UInt64, now: Int64) {
         guard lastEpochRead[p] != epoch else { return }
         lastEpochRead[p] = epoch
-        if let t = orphanedAt.removeValue(forKey: p) {
-            failovers.append(now - t)
-            if failovers.count > Self.kept { failovers.removeFirst(failovers.count - Self.kept) }
+        if let lost = orphanedAt.removeValue(forKey: p) {
+            if lost.silent {
+                Self.keep(now - lost.time, in: &silentFailovers)
+            } else {
+                Self.keep(now - lost.time, in: &failovers)
+            }
             releasedAt[p] = nil
         } else if let t = releasedAt.removeValue(forKey: p) {
-            handoffs.append(now - t)
-            if handoffs.count > Self.kept { handoffs.removeFirst(handoffs.count - Self.kept) }
+            Self.keep(now - t, in: &handoffs)
         }
+    }
+
+    private static func keep(_ value: Int64, in list: inout [Int64]) {
+        list.append(value)
+        if list.count > kept { list.removeFirst(list.count - kept) }
     }
 }

@@ -84,6 +84,7 @@ enum APIJSON {
         j.field("committed", c.checkpointsCommitted); j.field("stale_writes_refused", c.staleWritesRefused)
         j.endObject()
         j.key("failovers_ms"); j.beginArray(); for v in c.failoverMilliseconds { j.int(v) }; j.endArray()
+        j.key("silent_failovers_ms"); j.beginArray(); for v in c.silentFailoverMilliseconds { j.int(v) }; j.endArray()
         j.key("handoffs_ms"); j.beginArray(); for v in c.handoffMilliseconds { j.int(v) }; j.endArray()
         j.endObject()
         return j.text

@@ -77,9 +77,12 @@ public struct ClusterStatus: Sendable, Equatable {
     public var checkpointsCommitted: Int64 = 0
     /// Fenced writes (checkpoints) refused because their epoch was not current.
     public var staleWritesRefused: Int64 = 0
-    /// Recent failovers: milliseconds from a partition losing its owner (disconnect or lapsed
-    /// lease) to its new owner's first read of the log (state restored, processing again).
+    /// Recent failovers after an owner's connection closed (crash, kill -9): milliseconds from
+    /// the disconnect to the new owner's first read of the log (state restored, processing again).
     public var failoverMilliseconds: [Int64] = []
+    /// Recent failovers after an owner went silent (paused, cut off): from when it was last heard
+    /// of (its lease lapses TTL + grace later) to the new owner's first read.
+    public var silentFailoverMilliseconds: [Int64] = []
     /// Recent planned moves: from release by the old owner to the new owner's first read.
     public var handoffMilliseconds: [Int64] = []
     public init(workers: [Worker], partitions: [Partition], streams: [StreamInfo], jobs: [String], eventsAccepted: Int64, eventsRejected: Int64) {

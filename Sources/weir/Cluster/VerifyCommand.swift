@@ -140,6 +140,7 @@ struct VerifyCommand: AsyncParsableCommand {
         let status = try await cluster.client.get("/v1/cluster")
         let report = VerifyReport(jobs: results, kills: driver.kills, pauses: driver.pauses, chaos: driver.events,
                                   failoversMs: (status["failovers_ms"] as? [Int]) ?? [],
+                                  silentFailoversMs: (status["silent_failovers_ms"] as? [Int]) ?? [],
                                   handoffsMs: (status["handoffs_ms"] as? [Int]) ?? [],
                                   staleWritesRefused: ((status["checkpoints"] as? [String: Any])?["stale_writes_refused"] as? Int) ?? 0,
                                   checkpointsCommitted: ((status["checkpoints"] as? [String: Any])?["committed"] as? Int) ?? 0,

@@ -22,6 +22,7 @@ struct VerifyReport {
     var pauses: Int
     var chaos: [String]
     var failoversMs: [Int]
+    var silentFailoversMs: [Int]
     var handoffsMs: [Int]
     var staleWritesRefused: Int
     var checkpointsCommitted: Int
@@ -76,7 +77,8 @@ struct VerifyReport {
                 + (failpointsNotReached.isEmpty ? "" : "; not reached: \(failpointsNotReached.joined(separator: ", "))"))
         }
         if !epochRegressions.isEmpty { out.append("  EPOCH REGRESSIONS: \(epochRegressions.prefix(5).joined(separator: "; "))") }
-        out.append(summary("failovers", failoversMs))
+        out.append(summary("failovers after kill -9", failoversMs))
+        out.append(summary("failovers after a pause", silentFailoversMs).replacingOccurrences(of: "loss of owner", with: "owner last heard of"))
         out.append(summary("handoffs", handoffsMs).replacingOccurrences(of: "loss of owner", with: "release"))
         if !chaos.isEmpty { out.append("  schedule:"); out += chaos.map { "    " + $0 } }
         return out.joined(separator: "\n")
@@ -86,7 +88,7 @@ struct VerifyReport {
         let object: [String: Any] = [
             "passed": passed, "kills": kills, "pauses": pauses, "checkpoints_committed": checkpointsCommitted,
             "stale_writes_refused": staleWritesRefused, "failpoints_reached": failpointsReached,
-            "failpoints_not_reached": failpointsNotReached, "epoch_regressions": epochRegressions, "failovers_ms": failoversMs, "handoffs_ms": handoffsMs, "schedule": chaos,
+            "failpoints_not_reached": failpointsNotReached, "epoch_regressions": epochRegressions, "failovers_ms": failoversMs, "silent_failovers_ms": silentFailoversMs, "handoffs_ms": handoffsMs, "schedule": chaos,
             "jobs": jobs.map { j -> [String: Any] in
                 ["job": j.job, "passed": j.passed, "rows_compared": j.rowsCompared, "windows_compared": j.windowsCompared,
                  "missing": j.missing.count, "extra": j.extra.count, "events_lost": j.eventsLost, "events_duplicated": j.eventsDuplicated,
