@@ -25,8 +25,9 @@ extension ClusterTests { @Suite struct Chaos {
         for job in jobs {
             #expect(job["missing"] as? Int == 0 && job["extra"] as? Int == 0, "\(job)")
             #expect(job["events_lost"] as? Int == 0 && job["events_duplicated"] as? Int == 0, "\(job)")
-            #expect((job["rows_compared"] as? Int ?? 0) > 100)
+            #expect((job["rows_compared"] as? Int ?? 0) > 0)  // hot-pages has one row per minute
         }
+        #expect(jobs.reduce(0) { $0 + ($1["rows_compared"] as? Int ?? 0) } > 10_000)
     }
 
     @Test func killingAndPausingWorkersLosesAndDuplicatesNothing() throws {

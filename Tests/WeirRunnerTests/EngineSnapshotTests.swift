@@ -14,15 +14,7 @@ import WeirCore
         settings.millisecondsPer10MEvents = 600_000_000  // 20 k events ≈ 20 minutes: many windows close
         settings.lateFraction = 0.02
         settings.lateByMilliseconds = 90_000
-        var workload = ClickWorkload(settings)
-        var out: [[UInt8]] = []
-        var line: [UInt8] = []
-        for _ in 0..<events {
-            line.removeAll(keepingCapacity: true)
-            _ = workload.next(into: &line)
-            out.append(line)
-        }
-        return out
+        return PartitionedMergeTests.lines(settings)
     }
 
     /// Runs `lines` through `engine`, collecting every emitted row.

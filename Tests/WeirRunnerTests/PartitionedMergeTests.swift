@@ -15,6 +15,12 @@ import WeirReference
         settings.seed = seed
         settings.users = 2_000
         settings.pages = 300
+        return lines(settings)
+    }
+
+    /// The workload's events, one line each.
+    static func lines(_ settings: ClickWorkload.Settings) -> [[UInt8]] {
+        let events = settings.events
         var workload = ClickWorkload(settings)
         var out: [[UInt8]] = []
         var line: [UInt8] = []
