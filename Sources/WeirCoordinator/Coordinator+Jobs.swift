@@ -72,9 +72,11 @@ extension Coordinator {
     public func clusterStatus() -> ClusterStatus {
         let leases = authority.leases
         let workers = sessions.values.map(\.identity).sorted().map { id in
-            ClusterStatus.Worker(name: id.name, incarnation: id.incarnation,
-                                 leaving: !authority.liveWorkers.contains(id),
-                                 partitions: leases.indices.filter { leases[$0]?.holder == id })
+            var worker = ClusterStatus.Worker(name: id.name, incarnation: id.incarnation,
+                                              leaving: !authority.liveWorkers.contains(id),
+                                              partitions: leases.indices.filter { leases[$0]?.holder == id })
+            worker.problem = workerProblems[id.name]
+            return worker
         }
         let t = now()
         let partitions = leases.indices.map { p in

@@ -58,8 +58,8 @@ extension Coordinator {
                     }
                     let message = try frame.decode()
                     switch message {
-                    case .renew(let seq, let leases):
-                        queue.send(.renewReply(seq: seq, verdicts: await renew(identity, leases)))
+                    case .renew(let seq, let leases, let problem):
+                        queue.send(.renewReply(seq: seq, verdicts: await renew(identity, leases, problem: problem)))
                     case .release(let lease):
                         await released(identity, lease)
                     case .leave:
@@ -103,7 +103,11 @@ extension Coordinator {
         for request in Array(pendingQueries.keys) { partialsArrived(request, from: identity, []) }
     }
 
-    func renew(_ identity: WorkerIdentity, _ leases: [LeaseRef]) -> [LeaseVerdict] {
+    func renew(_ identity: WorkerIdentity, _ leases: [LeaseRef], problem: String) -> [LeaseVerdict] {
+        if session(of: identity) != nil {
+            if !problem.isEmpty, workerProblems[identity.name] != problem { logger.error("worker \(identity) is unhealthy: \(problem)") }
+            workerProblems[identity.name] = problem.isEmpty ? nil : problem
+        }
         let verdicts = authority.renew(identity, leases: leases.map { ($0.partition, $0.epoch) }, now: now())
         return zip(leases, verdicts).map { LeaseVerdict(lease: $0, verdict: $1) }
     }

@@ -32,6 +32,8 @@ public actor Coordinator {
     /// When each partition's checkpoint was last committed (this coordinator's clock).
     var committedAt: [Int: Int64] = [:]
     var moves = MoveTimer()
+    /// What each unhealthy worker reported with its last heartbeat.
+    var workerProblems: [String: String] = [:]
     /// Fenced writes refused: checkpoints from a worker whose epoch is not current.
     var staleCheckpointsRefused: Int64 = 0
     var nextRequest: UInt64 = 1

@@ -60,6 +60,7 @@ enum APIJSON {
         j.key("workers"); j.beginArray()
         for w in c.workers {
             j.beginObject(); j.field("name", w.name); j.key("incarnation"); j.raw(String(w.incarnation)); j.field("leaving", w.leaving)
+            j.field("healthy", w.problem == nil); j.key("problem"); if let p = w.problem { j.string(p) } else { j.null() }
             j.key("partitions"); j.beginArray(); for p in w.partitions { j.int(p) }; j.endArray(); j.endObject()
         }
         j.endArray()

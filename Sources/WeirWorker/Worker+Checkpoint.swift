@@ -52,6 +52,9 @@ extension Worker {
             }
         } catch {
             logger.error("partition \(lease.partition): checkpoint \(seq) failed: \(error)")
+            if let storeError = error as? LMDBError {
+                storeProblem = "checkpoint store \(settings.dataDirectory)/state: \(storeError)"
+            }
             checkpointStats.failures += 1
             if isCurrent(lease, generation: generation) { running[lease.partition]?.cursor.needBase = true }
             return true
@@ -70,6 +73,7 @@ extension Worker {
             cursor.inFlight = false
             running[lease.partition]?.cursor = cursor
             runner.committed(made.offsets)
+            storeProblem = nil
             checkpointStats.record(stall: made.stall, total: ContinuousClock.now - began, bytes: made.bytes.count)
             return true
         case .needBase:

@@ -31,6 +31,9 @@ public actor Worker {
     var nextGeneration: UInt64 = 1
     var leaving = false
     var checkpointStats = CheckpointStats()
+    /// Why checkpoints fail to be stored here (a full LMDB map, a full disk); nil when the last
+    /// one was stored. Reported with every heartbeat: the coordinator shows the worker unhealthy.
+    var storeProblem: String?
 
     struct RunningPartition {
         var lease: LeaseRef
@@ -177,7 +180,8 @@ public actor Worker {
         for d in directives {
             switch d {
             case .sendRenewal(let seq, let leases):
-                outbound?.send(.renew(seq: seq, leases: leases.map { LeaseRef(partition: $0.partition, epoch: $0.epoch) }))
+                outbound?.send(.renew(seq: seq, leases: leases.map { LeaseRef(partition: $0.partition, epoch: $0.epoch) },
+                                      problem: storeProblem ?? ""))
             case .start(let p, let epoch):
                 if let r = running[p], r.lease.epoch == epoch {
                     resume(r)

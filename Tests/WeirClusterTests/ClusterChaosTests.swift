@@ -81,3 +81,36 @@ extension ClusterTests.Chaos {
         #expect((report["epoch_regressions"] as? [String] ?? ["?"]).isEmpty, "\(r.stdout)")
     }
 }
+
+extension ClusterTests.Chaos {
+    /// R8 with real processes: a worker whose checkpoint store (LMDB map) is too small fails its
+    /// checkpoints with a clear error and shows as unhealthy, loses nothing (the log keeps every
+    /// event), and after a restart with a larger map it is healthy and the rollups are exact.
+    @Test func aFullCheckpointStoreMakesTheWorkerUnhealthy_andARestartWithRoomIsExact() async throws {
+        let h = ClusterHarness(name: "map-full")
+        defer { h.shutdown() }
+        let (recording, reference) = try ClusterTests.Integration.fixture(h, events: "60k", seed: 34)
+        try await h.startCoordinator()
+        try h.startWorker("w1", extra: ["--state-map-size", "96k"])
+        try ClusterTests.Integration.submitSampleJobs(h)
+        let replay = try ClusterTests.Failover.replay(h, recording, rate: "30k/s")
+        replay.waitUntilExit()
+        #expect(replay.terminationStatus == 0, "\(h.log("replay.log"))")
+        try await h.waitFor("w1 to report its full checkpoint store", seconds: 120) {
+            let workers = try await h.status()["workers"] as? [[String: Any]] ?? []
+            return workers.contains { $0["healthy"] as? Bool == false && ($0["problem"] as? String ?? "").contains("map is full") }
+        }
+        #expect(h.log("w1.log").contains("MDB_MAP_FULL") || h.log("w1.log").contains("map is full"))
+        // Nothing was lost: the log keeps every event; with room, the worker catches up exactly.
+        h.signal("w1", SIGKILL)
+        try await Task.sleep(for: .milliseconds(500))
+        try h.startWorker("w1", extra: ["--state-map-size", "256m"])
+        try await h.waitFor("w1 to be healthy again", seconds: 120) {
+            let status = try await h.status()
+            let workers = status["workers"] as? [[String: Any]] ?? []
+            let committed = (status["checkpoints"] as? [String: Any])?["committed"] as? Int ?? 0
+            return committed > 0 && workers.contains { $0["name"] as? String == "w1" && $0["healthy"] as? Bool == true }
+        }
+        try await ClusterTests.Integration.expectRollupsEqualReference(h, reference)
+    }
+}

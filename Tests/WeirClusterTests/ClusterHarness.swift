@@ -69,9 +69,9 @@ final class ClusterHarness: @unchecked Sendable {
         }
     }
 
-    func startWorker(_ name: String) throws {
-        workers[name] = try spawn(["worker", "--coordinator", "127.0.0.1:\(wirePort)", "--data-dir", dir + "/" + name, "--id", name],
-                                  log: name + ".log")
+    func startWorker(_ name: String, extra: [String] = []) throws {
+        workers[name] = try spawn(["worker", "--coordinator", "127.0.0.1:\(wirePort)", "--data-dir", dir + "/" + name, "--id", name] + extra,
+                                  log: name + (workers[name] == nil ? "" : "-restarted") + ".log")
     }
 
     var http: String { "127.0.0.1:\(httpPort)" }

@@ -17,7 +17,8 @@ import WeirCore
 
     static let samples: [WireMessage] = [
         .hello(worker: "w1", incarnation: 42, cores: 2),
-        .renew(seq: 9, leases: [LeaseRef(partition: 3, epoch: 7), LeaseRef(partition: 15, epoch: 1)]),
+        .renew(seq: 9, leases: [LeaseRef(partition: 3, epoch: 7), LeaseRef(partition: 15, epoch: 1)], problem: ""),
+        .renew(seq: 10, leases: [], problem: "checkpoint store: map full"),
         .release(LeaseRef(partition: 2, epoch: 5)), .leave,
         .fetch(request: 1, lease: LeaseRef(partition: 1, epoch: 2), stream: "clicks", offset: 99, maxBytes: 1 << 20),
         .partials(request: 4, reports: [PartitionReport(

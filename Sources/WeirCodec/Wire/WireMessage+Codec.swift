@@ -37,8 +37,9 @@ extension WireMessage {
         switch self {
         case .hello(let worker, let incarnation, let cores):
             w.u8(Kind.hello.rawValue); w.string(worker); w.u64(incarnation); w.int(cores)
-        case .renew(let seq, let leases):
+        case .renew(let seq, let leases, let problem):
             w.u8(Kind.renew.rawValue); w.u64(seq); w.u32(UInt32(leases.count)); for l in leases { lease(l, &w) }
+            w.string(problem)
         case .release(let l): w.u8(Kind.release.rawValue); lease(l, &w)
         case .leave: w.u8(Kind.leave.rawValue)
         case .fetch(let request, let l, let stream, let offset, let maxBytes):
@@ -117,7 +118,7 @@ extension WireMessage {
             let n = try r.count("leases", max: 1 << 16)
             var leases: [LeaseRef] = []
             for _ in 0..<n { leases.append(try lease(&r)) }
-            return .renew(seq: seq, leases: leases)
+            return .renew(seq: seq, leases: leases, problem: try r.string("problem"))
         case .release: return .release(try lease(&r))
         case .leave: return .leave
         case .fetch:

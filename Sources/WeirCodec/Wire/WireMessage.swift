@@ -15,7 +15,8 @@ public enum WireMessage: Sendable, Equatable {
     // Worker → coordinator
     /// First message of a worker connection.
     case hello(worker: String, incarnation: UInt64, cores: Int)
-    case renew(seq: UInt64, leases: [LeaseRef])
+    /// Also the heartbeat; `problem` is the worker's health ("" = healthy), e.g. a full checkpoint store.
+    case renew(seq: UInt64, leases: [LeaseRef], problem: String)
     case release(LeaseRef)
     /// The worker wants to leave: revoke everything, it disconnects afterwards.
     case leave

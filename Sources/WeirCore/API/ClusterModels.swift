@@ -41,6 +41,8 @@ public struct ClusterStatus: Sendable, Equatable {
         public var incarnation: UInt64
         public var leaving: Bool
         public var partitions: [Int]
+        /// Why the worker is unhealthy (nil: healthy), e.g. its checkpoint store is full.
+        public var problem: String?
         public init(name: String, incarnation: UInt64, leaving: Bool, partitions: [Int]) {
             self.name = name; self.incarnation = incarnation; self.leaving = leaving; self.partitions = partitions
         }

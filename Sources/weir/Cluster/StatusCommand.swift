@@ -24,6 +24,7 @@ struct StatusCommand: AsyncParsableCommand {
         for w in workers {
             let ps = (w["partitions"] as? [Int] ?? []).map(String.init).joined(separator: ",")
             print("  \(w["name"] ?? "?")\(w["leaving"] as? Bool == true ? " (leaving)" : "")  partitions [\(ps)]")
+            if let problem = w["problem"] as? String { print("    UNHEALTHY: \(problem)") }
         }
         print(pad("partition", 10) + pad("holder", 24) + pad("epoch", 8) + pad("log end", 12) + pad("consumed", 12) + "lag")
         for p in partitions {
