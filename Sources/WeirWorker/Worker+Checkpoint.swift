@@ -69,8 +69,7 @@ extension Worker {
             cursor.committed = CommittedCheckpoint(seq: seq, digest: made.digest)
             cursor.needBase = false
             if base { cursor.lastBaseSeq = seq }
-            cursor.lastProgress = made.progress
-            cursor.inFlight = false
+            cursor.lastProgress = made.progress  // `cursor` was copied before `inFlight` was set
             running[lease.partition]?.cursor = cursor
             runner.committed(made.offsets)
             storeProblem = nil

@@ -89,6 +89,28 @@ final class ChildProcess: Sendable {
         state.withLock { $0.process }?.waitUntilExit()
     }
 
+    /// The ports a coordinator child wrote to its `--ready-file` (`wire=…`, `http=…` lines), waited
+    /// for up to 60 s; a child that exits and is not restarted fails at once.
+    func waitForReadyFile(_ path: String) async throws -> (wire: Int, http: Int) {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            if let text = try? String(contentsOfFile: path, encoding: .utf8) {
+                var ports: [String: Int] = [:]
+                for line in text.split(separator: "\n") {
+                    let kv = line.split(separator: "=")
+                    if kv.count == 2 { ports[String(kv[0])] = Int(kv[1]) }
+                }
+                if let wire = ports["wire"], let http = ports["http"] { return (wire, http) }
+            }
+            if !isRunning {
+                guard restart else { throw fail("\(name) exited; see \(logPath)") }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw fail("\(name) did not start within 60 s; see \(logPath)")
+    }
+
     /// SIGTERM, wait up to `grace`, then SIGKILL.
     func stop(grace: TimeInterval) {
         guard let process = state.withLock({ s -> Process? in s.stopping = true; return s.process }) else { return }

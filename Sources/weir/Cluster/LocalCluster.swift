@@ -31,20 +31,8 @@ final class LocalCluster: Sendable {
 
     func start(beforeWorkers: () -> Void = {}) async throws {
         try coordinator.start()
-        let deadline = ContinuousClock.now + .seconds(60)
-        while ContinuousClock.now < deadline {
-            if let text = try? String(contentsOfFile: dir + "/coordinator.ready", encoding: .utf8) {
-                var found: [String: Int] = [:]
-                for line in text.split(separator: "\n") {
-                    let kv = line.split(separator: "=")
-                    if kv.count == 2 { found[String(kv[0])] = Int(kv[1]) }
-                }
-                if let w = found["wire"], let h = found["http"] { ports.set(wire: w, http: h); break }
-            }
-            guard coordinator.isRunning else { throw fail("the coordinator exited; see \(coordinator.logPath)") }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        guard ports.get().wire > 0 else { throw fail("the coordinator did not start within 60 s; see \(coordinator.logPath)") }
+        let bound = try await coordinator.waitForReadyFile(dir + "/coordinator.ready")
+        ports.set(wire: bound.wire, http: bound.http)
         for (i, w) in workerProcesses.enumerated() {
             if i == 0 { beforeWorkers() }
             w.setArguments(["worker", "--coordinator", wire, "--data-dir", dir + "/w\(i + 1)", "--id", "w\(i + 1)",

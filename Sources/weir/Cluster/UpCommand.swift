@@ -54,7 +54,7 @@ struct UpCommand: AsyncParsableCommand {
                         "--partitions", String(partitions), "--stream", "clicks:user", "--ready-file", readyFile],
             logPath: logs + "/coordinator.log", restart: !noRestart)
         try coordinator.start()
-        let ports = try await waitForReady(readyFile, child: coordinator)
+        let ports = try await coordinator.waitForReadyFile(readyFile)
         let httpAddress = "127.0.0.1:\(ports.http)"
         var children = [coordinator]
         for i in 1...workers {
@@ -86,22 +86,6 @@ struct UpCommand: AsyncParsableCommand {
         say("stopped")
     }
 
-    private func waitForReady(_ path: String, child: ChildProcess) async throws -> (wire: Int, http: Int) {
-        let deadline = ContinuousClock.now + .seconds(60)
-        while ContinuousClock.now < deadline {
-            if let text = try? String(contentsOfFile: path, encoding: .utf8) {
-                var ports: [String: Int] = [:]
-                for line in text.split(separator: "\n") {
-                    let kv = line.split(separator: "=")
-                    if kv.count == 2 { ports[String(kv[0])] = Int(kv[1]) }
-                }
-                if let wire = ports["wire"], let http = ports["http"] { return (wire, http) }
-            }
-            if !child.isRunning { try await Task.sleep(for: .milliseconds(200)) }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        throw fail("the coordinator did not start within 60 s; see \(child.logPath)")
-    }
 }
 
 /// Set once by a signal handler, polled by the main loop.
