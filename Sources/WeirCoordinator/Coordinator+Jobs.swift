@@ -90,6 +90,8 @@ extension Coordinator {
                 info.replicas = c.replicas
             }
             info.checkpointAgeMilliseconds = committedAt[p].map { t - $0 }
+            // Across streams, a partition is as idle as its busiest stream.
+            info.idleMilliseconds = logs.keys.compactMap { logActivity.idleMilliseconds(stream: $0, partition: p, now: t) }.min()
             return info
         }
         var status = ClusterStatus(workers: workers, partitions: partitions, streams: listStreams(), jobs: Array(jobs.keys),
@@ -99,6 +101,7 @@ extension Coordinator {
         status.failoverMilliseconds = moves.failovers
         status.silentFailoverMilliseconds = moves.silentFailovers
         status.handoffMilliseconds = moves.handoffs
+        status.idleAfterMilliseconds = settings.idleAfterMilliseconds
         return status
     }
 }

@@ -11,6 +11,11 @@ extension Coordinator {
 
     /// Answers a rollup query by asking every partition owner for its partials and merging them.
     public func query(job: String, _ query: RollupQuery) async throws(APIError) -> RollupAnswer {
+        try await answer(job: job, query).answer
+    }
+
+    /// The merged answer and the partition reports it was built from.
+    func answer(job: String, _ query: RollupQuery) async throws(APIError) -> (answer: RollupAnswer, reports: [PartitionReport]) {
         guard let entry = jobs[job] else {
             throw .notFound("unknown_job", "no job named \(job) (jobs: \(jobs.keys.isEmpty ? "none" : jobs.keys.joined(separator: ", ")))")
         }
@@ -41,7 +46,7 @@ extension Coordinator {
         var answer = try result.get()
         answer.eventsBehind = behind
         answer.eventsUncommitted = uncommitted
-        return answer
+        return (answer, reports)
     }
 
     private func collectReports(job: String, from: Int64, to: Int64, last: Int64) async -> [PartitionReport] {

@@ -39,6 +39,7 @@ public actor Coordinator {
     var nextRequest: UInt64 = 1
     var eventsAccepted: Int64 = 0
     var eventsRejected: Int64 = 0
+    var logActivity = LogActivity()
     /// The port the wire listener is bound to (differs from settings when 0 was asked).
     public private(set) var boundWirePort = 0
 
@@ -114,10 +115,19 @@ public actor Coordinator {
     }
 
     private func tickLoop() async throws {
+        var ticks = 0
         while !Task.isCancelled {
             try await Task.sleep(for: .milliseconds(50))
             execute(authority.tick(now: now()))
+            ticks += 1
+            if ticks % 10 == 0 { observeLogs() }
         }
+    }
+
+    /// Notes which partitions received events (for idleness), twice a second.
+    private func observeLogs() {
+        let now = now()
+        for (stream, set) in logs { logActivity.observe(stream: stream, ends: set.logs.map(\.durableEnd), now: now) }
     }
 
     /// Carries out lease directives in order. An epoch that cannot be persisted must never be

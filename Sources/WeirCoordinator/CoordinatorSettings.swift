@@ -30,5 +30,9 @@ public struct CoordinatorSettings: Sendable {
     /// (takes effect when at least 2 workers are connected).
     public var replicationFactor = 2
 
+    /// A partition whose log has not grown for this long is idle: it no longer holds its
+    /// stream's jobs' watermarks back. Default 30 s.
+    public var idleAfterMilliseconds: Int64 = 30_000
+
     public init(dataDirectory: String) { self.dataDirectory = dataDirectory }
 }

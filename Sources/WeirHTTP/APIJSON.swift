@@ -75,6 +75,9 @@ enum APIJSON {
             j.key("age_ms"); if let age = p.checkpointAgeMilliseconds { j.int(age) } else { j.null() }
             j.key("replicas"); j.beginArray(); for r in p.replicas { j.string(r) }; j.endArray()
             j.endObject()
+            j.key("standby"); if let s = p.replicas.first(where: { $0 != p.holder }) { j.string(s) } else { j.null() }
+            j.key("idle_ms"); if let v = p.idleMilliseconds { j.int(v) } else { j.null() }
+            j.field("idle", c.idleAfterMilliseconds > 0 && (p.idleMilliseconds ?? 0) >= c.idleAfterMilliseconds)
             j.endObject()
         }
         j.endArray()
@@ -87,6 +90,7 @@ enum APIJSON {
         j.key("failovers_ms"); j.beginArray(); for v in c.failoverMilliseconds { j.int(v) }; j.endArray()
         j.key("silent_failovers_ms"); j.beginArray(); for v in c.silentFailoverMilliseconds { j.int(v) }; j.endArray()
         j.key("handoffs_ms"); j.beginArray(); for v in c.handoffMilliseconds { j.int(v) }; j.endArray()
+        j.field("idle_after_ms", c.idleAfterMilliseconds)
         j.endObject()
         return j.text
     }
@@ -97,30 +101,81 @@ enum APIJSON {
         j.field("job", a.job)
         j.key("group_by"); j.beginArray(); for g in a.groupBy { j.string(g) }; j.endArray()
         j.key("columns"); j.beginArray(); for c in a.columns { j.string(c) }; j.endArray()
+        factFields(a, into: &j)
+        j.key("windows"); j.beginArray()
+        for w in a.windows { window(w, of: a, into: &j) }
+        j.endArray()
+        j.endObject()
+        return j.text
+    }
+
+    /// One window of an answer: bounds, finality, late events, group count, totals and rows.
+    static func window(_ w: RollupAnswer.WindowRows, of a: RollupAnswer, into j: inout JSONBuilder) {
+        j.beginObject()
+        j.field("start", w.window.start); j.field("end", w.window.end); j.field("final", w.isFinal); j.field("late_events", w.lateEvents)
+        j.field("groups", w.groupCount)
+        j.key("totals"); j.beginObject()
+        for (name, total) in zip(a.columns, w.totals) { if let total { j.key(name); j.cell(total) } }
+        j.endObject()
+        j.key("rows"); j.beginArray()
+        for row in w.rows {
+            j.beginObject()
+            j.key("group"); j.beginObject()
+            for (name, v) in zip(a.groupBy, row.group) { j.key(name); j.value(v) }
+            j.endObject()
+            j.key("values"); j.beginObject()
+            for (name, c) in zip(a.columns, row.cells) { j.key(name); j.cell(c) }
+            j.endObject()
+            j.endObject()
+        }
+        j.endArray()
+        j.endObject()
+    }
+
+    /// An answer's completeness facts (everything but the windows), for push updates.
+    static func facts(_ a: RollupAnswer, into j: inout JSONBuilder) {
+        j.beginObject()
+        factFields(a, into: &j)
+        j.endObject()
+    }
+
+    /// Watermark, completeness and event counts, as fields of the enclosing object.
+    static func factFields(_ a: RollupAnswer, into j: inout JSONBuilder) {
         j.key("watermark"); if let w = a.watermark { j.int(w) } else { j.null() }
         j.field("complete", a.isComplete)
         j.key("partitions_missing"); j.beginArray(); for p in a.partitionsMissing { j.int(p) }; j.endArray()
         j.key("events"); j.beginObject()
         j.field("accepted", a.eventsAccepted); j.field("late", a.eventsLate); j.field("rejected", a.eventsRejected)
+        j.field("filtered", a.eventsFiltered)
         j.key("behind"); j.raw(String(a.eventsBehind))
         j.key("uncommitted"); j.raw(String(a.eventsUncommitted))
         j.endObject()
-        j.key("windows"); j.beginArray()
-        for w in a.windows {
+    }
+
+    static func diagnosis(_ d: JobDiagnosis) -> String {
+        var j = JSONBuilder()
+        j.beginObject()
+        j.field("job", d.job)
+        j.key("findings"); j.beginArray()
+        for f in d.findings {
+            j.beginObject(); j.field("code", f.code); j.field("level", f.level.rawValue); j.field("message", f.message); j.endObject()
+        }
+        j.endArray()
+        j.key("facts"); facts(d.answer, into: &j)
+        j.key("newest_window")
+        if let w = d.answer.windows.last {
+            j.beginObject(); j.field("start", w.window.start); j.field("end", w.window.end); j.field("final", w.isFinal); j.endObject()
+        } else {
+            j.null()
+        }
+        j.key("partitions"); j.beginArray()
+        for p in d.partitions {
             j.beginObject()
-            j.field("start", w.window.start); j.field("end", w.window.end); j.field("final", w.isFinal); j.field("late_events", w.lateEvents)
-            j.key("rows"); j.beginArray()
-            for row in w.rows {
-                j.beginObject()
-                j.key("group"); j.beginObject()
-                for (name, v) in zip(a.groupBy, row.group) { j.key(name); j.value(v) }
-                j.endObject()
-                j.key("values"); j.beginObject()
-                for (name, c) in zip(a.columns, row.cells) { j.key(name); j.cell(c) }
-                j.endObject()
-                j.endObject()
-            }
-            j.endArray()
+            j.field("partition", p.partition); j.key("log_end"); j.raw(String(p.logEnd))
+            j.key("processed"); if let v = p.processed { j.raw(String(v)) } else { j.null() }
+            j.key("watermark"); if p.watermark > .min { j.int(p.watermark) } else { j.null() }
+            j.key("idle_ms"); if let v = p.idleMilliseconds { j.int(v) } else { j.null() }
+            j.field("idle", p.excludedAsIdle)
             j.endObject()
         }
         j.endArray()

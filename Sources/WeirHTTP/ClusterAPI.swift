@@ -11,4 +11,6 @@ public protocol ClusterAPI: Sendable {
     func declareStream(name: String, keyField: String?) async throws(APIError) -> StreamInfo
     func clusterStatus() async -> ClusterStatus
     func query(job: String, _ query: RollupQuery) async throws(APIError) -> RollupAnswer
+    /// Why the job has (or has no) output, from live facts.
+    func diagnose(job: String) async throws(APIError) -> JobDiagnosis
 }

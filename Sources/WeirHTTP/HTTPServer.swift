@@ -119,7 +119,12 @@ public struct HTTPServer: Sendable {
                 }
             }
         }
+        router.get("/v1/jobs/:job/diagnosis") { _, context in
+            await Self.respond { Self.json(.ok, APIJSON.diagnosis(try await api.diagnose(job: try Self.parameter(context, "job")))) }
+        }
         router.get("/v1/cluster") { _, _ in Self.json(.ok, APIJSON.cluster(await api.clusterStatus())) }
+        addPushRoutes(to: router)
+        addDashboardRoutes(to: router)
         return router
     }
 

@@ -6,11 +6,12 @@ import WeirCore
 /// `where`: `field=value` (repeatable; numbers, true/false/null, or text — quote text that
 /// looks like a number: `page="42"`); `top`: a positive count; `by`: an aggregate column.
 enum QueryParameters {
-    static let known: Set<String> = ["from", "to", "last", "where", "top", "by", "format"]
+    static let known: Set<String> = ["from", "to", "last", "where", "top", "by"]
 
-    static func parse(_ pairs: [(String, String)]) throws(APIError) -> RollupQuery {
+    /// `routeParameters` are read by the route itself (`format`, `interval`) and skipped here.
+    static func parse(_ pairs: [(String, String)], routeParameters: Set<String> = ["format"]) throws(APIError) -> RollupQuery {
         var query = RollupQuery()
-        for (name, value) in pairs {
+        for (name, value) in pairs where !routeParameters.contains(name) {
             switch name {
             case "from": query.from = try time(value, name)
             case "to": query.to = try time(value, name)
@@ -30,9 +31,9 @@ enum QueryParameters {
                 }
                 query.top = n
             case "by": query.by = value
-            case "format": continue  // chosen by the route
             default:
-                throw .badRequest("unknown_parameter", "unknown query parameter '\(name)' (known: \(known.sorted().joined(separator: ", ")))")
+                let names = known.union(routeParameters)
+                throw .badRequest("unknown_parameter", "unknown query parameter '\(name)' (known: \(names.sorted().joined(separator: ", ")))")
             }
         }
         if query.by != nil && query.top == nil { throw .badRequest("bad_parameter", "by= needs top=N") }

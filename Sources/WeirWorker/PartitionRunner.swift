@@ -215,6 +215,8 @@ final class PartitionRunner: Sendable {
             lateByWindow: run.engine.lateLedger.sorted.map { LateCount(window: $0.window, count: $0.count) },
             rows: rows, encodedRows: encoded, encodedRowCount: encodedCount)
         report.committedOffset = min(s.committedOffsets[run.spec.stream] ?? 0, run.nextOffset)
+        report.filtered = stats.filtered
+        report.maxEventTime = run.engine.maxEventTime
         return report
     }
 }

@@ -91,6 +91,7 @@ extension WireMessage {
     private func report(_ r: PartitionReport, _ w: inout WireWriter) {
         lease(r.lease, &w)
         w.i64(r.watermark); w.u64(r.offset); w.u64(r.committedOffset); w.i64(r.accepted); w.i64(r.lateEvents); w.i64(r.rejected)
+        w.i64(r.filtered); w.i64(r.maxEventTime)
         w.u32(UInt32(r.lateByWindow.count))
         for l in r.lateByWindow { w.i64(l.window.start); w.i64(l.window.end); w.i64(l.count) }
         w.u32(UInt32(r.rows.count + r.encodedRowCount))
@@ -202,6 +203,7 @@ extension WireMessage {
     private static func report(_ r: inout WireReader) throws(WireError) -> PartitionReport {
         let l = try lease(&r)
         let watermark = try r.i64(), offset = try r.u64(), committedOffset = try r.u64(), accepted = try r.i64(), late = try r.i64(), rejected = try r.i64()
+        let filtered = try r.i64(), maxEventTime = try r.i64()
         let nLate = try r.count("late windows")
         var lateByWindow: [LateCount] = []
         for _ in 0..<nLate {
@@ -216,6 +218,8 @@ extension WireMessage {
         var report = PartitionReport(lease: l, watermark: watermark, offset: offset, accepted: accepted, lateEvents: late,
                                      rejected: rejected, lateByWindow: lateByWindow, rows: rows)
         report.committedOffset = committedOffset
+        report.filtered = filtered
+        report.maxEventTime = maxEventTime
         return report
     }
 }

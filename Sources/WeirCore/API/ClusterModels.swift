@@ -64,6 +64,8 @@ public struct ClusterStatus: Sendable, Equatable {
         public var replicas: [String] = []
         /// Milliseconds since the committed checkpoint was committed (nil: none since this coordinator started).
         public var checkpointAgeMilliseconds: Int64?
+        /// Milliseconds since the partition's log last grew (nil: not since the coordinator started).
+        public var idleMilliseconds: Int64?
         public init(partition: Int, holder: String?, epoch: UInt64, revoking: Bool, logEnd: UInt64, consumed: UInt64) {
             self.partition = partition; self.holder = holder; self.epoch = epoch; self.revoking = revoking
             self.logEnd = logEnd; self.consumed = consumed
@@ -87,6 +89,8 @@ public struct ClusterStatus: Sendable, Equatable {
     public var silentFailoverMilliseconds: [Int64] = []
     /// Recent planned moves: from release by the old owner to the new owner's first read.
     public var handoffMilliseconds: [Int64] = []
+    /// A partition without events for this long is idle (see `CoordinatorSettings`).
+    public var idleAfterMilliseconds: Int64 = 0
     public init(workers: [Worker], partitions: [Partition], streams: [StreamInfo], jobs: [String], eventsAccepted: Int64, eventsRejected: Int64) {
         self.workers = workers; self.partitions = partitions; self.streams = streams; self.jobs = jobs
         self.eventsAccepted = eventsAccepted; self.eventsRejected = eventsRejected

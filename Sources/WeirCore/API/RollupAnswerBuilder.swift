@@ -7,9 +7,10 @@ public enum RollupAnswerBuilder {
     public static func build(spec: JobSpec, query: RollupQuery, reports: [PartitionReport], partitionCount: Int) throws(APIError) -> RollupAnswer {
         let merger = RollupMerger(spec: spec)
         var late: [Window: Int64] = [:]
-        var accepted: Int64 = 0, lateEvents: Int64 = 0, rejected: Int64 = 0
+        var accepted: Int64 = 0, lateEvents: Int64 = 0, rejected: Int64 = 0, filtered: Int64 = 0
         for report in reports {
             accepted += report.accepted
+            filtered += report.filtered
             lateEvents += report.lateEvents
             rejected += report.rejected
             for l in report.lateByWindow where l.window.start >= query.from && l.window.start < query.to { late[l.window, default: 0] += l.count }
@@ -43,10 +44,16 @@ public enum RollupAnswerBuilder {
         if let last = query.lastMilliseconds, let newest = windows.map(\.window.end).max() {
             windows = windows.filter { $0.window.start >= newest - last }
         }
+        for i in windows.indices {
+            windows[i].groupCount = windows[i].rows.count
+            windows[i].totals = WindowTotals.totals(windows[i].rows, spec: spec)
+        }
         if let top = query.top { windows = try ranked(windows, top: top, by: query.by, spec: spec) }
-        return RollupAnswer(job: spec.name, groupBy: spec.groupBy, columns: spec.aggregates.flatMap(\.outputColumns), windows: windows,
-                            watermark: watermark, partitionsReporting: reporting.sorted(), partitionsMissing: missing,
-                            eventsAccepted: accepted, eventsLate: lateEvents, eventsRejected: rejected)
+        var answer = RollupAnswer(job: spec.name, groupBy: spec.groupBy, columns: spec.aggregates.flatMap(\.outputColumns), windows: windows,
+                                  watermark: watermark, partitionsReporting: reporting.sorted(), partitionsMissing: missing,
+                                  eventsAccepted: accepted, eventsLate: lateEvents, eventsRejected: rejected)
+        answer.eventsFiltered = filtered
+        return answer
     }
 
     static func filter(_ rows: [RollupRow], spec: JobSpec, query: RollupQuery) throws(APIError) -> [RollupRow] {

@@ -36,6 +36,11 @@ public struct RollupAnswer: Sendable, Equatable {
         /// Events that arrived after the window was final, summed over partitions.
         public var lateEvents: Int64
         public var rows: [RollupRow]
+        /// Groups the window has (before `top` kept some of them).
+        public var groupCount = 0
+        /// Per output column, the total over all the window's groups where one is meaningful
+        /// (count and sum columns; nil for the others): what a chart of the window plots.
+        public var totals: [Cell?] = []
         public init(window: Window, isFinal: Bool, lateEvents: Int64, rows: [RollupRow]) {
             self.window = window; self.isFinal = isFinal; self.lateEvents = lateEvents; self.rows = rows
         }
@@ -53,6 +58,8 @@ public struct RollupAnswer: Sendable, Equatable {
     public var eventsAccepted: Int64
     public var eventsLate: Int64
     public var eventsRejected: Int64
+    /// Events the job's filter dropped.
+    public var eventsFiltered: Int64 = 0
     /// Events durably in the logs of the reporting partitions that their owners have not
     /// processed yet: 0 means the answer covers every event acknowledged so far.
     public var eventsBehind: UInt64 = 0

@@ -18,6 +18,10 @@ public struct PartitionReport: Sendable, Equatable {
     public var accepted: Int64
     public var lateEvents: Int64
     public var rejected: Int64
+    /// Events the job's filter dropped (they still advance the watermark).
+    public var filtered: Int64 = 0
+    /// The largest event time seen for this job (`Int64.min` before the first event).
+    public var maxEventTime: Int64 = .min
     public var lateByWindow: [LateCount]
     public var rows: [PartialRow]
     /// More rows, already in wire form (`PartialRowCodec`): a worker keeps final windows encoded
