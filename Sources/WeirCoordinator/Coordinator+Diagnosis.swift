@@ -15,7 +15,8 @@ extension Coordinator {
         let partitions = ends.enumerated().map { p, end in
             OutputDiagnosis.PartitionFacts(
                 partition: p, logEnd: end, processed: byPartition[p]?.offset, watermark: byPartition[p]?.watermark ?? .min,
-                idleMilliseconds: logActivity.idleMilliseconds(stream: spec.stream, partition: p, now: now))
+                idleMilliseconds: logActivity.idleMilliseconds(stream: spec.stream, partition: p, now: now),
+                excludedAsIdle: isIdle(stream: spec.stream, partition: p, now: now))
         }
         let facts = OutputDiagnosis.Facts(spec: spec, partitions: partitions, answer: answer,
                                           idleAfterMilliseconds: settings.idleAfterMilliseconds)

@@ -41,6 +41,7 @@ extension Coordinator {
             throw .unavailable("store_failed", "could not delete job \(name): \(error)")
         }
         jobs[name] = nil
+        idlePlanner.forget(job: name)
         logger.info("job \(name) cancelled")
         broadcastJobs()
     }

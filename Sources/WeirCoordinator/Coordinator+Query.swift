@@ -49,7 +49,7 @@ extension Coordinator {
         return (answer, reports)
     }
 
-    private func collectReports(job: String, from: Int64, to: Int64, last: Int64) async -> [PartitionReport] {
+    func collectReports(job: String, from: Int64, to: Int64, last: Int64) async -> [PartitionReport] {
         let holders = Set(authority.leases.compactMap { $0?.holder }).filter { session(of: $0) != nil }
         guard !holders.isEmpty else { return [] }
         let request = nextRequest

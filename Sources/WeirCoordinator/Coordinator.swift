@@ -40,6 +40,8 @@ public actor Coordinator {
     var eventsAccepted: Int64 = 0
     var eventsRejected: Int64 = 0
     var logActivity = LogActivity()
+    var idlePlanner = IdleWatermarkPlanner()
+    var advancingIdle = false
     /// The port the wire listener is bound to (differs from settings when 0 was asked).
     public private(set) var boundWirePort = 0
 
@@ -121,6 +123,7 @@ public actor Coordinator {
             execute(authority.tick(now: now()))
             ticks += 1
             if ticks % 10 == 0 { observeLogs() }
+            if ticks % 20 == 0 { Task { await self.advanceIdlePartitions() } }
         }
     }
 

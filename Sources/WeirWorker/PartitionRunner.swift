@@ -123,6 +123,14 @@ final class PartitionRunner: Sendable {
                 var end = start
                 while end < bytes.count && bytes[end] != 10 { end += 1 }
                 let line = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+                if line.first == LogControlRecord.marker {
+                    if case .watermark(let job, let to)? = LogControlRecord.parse(line) {
+                        for run in runs where run.nextOffset <= offset && run.spec.name == job { run.engine.advanceWatermark(to: to) }
+                    }
+                    start = end + 1
+                    offset += 1
+                    continue
+                }
                 for run in runs where run.nextOffset <= offset {
                     if let failure = run.scanner.scan(line) {
                         run.engine.recordRejected(failure.reason)

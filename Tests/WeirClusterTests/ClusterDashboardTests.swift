@@ -141,3 +141,43 @@ extension ClusterTests { @Suite struct Dashboard {
         #expect(Set(page["workers"] as? [String] ?? []) == ["w1", "w2"])
     }
 } }
+
+extension ClusterTests { @Suite struct Idleness {
+    @Test func idlePartitionsStopHoldingTheWatermark_andTheirLaterEventsAreLate() async throws {
+        let h = ClusterHarness(name: "idle")
+        defer { h.shutdown() }
+        try await h.startCoordinator(extra: ["--idle-after", "1s"])
+        try h.startWorker("w1")
+        #expect(try h.weir(["submit", "jobs/clicks-per-page.yaml", "--http", h.http]).status == 0)
+        typealias D = ClusterTests.Dashboard
+        // Seven users (several partitions) at 1…5 s, then only user "hot" (one partition) up to 40 s.
+        try await D.ingest(h, D.clicks(stride(from: 1.0, to: 5.0, by: 0.1).map { $0 }))  // 40 events, window [0,10)
+        for k in 0..<8 {
+            try await D.ingest(h, D.clicks([5.0 + Double(k) * 5, 5.5 + Double(k) * 5], user: "hot"))
+            try await Task.sleep(for: .milliseconds(400))
+        }
+        // The hot partition's watermark is 40 − 2 = 38 s: without idleness every window would stay
+        // open (the quiet partitions sit at 5 − 2 = 3 s). With it, windows up to [20,30) are final.
+        var windows: [[String: Any]] = []
+        try await h.waitFor("windows up to [20 s, 30 s) to be final", seconds: 60) {
+            windows = try await h.json("GET", "/v1/jobs/clicks-per-page/rollups?last=1h").object["windows"] as? [[String: Any]] ?? []
+            return windows.filter { $0["final"] as? Bool == true }.map { $0["start"] as? Int64 } == [D.t0, D.t0 + 10_000, D.t0 + 20_000]
+        }
+        let views = { (w: [String: Any]) in (w["totals"] as? [String: Any])?["views"] as? Int }
+        // Exact: [0,10) has the 40 events of the seven users + hot's 5 s and 5.5 s = 42; then 4 per window.
+        #expect(windows.map(views) == [42, 4, 4, 4, 2])
+        let diagnosis = try await h.json("GET", "/v1/jobs/clicks-per-page/diagnosis").object
+        let findings = diagnosis["findings"] as? [[String: Any]] ?? []
+        #expect(findings.contains { $0["code"] as? String == "idle_partition" && $0["level"] as? String == "info" }, "\(findings)")
+
+        // An event for a quiet user in the final window [0,10) is now late: counted, not added.
+        try await D.ingest(h, D.clicks([3.0]))
+        try await h.waitFor("the late event to be counted", seconds: 30) {
+            let answer = try await h.json("GET", "/v1/jobs/clicks-per-page/rollups?last=1h").object
+            return (answer["events"] as? [String: Any])?["late"] as? Int == 1
+        }
+        let after = try await h.json("GET", "/v1/jobs/clicks-per-page/rollups?last=1h").object["windows"] as? [[String: Any]] ?? []
+        #expect(after.first.flatMap(views) == 42)
+        #expect(after.first?["late_events"] as? Int == 1)
+    }
+} }

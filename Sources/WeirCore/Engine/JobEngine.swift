@@ -130,6 +130,15 @@ public final class JobEngine {
         return .rejected(rejection)
     }
 
+    /// Moves the watermark up to `watermark` without an event (an idle partition told where the
+    /// rest of its stream is): windows it passes become final, and later events for them are
+    /// late. A lower value changes nothing.
+    public func advanceWatermark(to watermark: Int64) {
+        guard watermark > self.watermark else { return }
+        self.watermark = watermark
+        windowing.finalize(upTo: watermark, extractor: extractor, job: job) { collect($0, $1, $2) }
+    }
+
     private func advance(to time: Int64) {
         guard time > maxEventTime else { return }
         maxEventTime = time

@@ -36,6 +36,9 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @Option(name: .customLong("replication"), help: "Copies of each partition's checkpoints (owner + standbys): 1 or 2.")
     var replication = 2
 
+    @Option(name: .customLong("idle-after"), help: "A partition without events for this long stops holding its jobs' watermarks back (e.g. 30s; off disables).")
+    var idleAfter = "30s"
+
     @Option(name: .customLong("max-body"), help: "Largest HTTP request body, e.g. 64m (larger ones get 413).")
     var maxBody = "64m"
 
@@ -58,6 +61,12 @@ struct CoordinatorCommand: AsyncParsableCommand {
         settings.lease = LeaseSettings(ttlMilliseconds: ttl)
         guard (1...2).contains(replication) else { throw fail("--replication must be 1 or 2, got \(replication)") }
         settings.replicationFactor = replication
+        if idleAfter == "off" {
+            settings.idleAfterMilliseconds = 0
+        } else {
+            guard let idle = DurationText.milliseconds(idleAfter), idle >= 100 else { throw fail("--idle-after \(idleAfter): expected a duration of at least 100ms, or off") }
+            settings.idleAfterMilliseconds = idle
+        }
         for s in streams {
             let parts = s.split(separator: ":", maxSplits: 1).map(String.init)
             guard let name = parts.first, !name.isEmpty else { throw fail("--stream \(s): expected NAME or NAME:KEYFIELD") }
