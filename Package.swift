@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // System libraries: thin shims over the C libraries, no Swift.
@@ -49,10 +51,12 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
-        // The coordinator process: ingest, partition logs, leases, job registry, query fan-out.
+        // The coordinator process: ingest, partition logs, leases, job registry, query fan-out, metrics.
         .target(name: "WeirCoordinator", dependencies: [
             "WeirCore", "WeirCodec", "WeirStore", "WeirWire",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Collections", package: "swift-collections"),
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
@@ -83,6 +87,7 @@ let package = Package(
         .testTarget(name: "WeirStoreTests", dependencies: ["WeirStore", "WeirCodec", "WeirCore"]),
         // Real `weir` processes on loopback (the tests start the built executable).
         .testTarget(name: "WeirClusterTests", dependencies: ["weir"]),
+        .testTarget(name: "WeirHTTPTests", dependencies: ["WeirHTTP", "WeirCore", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "WeirRunnerTests", dependencies: ["WeirRunner", "WeirReference", "WeirCodec", "WeirCore"]),
     ],
     swiftLanguageModes: [.v6]

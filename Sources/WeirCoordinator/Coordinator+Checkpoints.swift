@@ -16,6 +16,7 @@ extension Coordinator {
     func admitCheckpoint(_ identity: WorkerIdentity, _ lease: LeaseRef, seq: UInt64) -> (CheckpointStatus, String)? {
         guard authority.isCurrent(identity, lease.partition, lease.epoch, now: now()) else {
             staleCheckpointsRefused += 1
+            metrics.staleRefused("checkpoint")
             return (.stale, "epoch \(lease.epoch) of partition \(lease.partition) is not current for \(identity)")
         }
         let committedSeq = commits[lease.partition]?.seq ?? 0
@@ -35,7 +36,8 @@ extension Coordinator {
 
     /// Handles one checkpoint end to end and returns the reply for its owner.
     nonisolated func checkpointArrived(_ identity: WorkerIdentity, lease: LeaseRef, seq: UInt64, digest: UInt64,
-                                       offsets: [StreamOffset], blob: [UInt8]) async -> WireMessage {
+                                       offsets: [StreamOffset], blob: [UInt8], timing: CheckpointTiming) async -> WireMessage {
+        let arrived = ContinuousClock.now
         func reply(_ status: CheckpointStatus, _ message: String = "") -> WireMessage {
             .checkpointReply(lease: lease, seq: seq, status: status, message: message)
         }
@@ -57,7 +59,12 @@ extension Coordinator {
                 logger.warning("partition \(lease.partition): standby \(standby.identity.name) did not store checkpoint \(seq); committing with one replica")
             }
         }
-        return await commit(identity, lease: lease, seq: seq, digest: digest, offsets: offsets, replicas: replicas)
+        let answer = await commit(identity, lease: lease, seq: seq, digest: digest, offsets: offsets, replicas: replicas)
+        if case .checkpointReply(_, _, .committed, _) = answer {
+            metrics.checkpointCommitted(bytes: blob.count, stall: .microseconds(timing.stallMicroseconds),
+                                        total: .microseconds(timing.localMicroseconds) + (ContinuousClock.now - arrived))
+        }
+        return answer
     }
 
     /// Persists the commit if the lease and sequence still hold after the replication wait.

@@ -14,20 +14,21 @@ extension Coordinator {
         return (key, set)
     }
 
-    func countIngest(accepted: Int, rejected: Int) {
-        eventsAccepted += Int64(accepted)
-        eventsRejected += Int64(rejected)
+    func countIngest(_ routed: RoutedBatches) {
+        eventsAccepted += Int64(routed.accepted)
+        eventsRejected += Int64(routed.rejected)
+        metrics.ingested(stream: routed.stream, accepted: routed.accepted, rejectedByReason: routed.rejectedByReason)
     }
 
     /// Validates, partitions and durably appends an NDJSON body; returns once the accepted
     /// events are fsync'd (and readable by workers).
     public nonisolated func ingest(stream: String, body: [UInt8]) async throws(APIError) -> IngestResult {
         let target = try await streamTarget(stream)
-        return try await commit(try await route(body, keyField: target.keyField), to: target.logs)
+        return try await commit(try await route(body, stream: stream, keyField: target.keyField), to: target.logs)
     }
 
     /// Validates and partitions a body on a data-path thread.
-    nonisolated func route(_ body: [UInt8], keyField: String?) async throws(APIError) -> RoutedBatches {
+    nonisolated func route(_ body: [UInt8], stream: String, keyField: String?) async throws(APIError) -> RoutedBatches {
         let partitioner = self.partitioner, lineBytesMax = settings.lineBytesMax, problemsMax = settings.ingestProblemsMax
         do {
             return try await DataPath.run {
@@ -36,7 +37,8 @@ extension Coordinator {
                 // Frame and checksum here, in parallel, so the log writer thread only writes and syncs.
                 let batches = routed.lines.indices.filter { routed.counts[$0] > 0 }
                     .map { PartitionLogSet.Batch(partition: $0, lines: routed.lines[$0], count: routed.counts[$0]) }
-                return RoutedBatches(batches: batches, accepted: routed.accepted, rejected: routed.rejected, problems: routed.problems)
+                return RoutedBatches(stream: stream, batches: batches, accepted: routed.accepted, rejected: routed.rejected,
+                                     problems: routed.problems, rejectedByReason: routed.rejectedByReason)
             }
         } catch {
             throw .unavailable("shutting_down", "the coordinator is stopping")
@@ -45,10 +47,12 @@ extension Coordinator {
 
     /// Valid events framed per partition, plus what was rejected.
     struct RoutedBatches: Sendable {
+        var stream: String
         var batches: [PartitionLogSet.Batch]
         var accepted: Int
         var rejected: Int
         var problems: [IngestProblemInfo]
+        var rejectedByReason: [String: Int]
     }
 
     nonisolated func commit(_ routed: RoutedBatches, to logs: PartitionLogSet) async throws(APIError) -> IngestResult {
@@ -63,7 +67,7 @@ extension Coordinator {
             logger.error("partition log append failed: \(error)")
             throw .unavailable("log_write_failed", "the events could not be made durable (\(error)); nothing of this request was acknowledged, retry later")
         }
-        await countIngest(accepted: routed.accepted, rejected: routed.rejected)
+        await countIngest(routed)
         return IngestResult(accepted: routed.accepted, rejected: routed.rejected, problems: routed.problems)
     }
 
@@ -94,7 +98,7 @@ extension Coordinator {
                             found = try await streamTarget(stream)
                             targets[stream] = found
                         }
-                        routed = try await route(lines, keyField: found.keyField)
+                        routed = try await route(lines, stream: stream, keyField: found.keyField)
                     } catch {
                         queue.send(.ingestReply(seq: seq, accepted: 0, rejected: 0, problems: [], error: error.message))
                         next = try await messages.next()?.decode()

@@ -11,7 +11,10 @@ extension Coordinator {
 
     /// Answers a rollup query by asking every partition owner for its partials and merging them.
     public func query(job: String, _ query: RollupQuery) async throws(APIError) -> RollupAnswer {
-        try await answer(job: job, query).answer
+        let started = ContinuousClock.now
+        let result = try await answer(job: job, query).answer
+        metrics.queryAnswered(job: job, ContinuousClock.now - started)
+        return result
     }
 
     /// The merged answer and the partition reports it was built from.

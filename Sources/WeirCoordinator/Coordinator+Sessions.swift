@@ -46,8 +46,9 @@ extension Coordinator {
                             switch message {
                             case .partials(let request, let reports):
                                 await self.partialsArrived(request, from: identity, reports)
-                            case .checkpoint(let lease, let seq, let digest, let offsets, let blob):
-                                queue.send(await self.checkpointArrived(identity, lease: lease, seq: seq, digest: digest, offsets: offsets, blob: blob))
+                            case .checkpoint(let lease, let seq, let digest, let offsets, let blob, let timing):
+                                queue.send(await self.checkpointArrived(identity, lease: lease, seq: seq, digest: digest, offsets: offsets,
+                                                                        blob: blob, timing: timing))
                             case .stateReply(let request, _, let blobs, let error):
                                 await self.stateReplied(request: request, blobs: blobs, error: error)
                             default:
@@ -124,10 +125,13 @@ extension Coordinator {
 
     /// Fencing for a read of a partition's log; records the holder's progress. nil: refused.
     func admitFetch(_ identity: WorkerIdentity, _ lease: LeaseRef, stream: String, offset: UInt64) -> PartitionLog?? {
-        guard authority.isCurrent(identity, lease.partition, lease.epoch, now: now()) else { return nil }
+        guard authority.isCurrent(identity, lease.partition, lease.epoch, now: now()) else {
+            metrics.staleRefused("fetch")
+            return nil
+        }
         guard let set = logs[stream] else { return .some(nil) }
         consumed[stream]?[lease.partition] = offset
-        moves.read(lease.partition, epoch: lease.epoch, now: now())
+        if let move = moves.read(lease.partition, epoch: lease.epoch, now: now()) { metrics.partitionMoved(kind: move.kind, milliseconds: move.milliseconds) }
         return .some(set.logs[lease.partition])
     }
 

@@ -40,6 +40,8 @@ public actor Coordinator {
     var eventsAccepted: Int64 = 0
     var eventsRejected: Int64 = 0
     var logActivity = LogActivity()
+    /// Served at `/metrics`.
+    public let metrics = CoordinatorMetrics()
     var idlePlanner = IdleWatermarkPlanner()
     var advancingIdle = false
     /// The port the wire listener is bound to (differs from settings when 0 was asked).
@@ -148,6 +150,7 @@ public actor Coordinator {
                 Failpoint.hit("coordinator.after_persist_epoch")
             case .grant(let worker, let p, let epoch):
                 logger.info("grant partition \(p) epoch \(epoch) to \(worker)")
+                metrics.leaseGranted()
                 // The new holder restores the committed checkpoint and continues from its offsets.
                 for stream in consumed.keys {
                     consumed[stream]?[p] = commits[p]?.offsets.first { $0.stream == stream }?.offset ?? 0
@@ -159,6 +162,7 @@ public actor Coordinator {
             case .expired(let worker, let p, let epoch, let lastRenewal):
                 // A silent owner (paused, cut off) was lost when it was last heard of.
                 moves.ownerLost(p, now: lastRenewal, silent: true)
+                metrics.leaseExpired()
                 logger.warning("lease of partition \(p) epoch \(epoch) held by \(worker) expired without renewal")
             }
         }

@@ -21,20 +21,25 @@ struct MoveTimer {
         if orphanedAt[p] == nil && releasedAt[p] == nil { releasedAt[p] = now }
     }
 
-    /// A fenced read of the log by the partition's current owner.
-    mutating func read(_ p: Int, epoch: UInt64, now: Int64) {
-        guard lastEpochRead[p] != epoch else { return }
+    /// A fenced read of the log by the partition's current owner; returns the move it ends
+    /// (kind `failover`, `silent_failover` or `handoff`), if any.
+    @discardableResult
+    mutating func read(_ p: Int, epoch: UInt64, now: Int64) -> (kind: String, milliseconds: Int64)? {
+        guard lastEpochRead[p] != epoch else { return nil }
         lastEpochRead[p] = epoch
         if let lost = orphanedAt.removeValue(forKey: p) {
+            releasedAt[p] = nil
             if lost.silent {
                 Self.keep(now - lost.time, in: &silentFailovers)
-            } else {
-                Self.keep(now - lost.time, in: &failovers)
+                return ("silent_failover", now - lost.time)
             }
-            releasedAt[p] = nil
+            Self.keep(now - lost.time, in: &failovers)
+            return ("failover", now - lost.time)
         } else if let t = releasedAt.removeValue(forKey: p) {
             Self.keep(now - t, in: &handoffs)
+            return ("handoff", now - t)
         }
+        return nil
     }
 
     private static func keep(_ value: Int64, in list: inout [Int64]) {

@@ -13,4 +13,6 @@ public protocol ClusterAPI: Sendable {
     func query(job: String, _ query: RollupQuery) async throws(APIError) -> RollupAnswer
     /// Why the job has (or has no) output, from live facts.
     func diagnose(job: String) async throws(APIError) -> JobDiagnosis
+    /// The metrics in Prometheus text format.
+    func metricsText() async -> String
 }

@@ -39,15 +39,42 @@ public struct HTTPServer: Sendable {
         try await app.run()
     }
 
+    /// Every registered route as `METHOD /path/{param}` (for the OpenAPI check).
+    public var routeList: [String] {
+        Self.routes(of: makeRouter()).map { "\($0.method) \($0.path)" }.sorted()
+    }
+
+    static func routes(of router: Router<BasicRequestContext>) -> [(method: String, path: String)] {
+        router.routes.map { route in
+            let path = route.path.description.split(separator: "/", omittingEmptySubsequences: false)
+                .map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
+            return ("\(route.method)", path.isEmpty ? "/" : path)
+        }
+    }
+
+
     func makeRouter() -> Router<BasicRequestContext> {
+        // The error middleware needs the route patterns (for 405): learned from a first router.
+        let probe = Router(context: BasicRequestContext.self)
+        addRoutes(to: probe)
+        var byPath: [String: [String]] = [:]
+        for route in Self.routes(of: probe) { byPath[route.path, default: []].append(route.method) }
         let router = Router(context: BasicRequestContext.self)
-        router.add(middleware: JSONErrorMiddleware())
+        router.add(middleware: JSONErrorMiddleware(knownPaths: byPath.map { (Array($0.key.split(separator: "/", omittingEmptySubsequences: false)), $0.value) }))
+        addRoutes(to: router)
+        return router
+    }
+
+    func addRoutes(to router: Router<BasicRequestContext>) {
         let api = self.api
         router.get("/healthz") { _, _ in Self.json(.ok, "{\"status\":\"ok\"}") }
         router.post("/v1/streams/:stream/events") { request, context in
             await Self.respond {
                 let stream = try Self.parameter(context, "stream")
                 let body = try await self.body(request)
+                guard body.contains(where: { $0 != 10 && $0 != 13 && $0 != 32 && $0 != 9 }) else {
+                    throw APIError.badRequest("empty_body", "the request has no events: send one JSON object per line")
+                }
                 let result = try await api.ingest(stream: stream, body: body)
                 if result.accepted == 0 && result.rejected > 0 {
                     return Self.json(.badRequest, APIJSON.ingest(result))
@@ -122,10 +149,11 @@ public struct HTTPServer: Sendable {
         router.get("/v1/jobs/:job/diagnosis") { _, context in
             await Self.respond { Self.json(.ok, APIJSON.diagnosis(try await api.diagnose(job: try Self.parameter(context, "job")))) }
         }
+        router.get("/openapi.yaml") { _, _ in Self.text(OpenAPIDocument.yaml, type: "application/yaml; charset=utf-8") }
+        router.get("/metrics") { _, _ in Self.text(await api.metricsText(), type: "text/plain; version=0.0.4; charset=utf-8") }
         router.get("/v1/cluster") { _, _ in Self.json(.ok, APIJSON.cluster(await api.clusterStatus())) }
         addPushRoutes(to: router)
         addDashboardRoutes(to: router)
-        return router
     }
 
     /// The request body, bounded, decompressed when `Content-Encoding: zstd`.

@@ -48,7 +48,7 @@ extension Worker {
                 }
                 Failpoint.hit("checkpoint.after_commit")
                 return SealedCheckpoint(bytes: sealed.bytes, digest: sealed.header.digest, offsets: offsets,
-                                        progress: progress, stall: stall)
+                                        progress: progress, stall: stall, local: ContinuousClock.now - captureStart)
             }
         } catch {
             logger.error("partition \(lease.partition): checkpoint \(seq) failed: \(error)")
@@ -89,7 +89,7 @@ extension Worker {
         guard let outbound else { return nil }
         return await withCheckedContinuation { (done: CheckedContinuation<WireMessage?, Never>) in
             pendingCheckpoints[lease] = done
-            outbound.send(.checkpoint(lease: lease, seq: seq, digest: made.digest, offsets: made.offsets, blob: made.bytes))
+            outbound.send(.checkpoint(lease: lease, seq: seq, digest: made.digest, offsets: made.offsets, blob: made.bytes, timing: made.timing))
         }
     }
 
@@ -126,6 +126,16 @@ struct SealedCheckpoint: Sendable {
     var progress: UInt64
     /// How long the capture held the partition's lock (processing waited that long).
     var stall: Duration
+    /// Capture, sealing and the local store.
+    var local: Duration
+
+    var timing: CheckpointTiming {
+        CheckpointTiming(stallMicroseconds: Self.microseconds(stall), localMicroseconds: Self.microseconds(local))
+    }
+
+    static func microseconds(_ d: Duration) -> UInt64 {
+        UInt64(max(0, d.components.seconds * 1_000_000 + d.components.attoseconds / 1_000_000_000_000))
+    }
 }
 
 /// Checkpoint timings since the last summary line.

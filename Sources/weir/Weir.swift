@@ -9,7 +9,7 @@ struct Weir: AsyncParsableCommand {
         subcommands: [
             UpCommand.self, CoordinatorCommand.self, WorkerCommand.self, SubmitCommand.self, JobsCommand.self, CancelCommand.self,
             StatusCommand.self, QueryCommand.self, ReplayCommand.self, VerifyCommand.self,
-            RunCommand.self, GenCommand.self, ValidateCommand.self, InspectCommand.self,
+            RunCommand.self, GenCommand.self, ValidateCommand.self, InspectCommand.self, OpenAPICommand.self,
         ]
     )
 }

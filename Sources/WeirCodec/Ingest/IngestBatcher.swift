@@ -11,6 +11,8 @@ public struct IngestBatcher {
         public var accepted = 0
         public var rejected = 0
         public var problems: [IngestProblemInfo] = []
+        /// Every rejected line counted by its reason code.
+        public var rejectedByReason: [String: Int] = [:]
     }
 
     public let router: EventRouter
@@ -58,6 +60,7 @@ public struct IngestBatcher {
 
     private func reject(_ out: inout Routed, _ line: Int, _ reason: String, _ message: String) {
         out.rejected += 1
+        out.rejectedByReason[reason, default: 0] += 1
         if out.problems.count < problemsMax { out.problems.append(IngestProblemInfo(line: line, reason: reason, message: message)) }
     }
 }

@@ -47,8 +47,9 @@ extension WireMessage {
         case .partials(let request, let reports):
             w.u8(Kind.partials.rawValue); w.u64(request); w.u32(UInt32(reports.count))
             for r in reports { report(r, &w) }
-        case .checkpoint(let l, let seq, let digest, let offsets, let blob):
+        case .checkpoint(let l, let seq, let digest, let offsets, let blob, let timing):
             w.u8(Kind.checkpoint.rawValue); lease(l, &w); w.u64(seq); w.u64(digest)
+            w.u64(timing.stallMicroseconds); w.u64(timing.localMicroseconds)
             w.u32(UInt32(offsets.count)); for o in offsets { w.string(o.stream); w.u64(o.offset) }
             w.blob(blob)
         case .replicated(let request, let p, let seq, let status, let message):
@@ -132,9 +133,10 @@ extension WireMessage {
             return .partials(request: request, reports: reports)
         case .checkpoint:
             let l = try lease(&r), seq = try r.u64(), digest = try r.u64()
+            let timing = CheckpointTiming(stallMicroseconds: try r.u64(), localMicroseconds: try r.u64())
             var offsets: [StreamOffset] = []
             for _ in 0..<(try r.count("offsets", max: 1 << 12)) { offsets.append(StreamOffset(stream: try r.string("stream"), offset: try r.u64())) }
-            return .checkpoint(lease: l, seq: seq, digest: digest, offsets: offsets, blob: try r.blob("checkpoint"))
+            return .checkpoint(lease: l, seq: seq, digest: digest, offsets: offsets, blob: try r.blob("checkpoint"), timing: timing)
         case .replicated:
             let request = try r.u64(), p = Int(try r.u32("partition")), seq = try r.u64()
             let raw = try r.u8("replica status")

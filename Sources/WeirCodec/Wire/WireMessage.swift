@@ -26,7 +26,7 @@ public enum WireMessage: Sendable, Equatable {
     case partials(request: UInt64, reports: [PartitionReport])
     /// A checkpoint the owner committed locally (`CheckpointBlob`), to replicate and commit.
     /// `offsets`: per stream, the lowest next offset over the partition's jobs (log truncation).
-    case checkpoint(lease: LeaseRef, seq: UInt64, digest: UInt64, offsets: [StreamOffset], blob: [UInt8])
+    case checkpoint(lease: LeaseRef, seq: UInt64, digest: UInt64, offsets: [StreamOffset], blob: [UInt8], timing: CheckpointTiming)
     /// A standby's answer to `.replicate`.
     case replicated(request: UInt64, partition: Int, seq: UInt64, status: ReplicaStatus, message: String)
     /// Either way: ask for the checkpoint chain that rebuilds committed checkpoint (seq, digest)
@@ -74,6 +74,17 @@ public struct CommittedCheckpoint: Sendable, Equatable {
     public var digest: UInt64
     public init(seq: UInt64, digest: UInt64) { self.seq = seq; self.digest = digest }
     public static let none = CommittedCheckpoint(seq: 0, digest: 0)
+}
+
+/// How long the owner spent on a checkpoint before sending it (for the coordinator's metrics).
+public struct CheckpointTiming: Sendable, Equatable {
+    /// Processing of the partition waited this long while its state was captured.
+    public var stallMicroseconds: UInt64
+    /// Capture, sealing and the local durable store together.
+    public var localMicroseconds: UInt64
+    public init(stallMicroseconds: UInt64 = 0, localMicroseconds: UInt64 = 0) {
+        self.stallMicroseconds = stallMicroseconds; self.localMicroseconds = localMicroseconds
+    }
 }
 
 public struct StreamOffset: Sendable, Equatable {
