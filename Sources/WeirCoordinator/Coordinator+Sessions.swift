@@ -13,7 +13,17 @@ extension Coordinator {
             try await connection.executeThenClose { inbound, outbound in
                 var messages = inbound.makeAsyncIterator()
                 guard let firstFrame = try await messages.next() else { return }
-                let first = try firstFrame.decode()
+                var first = try firstFrame.decode()
+                if let tokens = settings.tokens {
+                    guard case .auth(let token) = first, tokens.allows(token, .write) else {
+                        try await outbound.write(WireMessage.failure(code: "unauthorized",
+                            message: "this coordinator needs a write token: start workers and replays with --token or WEIR_TOKEN").encodedFrame())
+                        logger.warning("connection from \(peer) refused: no valid write token")
+                        return
+                    }
+                    guard let next = try await messages.next() else { return }
+                    first = try next.decode()
+                }
                 switch first {
                 case .hello(let name, let incarnation, _):
                     try await serveWorker(WorkerIdentity(name: name, incarnation: incarnation), &messages, outbound)

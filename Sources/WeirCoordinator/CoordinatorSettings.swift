@@ -34,5 +34,8 @@ public struct CoordinatorSettings: Sendable {
     /// stream's jobs' watermarks back. Default 30 s.
     public var idleAfterMilliseconds: Int64 = 30_000
 
+    /// When set, wire connections (workers, producers) must start with a write token.
+    public var tokens: AuthTokens?
+
     public init(dataDirectory: String) { self.dataDirectory = dataDirectory }
 }

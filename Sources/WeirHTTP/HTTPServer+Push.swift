@@ -14,7 +14,7 @@ extension HTTPServer {
             await Self.respond {
                 let job = try Self.parameter(context, "job")
                 let pairs = request.uri.queryParameters.map { (String($0.key), String($0.value)) }
-                var asked = try QueryParameters.parse(pairs, routeParameters: ["interval"])
+                var asked = try self.limited(try QueryParameters.parse(pairs, routeParameters: ["interval"]))
                 if asked.lastMilliseconds == nil && asked.from == .min && asked.to == .max { asked.lastMilliseconds = 5 * 60_000 }
                 var interval: Int64 = 1000
                 if let text = pairs.last(where: { $0.0 == "interval" })?.1 {
@@ -25,7 +25,7 @@ extension HTTPServer {
                 }
                 // The first answer is asked before the response starts, so an unknown job or a
                 // bad `by` is a plain JSON error with its status, not an event.
-                let first = try await api.query(job: job, asked)
+                let first = try self.limited(try await api.query(job: job, asked))
                 let period = interval, query = asked
                 let body = ResponseBody { (writer: inout any ResponseBodyWriter) in
                     var push = RollupPush()

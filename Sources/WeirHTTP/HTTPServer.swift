@@ -16,6 +16,17 @@ public struct HTTPServer: Sendable {
         public var bodyBytesMax = 64 << 20
         /// Largest decompressed zstd body. Default 256 MiB.
         public var decompressedBytesMax = 256 << 20
+        /// When set, every request but `/healthz` needs a bearer token of the right scope.
+        public var tokens: AuthTokens?
+        /// A request's head must arrive within this of the connection opening (or of the
+        /// previous response's end); slower clients are disconnected. Default 10 s.
+        public var headTimeoutSeconds: Int64 = 10
+        /// A request's body must arrive within this of its head. Default 60 s.
+        public var bodyTimeoutSeconds: Int64 = 60
+        /// Largest answer a query may produce, in rows (400 `result_too_large` above). Default 2,000,000.
+        public var resultRowsMax = 2_000_000
+        /// Longest `last=` and longest explicit `from`…`to` span of a query. Default 31 days.
+        public var queryRangeMillisecondsMax: Int64 = 31 * 86_400_000
         public init() {}
     }
 
@@ -31,8 +42,10 @@ public struct HTTPServer: Sendable {
 
     /// Serves until cancelled; `onRunning` receives the bound port.
     public func run(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let head = TimeAmount.seconds(settings.headTimeoutSeconds), body = TimeAmount.seconds(settings.bodyTimeoutSeconds)
         let app = Application(
             router: makeRouter(),
+            server: .http1(configuration: .init(additionalChannelHandlers: [RequestDeadlineHandler(headTimeout: head, bodyTimeout: body)])),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "weir"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? settings.port) },
             logger: logger)
@@ -61,6 +74,7 @@ public struct HTTPServer: Sendable {
         for route in Self.routes(of: probe) { byPath[route.path, default: []].append(route.method) }
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: JSONErrorMiddleware(knownPaths: byPath.map { (Array($0.key.split(separator: "/", omittingEmptySubsequences: false)), $0.value) }))
+        if let tokens = settings.tokens { router.add(middleware: AuthMiddleware(tokens: tokens)) }
         addRoutes(to: router)
         return router
     }
@@ -119,9 +133,9 @@ public struct HTTPServer: Sendable {
             await Self.respond {
                 let job = try Self.parameter(context, "job")
                 let pairs = request.uri.queryParameters.map { (String($0.key), String($0.value)) }
-                let query = try QueryParameters.parse(pairs)
+                let query = try self.limited(try QueryParameters.parse(pairs))
                 let format = pairs.last { $0.0 == "format" }?.1 ?? "json"
-                let answer = try await api.query(job: job, query)
+                let answer = try self.limited(try await api.query(job: job, query))
                 switch format {
                 case "json": return Self.json(.ok, APIJSON.rollups(answer))
                 case "csv", "ndjson":
@@ -154,6 +168,27 @@ public struct HTTPServer: Sendable {
         router.get("/v1/cluster") { _, _ in Self.json(.ok, APIJSON.cluster(await api.clusterStatus())) }
         addPushRoutes(to: router)
         addDashboardRoutes(to: router)
+    }
+
+    /// The query, if its range is within the limit.
+    func limited(_ query: RollupQuery) throws(APIError) -> RollupQuery {
+        let limit = settings.queryRangeMillisecondsMax, text = DurationText.format(milliseconds: limit)
+        if let last = query.lastMilliseconds, last > limit {
+            throw .badRequest("range_too_large", "last=\(DurationText.format(milliseconds: last)) is longer than the limit of \(text)")
+        }
+        if query.from > .min && query.to < .max, query.to.subtractingReportingOverflow(query.from).overflow || query.to - query.from > limit {
+            throw .badRequest("range_too_large", "from…to spans more than the limit of \(text); ask for a shorter range")
+        }
+        return query
+    }
+
+    /// The answer, if it is within the result size limit.
+    func limited(_ answer: RollupAnswer) throws(APIError) -> RollupAnswer {
+        let rows = answer.windows.reduce(0) { $0 + $1.rows.count }
+        guard rows <= settings.resultRowsMax else {
+            throw .badRequest("result_too_large", "the answer has \(rows) rows, more than the limit of \(settings.resultRowsMax); narrow it with from/to, last, where or top")
+        }
+        return answer
     }
 
     /// The request body, bounded, decompressed when `Content-Encoding: zstd`.

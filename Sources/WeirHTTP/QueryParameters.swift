@@ -11,7 +11,8 @@ enum QueryParameters {
     /// `routeParameters` are read by the route itself (`format`, `interval`) and skipped here.
     static func parse(_ pairs: [(String, String)], routeParameters: Set<String> = ["format"]) throws(APIError) -> RollupQuery {
         var query = RollupQuery()
-        for (name, value) in pairs where !routeParameters.contains(name) {
+        // access_token was checked by AuthMiddleware.
+        for (name, value) in pairs where !routeParameters.contains(name) && name != "access_token" {
             switch name {
             case "from": query.from = try time(value, name)
             case "to": query.to = try time(value, name)

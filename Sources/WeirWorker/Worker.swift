@@ -75,6 +75,7 @@ public actor Worker {
         try await connection.executeThenClose { inbound, writer in
             let queue = OutboundQueue()
             self.outbound = queue
+            if let token = settings.token { queue.send(.auth(token: token)) }
             queue.send(.hello(worker: identity.name, incarnation: identity.incarnation, cores: ProcessInfo.processInfo.activeProcessorCount))
             defer { queue.finish() }
             try await withThrowingTaskGroup(of: Void.self) { group in

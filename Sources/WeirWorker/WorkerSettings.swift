@@ -1,6 +1,8 @@
 /// How a worker runs. Defaults are documented per field; only the executable reads flags.
 public struct WorkerSettings: Sendable {
     public var coordinatorHost = "127.0.0.1"
+    /// A write token, when the coordinator was started with `--auth-tokens`.
+    public var token: String?
     public var coordinatorPort = 7400
     /// Stable name; a restart gets a new incarnation under the same name.
     public var name: String

@@ -13,6 +13,7 @@ extension WireMessage {
         case welcome = 20, grant, revoke, renewReply, fetchReply, jobs, queryPartials, checkpointReply, replicate
         case ingest = 40, ingestReply
         case failure = 60
+        case auth = 70
     }
 
     /// Message types whose decoding may take long (decode them off the connection's hot path).
@@ -37,6 +38,8 @@ extension WireMessage {
         switch self {
         case .hello(let worker, let incarnation, let cores):
             w.u8(Kind.hello.rawValue); w.string(worker); w.u64(incarnation); w.int(cores)
+        case .auth(let token):
+            w.u8(Kind.auth.rawValue); w.string(token)
         case .renew(let seq, let leases, let problem):
             w.u8(Kind.renew.rawValue); w.u64(seq); w.u32(UInt32(leases.count)); for l in leases { lease(l, &w) }
             w.string(problem)
@@ -115,6 +118,7 @@ extension WireMessage {
     private static func decodeBody(_ kind: Kind, _ r: inout WireReader) throws(WireError) -> WireMessage {
         switch kind {
         case .hello: return .hello(worker: try r.string("worker name"), incarnation: try r.u64(), cores: try r.int())
+        case .auth: return .auth(token: try r.string("token"))
         case .renew:
             let seq = try r.u64()
             let n = try r.count("leases", max: 1 << 16)

@@ -59,6 +59,9 @@ public enum WireMessage: Sendable, Equatable {
 
     /// Either side: a protocol error; the sender closes the connection after it.
     case failure(code: String, message: String)
+    /// The first message of a connection to a coordinator that has tokens (`--auth-tokens`):
+    /// workers and producers present a write token before `hello` or `ingest`.
+    case auth(token: String)
 }
 
 /// Conventions of `.stateRequest` / `.stateReply`.

@@ -9,6 +9,21 @@ enum DashboardScript {
 const state = { job: null, column: null, source: null, windows: new Map(), facts: null, columns: [], groupBy: [] };
 const CHART_WINDOWS = 30;
 
+// With --auth-tokens the API needs a read token: from ?access_token= or #token= in the address,
+// or typed in once; kept for this browser tab only.
+const hashParams = new URLSearchParams(location.hash.slice(1));
+const givenToken = new URLSearchParams(location.search).get("access_token") || hashParams.get("token");
+if (givenToken) sessionStorage.setItem("weir-token", givenToken);
+function token() { return sessionStorage.getItem("weir-token"); }
+function withToken(url) { const t = token(); return t ? url + (url.includes("?") ? "&" : "?") + "access_token=" + encodeURIComponent(t) : url; }
+function askForToken(message) {
+  if (document.getElementById("token-form")) return;
+  const input = el("input", { type: "password", placeholder: "read token", id: "token-input" });
+  const form = el("form", { id: "token-form", class: "card" }, el("b", {}, message + " "), input, el("button", { type: "submit" }, "use token"));
+  form.onsubmit = ev => { ev.preventDefault(); sessionStorage.setItem("weir-token", input.value); location.reload(); };
+  document.body.prepend(form);
+}
+
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) {
@@ -31,7 +46,8 @@ function duration(ms) {
   return Math.floor(ms / 60000) + " min " + Math.round((ms % 60000) / 1000) + " s";
 }
 async function getJSON(path) {
-  const r = await fetch(path, { headers: { "Accept": "application/json" } });
+  const r = await fetch(withToken(path), { headers: { "Accept": "application/json" } });
+  if (r.status === 401 || r.status === 403) askForToken("This coordinator needs a read token.");
   if (!r.ok) throw new Error(path + ": HTTP " + r.status);
   return r.json();
 }
@@ -48,7 +64,7 @@ async function refreshJobs() {
     const list = document.getElementById("jobs");
     list.replaceChildren(...data.jobs.map(j => el("li", { "data-job": j.name, class: j.name === state.job ? "selected" : "", onclick: () => selectJob(j.name) },
       j.name, el("div", { class: "muted" }, "stream " + j.stream))));
-    const wanted = decodeURIComponent(location.hash.replace(/^#job=/, ""));
+    const wanted = hashParams.get("job") || "";
     if (!state.job && data.jobs.length) selectJob(data.jobs.some(j => j.name === wanted) ? wanted : data.jobs[0].name);
     if (!data.jobs.length) document.getElementById("job-name").textContent = "No jobs yet: weir submit jobs/clicks-per-page.yaml";
   } catch (e) { setConn(false); }
@@ -70,7 +86,7 @@ function connect() {
   if (state.source) state.source.close();
   let url = "/v1/jobs/" + encodeURIComponent(state.job) + "/rollups/stream?last=10m&top=10";
   if (state.column && state.column !== "groups") url += "&by=" + encodeURIComponent(state.column);
-  const source = new EventSource(url);
+  const source = new EventSource(withToken(url));
   state.source = source;
   source.onopen = () => setConn(true);
   source.onerror = () => setConn(false);

@@ -6,9 +6,12 @@ import FoundationNetworking
 /// The CLI's client of a coordinator's HTTP API. Errors come back as the API's own message.
 struct ClusterClient: Sendable {
     let base: String
+    /// Sent as `Authorization: Bearer` when the coordinator has tokens.
+    let token: String?
 
-    init(address: String) {
+    init(address: String, token: String? = ProcessInfo.processInfo.environment["WEIR_TOKEN"]) {
         base = address.hasPrefix("http") ? address : "http://" + address
+        self.token = token
     }
 
     struct Failure: Error, CustomStringConvertible {
@@ -41,6 +44,7 @@ struct ClusterClient: Sendable {
         req.httpBody = body
         req.timeoutInterval = 60
         for (k, v) in headers { req.setValue(v, forHTTPHeaderField: k) }
+        if let token { req.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         let data: Data, response: URLResponse
         do {
             (data, response) = try await URLSession.shared.data(for: req)

@@ -6,7 +6,10 @@ struct ClusterOptions: ParsableArguments {
     @Option(help: "host:port of the coordinator's HTTP API.")
     var http = ProcessInfo.processInfo.environment["WEIR_HTTP"] ?? "127.0.0.1:7480"
 
-    var client: ClusterClient { ClusterClient(address: http) }
+    @Option(help: "A token of the coordinator's --auth-tokens file (default: $WEIR_TOKEN).")
+    var token = ProcessInfo.processInfo.environment["WEIR_TOKEN"]
+
+    var client: ClusterClient { ClusterClient(address: http, token: token) }
 }
 
 /// Runs a cluster call; an API failure becomes `weir: <message>` and exit code 1.

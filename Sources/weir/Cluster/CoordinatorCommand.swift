@@ -39,6 +39,15 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @Option(name: .customLong("idle-after"), help: "A partition without events for this long stops holding its jobs' watermarks back (e.g. 30s; off disables).")
     var idleAfter = "30s"
 
+    @Option(name: .customLong("auth-tokens"), help: "File of `read TOKEN` / `write TOKEN` lines: every request then needs a bearer token (required to listen beyond loopback).")
+    var authTokens: String?
+
+    @Option(name: .customLong("max-result-rows"), help: "Largest query answer in rows (larger ones get 400).")
+    var maxResultRows = 2_000_000
+
+    @Option(name: .customLong("max-query-range"), help: "Longest last= and from…to span of a query, e.g. 31d.")
+    var maxQueryRange = "31d"
+
     @Option(name: .customLong("max-body"), help: "Largest HTTP request body, e.g. 64m (larger ones get 413).")
     var maxBody = "64m"
 
@@ -52,6 +61,14 @@ struct CoordinatorCommand: AsyncParsableCommand {
         bootstrapLogging(logLevel)
         guard let wire = WireEndpoint.parse(listen) else { throw fail("--listen \(listen): expected host:port") }
         guard let web = WireEndpoint.parse(http) else { throw fail("--http \(http): expected host:port") }
+        var tokens: AuthTokens?
+        if let authTokens {
+            guard let text = try? String(contentsOfFile: authTokens, encoding: .utf8) else { throw fail("--auth-tokens \(authTokens): cannot read the file") }
+            do { tokens = try AuthTokens.parse(text, source: authTokens) } catch { throw fail(error.message) }
+        }
+        for (flag, endpoint) in [("--http", web), ("--listen", wire)] where tokens == nil && !Self.isLoopback(endpoint.host) {
+            throw fail("\(flag) \(endpoint.host): refusing to listen beyond loopback without --auth-tokens (anyone who can reach it could read and write)")
+        }
         guard (1...4096).contains(partitions) else { throw fail("--partitions must be 1...4096, got \(partitions)") }
         guard let ttl = DurationText.milliseconds(leaseTTL), ttl >= 30 else { throw fail("--lease-ttl \(leaseTTL): expected a duration of at least 30ms") }
         var settings = CoordinatorSettings(dataDirectory: dataDir)
@@ -61,6 +78,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
         settings.lease = LeaseSettings(ttlMilliseconds: ttl)
         guard (1...2).contains(replication) else { throw fail("--replication must be 1 or 2, got \(replication)") }
         settings.replicationFactor = replication
+        settings.tokens = tokens
         if idleAfter == "off" {
             settings.idleAfterMilliseconds = 0
         } else {
@@ -83,6 +101,11 @@ struct CoordinatorCommand: AsyncParsableCommand {
         httpSettings.port = web.port
         guard let bodyMax = parseBytes(maxBody), bodyMax > 0 else { throw fail("--max-body \(maxBody): expected a size like 64m") }
         httpSettings.bodyBytesMax = bodyMax
+        httpSettings.tokens = tokens
+        guard maxResultRows > 0 else { throw fail("--max-result-rows must be positive") }
+        httpSettings.resultRowsMax = maxResultRows
+        guard let range = DurationText.milliseconds(maxQueryRange), range > 0 else { throw fail("--max-query-range \(maxQueryRange): expected a duration like 31d") }
+        httpSettings.queryRangeMillisecondsMax = range
         let server = HTTPServer(settings: httpSettings, api: coordinator)
         let httpPort = PortBox()
         let readyFile = self.readyFile
@@ -112,6 +135,13 @@ struct CoordinatorCommand: AsyncParsableCommand {
                 throw fail("coordinator stopped: \(error)")
             }
         }
+    }
+}
+
+extension CoordinatorCommand {
+    /// 127.0.0.0/8, ::1 and localhost.
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
     }
 }
 

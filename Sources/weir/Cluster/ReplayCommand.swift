@@ -32,6 +32,9 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(name: .customLong("batch-bytes"), help: "Bytes of events per message.")
     var batchBytes = 256 << 10
 
+    @Option(help: "A write token of the coordinator's --auth-tokens file (default: $WEIR_TOKEN).")
+    var token = ProcessInfo.processInfo.environment["WEIR_TOKEN"]
+
     @Option(help: "Messages in flight before waiting for acknowledgements.")
     var window = 16
 
@@ -58,7 +61,9 @@ struct ReplayCommand: AsyncParsableCommand {
         let started = ContinuousClock.now
         try await connection.executeThenClose { inbound, outbound in
             try await withThrowingTaskGroup(of: Void.self) { group in
+                let token = self.token
                 group.addTask {
+                    if let token { try await outbound.write(WireMessage.auth(token: token).encodedFrame()) }
                     var seq: UInt64 = 0
                     for try await batch in batcher.stream {
                         seq += 1

@@ -29,6 +29,9 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(name: .customLong("state-map-size"), help: "Largest size of the checkpoint store (LMDB map), e.g. 1g or 256m.")
     var stateMapSize = "1g"
 
+    @Option(help: "A write token of the coordinator's --auth-tokens file (default: $WEIR_TOKEN).")
+    var token = ProcessInfo.processInfo.environment["WEIR_TOKEN"]
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
@@ -54,6 +57,7 @@ struct WorkerCommand: AsyncParsableCommand {
         settings.coordinatorPort = address.port
         settings.retentionMilliseconds = retentionMs
         settings.checkpointIntervalMilliseconds = intervalMs
+        settings.token = token
         let stop = StopFlag()
         let watcher = SignalWatcher { _ in stop.set() }
         defer { watcher.cancel() }

@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+
+/// Auth, loopback-only binding, slow clients, size and range limits.
+extension ClusterTests { @Suite struct Hardening {
+    @Test func tokensSeparateReadFromWrite_andNonLoopbackNeedsThem() async throws {
+        let h = ClusterHarness(name: "auth")
+        defer { h.shutdown() }
+        // Without tokens, a non-loopback address is refused with the reason.
+        let refused = try h.weir(["coordinator", "--data-dir", h.dir + "/c0", "--http", "0.0.0.0:0", "--listen", "127.0.0.1:0"])
+        #expect(refused.status == 1 && refused.stderr.contains("refusing to listen beyond loopback without --auth-tokens"), "\(refused.stderr)")
+        let badFile = h.dir + "/bad-tokens"
+        try "write short\n".write(toFile: badFile, atomically: true, encoding: .utf8)
+        let bad = try h.weir(["coordinator", "--data-dir", h.dir + "/c1", "--http", "127.0.0.1:0", "--auth-tokens", badFile])
+        #expect(bad.status == 1 && bad.stderr.contains("bad-tokens:1: a token must have at least 16 characters"), "\(bad.stderr)")
+
+        let reader = "read-token-0123456789", writer = "write-token-0123456789"
+        let file = h.dir + "/tokens"
+        try "# scopes\nread \(reader)\nwrite \(writer)\n".write(toFile: file, atomically: true, encoding: .utf8)
+        // Non-loopback with tokens is allowed (HTTP on all interfaces; the test talks to loopback).
+        try await h.startCoordinator(extra: ["--auth-tokens", file, "--http", "0.0.0.0:0"])
+        func call(_ method: String, _ path: String, _ token: String?, body: Data? = nil) async throws -> (Int, [String: Any]) {
+            let (status, data) = try await h.request(method, path, body: body, headers: token.map { ["Authorization": "Bearer \($0)"] } ?? [:])
+            return (status, (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:])
+        }
+        let code = { (o: [String: Any]) in (o["error"] as? [String: Any])?["code"] as? String }
+        #expect(try await call("GET", "/healthz", nil).0 == 200)
+        #expect(try await call("GET", "/", nil).0 == 200)  // the dashboard's static page holds no data
+        let anonymous = try await call("GET", "/v1/jobs", nil)
+        #expect(anonymous.0 == 401 && code(anonymous.1) == "unauthorized")
+        let wrong = try await call("GET", "/v1/jobs", "not-a-token-at-all-xx")
+        #expect(wrong.0 == 401 && code(wrong.1) == "bad_token")
+        #expect(try await call("GET", "/v1/cluster", reader).0 == 200)
+        #expect(try await call("GET", "/metrics?access_token=\(reader)", nil).0 == 200)
+        let spec = try Data(contentsOf: ClusterHarness.root.appendingPathComponent("jobs/clicks-per-page.yaml"))
+        let forbidden = try await call("POST", "/v1/jobs", reader, body: spec)
+        #expect(forbidden.0 == 403 && code(forbidden.1) == "forbidden")
+        #expect(try await call("POST", "/v1/jobs", writer, body: spec).0 == 201)
+        let events = ClusterTests.Dashboard.clicks([1, 2, 3])
+        #expect(try await call("POST", "/v1/streams/clicks/events", reader, body: events).0 == 403)
+        #expect(try await call("POST", "/v1/streams/clicks/events", writer, body: events).0 == 200)
+
+        // The binary protocol needs a write token too: a worker without one is refused, with one it works.
+        try h.startWorker("nobody")
+        try await h.waitFor("the tokenless worker to be refused", seconds: 30) { h.log("coordinator.log").contains("refused: no valid write token") }
+        h.signal("nobody", SIGKILL)
+        setenv("WEIR_TOKEN", writer, 1)
+        defer { unsetenv("WEIR_TOKEN") }
+        try h.startWorker("w1")
+        try await h.waitFor("the worker with a token to catch up", seconds: 60) {
+            let (status, data) = try await h.request("GET", "/v1/jobs/clicks-per-page/rollups", headers: ["Authorization": "Bearer \(reader)"])
+            let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+            return status == 200 && (object["events"] as? [String: Any])?["accepted"] as? Int == 3
+        }
+        // The CLI passes the token from --token / WEIR_TOKEN.
+        let status = try h.weir(["status", "--http", h.http])
+        #expect(status.status == 0, "\(status.stderr)")
+    }
+
+    @Test func slowClientsAreDisconnected_andLimitsAreNamed() async throws {
+        let h = ClusterHarness(name: "limits")
+        defer { h.shutdown() }
+        try await h.startCoordinator(extra: ["--max-result-rows", "5", "--max-query-range", "1h"])
+        try h.startWorker("w1")
+        #expect(try h.weir(["submit", "jobs/clicks-per-page.yaml", "--http", h.http]).status == 0)
+        try await ClusterTests.Dashboard.ingest(h, ClusterTests.Dashboard.clicks(stride(from: 0.0, to: 30.0, by: 0.5).map { $0 }, pages: 4))
+        try await h.waitUntilCaughtUp()
+
+        // Slowloris: a request head dribbled byte by byte is cut off (head timeout 10 s).
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        #expect(connectLoopback(fd, port: h.httpPort) == 0)
+        let started = Date()
+        var closed = false
+        for byte in Array("GET /v1/cluster HTTP/1.1\r\nHost: x\r\nX-Slow: ".utf8) + Array(repeating: UInt8(ascii: "a"), count: 40) {
+            var b = byte
+            if send(fd, &b, 1, Int32(MSG_NOSIGNAL)) < 0 { closed = true; break }
+            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            if poll(&poller, 1, 1000) > 0 {
+                var buffer = [UInt8](repeating: 0, count: 256)
+                if read(fd, &buffer, 256) <= 0 { closed = true; break }
+            }
+        }
+        #expect(closed, "the server kept a connection whose request head never completed")
+        #expect(Date().timeIntervalSince(started) < 30)
+        #expect(try await h.request("GET", "/healthz").status == 200)  // others are served meanwhile
+
+        let tooMany = try await h.json("GET", "/v1/jobs/clicks-per-page/rollups")
+        let error = { (o: [String: Any]) -> (code: String, message: String) in
+            let e = o["error"] as? [String: Any] ?? [:]
+            return (e["code"] as? String ?? "", e["message"] as? String ?? "")
+        }
+        #expect(tooMany.status == 400 && error(tooMany.object).code == "result_too_large")
+        #expect(error(tooMany.object).message.contains("limit of 5"))
+        #expect(try await h.json("GET", "/v1/jobs/clicks-per-page/rollups?top=1").status == 200)
+        let longRange = try await h.json("GET", "/v1/jobs/clicks-per-page/rollups?last=2h&top=1")
+        #expect(longRange.status == 400 && error(longRange.object).message.contains("limit of 1h"))
+        let wideSpan = try await h.json("GET", "/v1/jobs/clicks-per-page/rollups?from=0&to=86400000&top=1")
+        #expect(wideSpan.status == 400 && (wideSpan.object["error"] as? [String: Any])?["code"] as? String == "range_too_large")
+        let wrongMethod = try await h.json("PATCH", "/v1/jobs")
+        #expect(wrongMethod.status == 405 && (wrongMethod.object["error"] as? [String: Any])?["code"] as? String == "method_not_allowed")
+        let empty = try await h.json("POST", "/v1/streams/clicks/events", body: Data("\n\n".utf8))
+        #expect(empty.status == 400 && (empty.object["error"] as? [String: Any])?["code"] as? String == "empty_body")
+    }
+} }
