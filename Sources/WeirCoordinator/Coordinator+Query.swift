@@ -7,6 +7,9 @@ extension Coordinator {
         var waiting: Set<WorkerIdentity>
         var reports: [PartitionReport]
         var done: CheckedContinuation<[PartitionReport], Never>?
+        /// For a standby query: the (partition → epoch) asked for; reports are accepted by that
+        /// instead of the current lease.
+        var standby: [Int: UInt64]? = nil
     }
 
     /// Answers a rollup query by asking every partition owner for its partials and merging them.
@@ -23,7 +26,9 @@ extension Coordinator {
             throw .notFound("unknown_job", "no job named \(job) (jobs: \(jobs.keys.isEmpty ? "none" : jobs.keys.joined(separator: ", ")))")
         }
         guard query.from < query.to else { throw .badRequest("bad_range", "from (\(query.from)) must be before to (\(query.to))") }
-        let reports = await collectReports(job: job, from: query.from, to: query.to, last: query.lastMilliseconds ?? 0)
+        var collected = await collectReports(job: job, from: query.from, to: query.to, last: query.lastMilliseconds ?? 0)
+        let sources = await standIn(for: &collected, job: job, stream: entry.spec.stream, from: query.from, to: query.to, last: query.lastMilliseconds ?? 0)
+        let reports = collected
         var behind: UInt64 = 0
         let uncommitted = reports.reduce(UInt64(0)) { $0 + ($1.offset > $1.committedOffset ? $1.offset - $1.committedOffset : 0) }
         if let set = logs[entry.spec.stream] {
@@ -49,6 +54,7 @@ extension Coordinator {
         var answer = try result.get()
         answer.eventsBehind = behind
         answer.eventsUncommitted = uncommitted
+        answer.sources = sources
         return (answer, reports)
     }
 
@@ -62,7 +68,12 @@ extension Coordinator {
         let reports = await withCheckedContinuation { (done: CheckedContinuation<[PartitionReport], Never>) in
             pendingQueries[request] = PendingQuery(waiting: holders, reports: [], done: done)
             Task {
-                try? await Task.sleep(for: .milliseconds(timeout))
+                // Until the timeout, or until every owner still awaited has lost its leases (a
+                // paused worker: its late report would be refused, so standbys answer instead).
+                let deadline = ContinuousClock.now + .milliseconds(timeout)
+                while ContinuousClock.now < deadline, self.awaitsLeaseHolder(request) {
+                    try? await Task.sleep(for: .milliseconds(100))
+                }
                 self.finishQuery(request)
             }
         }
@@ -81,9 +92,22 @@ extension Coordinator {
         guard var pending = pendingQueries[request], pending.waiting.contains(identity) else { return }
         pending.waiting.remove(identity)
         let now = now()
-        pending.reports += reports.filter { authority.isCurrent(identity, $0.lease.partition, $0.lease.epoch, now: now) }
+        if let asked = pending.standby {
+            pending.reports += reports.filter { asked[$0.lease.partition] == $0.lease.epoch }
+        } else {
+            pending.reports += reports.filter { authority.isCurrent(identity, $0.lease.partition, $0.lease.epoch, now: now) }
+        }
         pendingQueries[request] = pending
         if pending.waiting.isEmpty { finishQuery(request) }
+    }
+
+    /// True while a pending query waits for a worker that still holds a current lease.
+    func awaitsLeaseHolder(_ request: UInt64) -> Bool {
+        guard let pending = pendingQueries[request] else { return false }
+        let now = now()
+        return pending.waiting.contains { w in
+            authority.leases.enumerated().contains { p, lease in lease?.holder == w && authority.isCurrent(w, p, lease?.epoch ?? 0, now: now) }
+        }
     }
 
     func finishQuery(_ request: UInt64) {
@@ -92,5 +116,62 @@ extension Coordinator {
             logger.warning("query \(request) timed out waiting for \(pending.waiting.map(\.description).sorted()); answering without their partitions")
         }
         pending.done?.resume(returning: pending.reports)
+    }
+}
+
+extension Coordinator {
+    /// Fills in partitions whose owner did not answer (moving, failing over, restoring): from
+    /// the committed checkpoint at a standby, or — for a partition with no events at all — as
+    /// empty. Returns where every answering partition's part came from.
+    func standIn(for reports: inout [PartitionReport], job: String, stream: String, from: Int64, to: Int64, last: Int64) async -> [PartitionSource] {
+        var sources = reports.map { PartitionSource(partition: $0.lease.partition, source: .primary, ownerEpoch: $0.lease.epoch, stalenessMilliseconds: 0) }
+        var answered = Set(reports.map(\.lease.partition))
+        for round in 0..<2 {
+            // Each missing partition with a committed checkpoint, asked of its `round`-th live replica.
+            var asks: [String: [StandbyCheckpoint]] = [:]
+            for p in 0..<partitioner.partitionCount where !answered.contains(p) {
+                guard let commit = commits[p], commit.seq > 0 else { continue }
+                let live = commit.replicas.filter { sessions[$0] != nil }
+                guard round < live.count else { continue }
+                asks[live[round], default: []].append(StandbyCheckpoint(lease: LeaseRef(partition: p, epoch: commit.epoch),
+                                                                        committed: CommittedCheckpoint(seq: commit.seq, digest: commit.digest)))
+            }
+            guard !asks.isEmpty else { break }
+            let request = nextRequest
+            nextRequest += 1
+            var waiting = Set<WorkerIdentity>(), asked: [Int: UInt64] = [:]
+            for (name, checkpoints) in asks {
+                guard let s = sessions[name] else { continue }
+                waiting.insert(s.identity)
+                for c in checkpoints { asked[c.lease.partition] = c.lease.epoch }
+                s.outbound.send(.standbyQuery(request: request, job: job, from: from, to: to, last: last, checkpoints: checkpoints))
+            }
+            let timeout = min(settings.queryTimeoutMilliseconds, 5_000)
+            let standby = await withCheckedContinuation { (done: CheckedContinuation<[PartitionReport], Never>) in
+                pendingQueries[request] = PendingQuery(waiting: waiting, reports: [], done: done, standby: asked)
+                Task {
+                    try? await Task.sleep(for: .milliseconds(timeout))
+                    self.finishQuery(request)
+                }
+            }
+            let now = now()
+            for r in standby where !answered.contains(r.lease.partition) {
+                answered.insert(r.lease.partition)
+                reports.append(r)
+                sources.append(PartitionSource(partition: r.lease.partition, source: .standby, ownerEpoch: r.lease.epoch,
+                                               stalenessMilliseconds: committedAt[r.lease.partition].map { now - $0 }))
+            }
+        }
+        // A partition that never had an event has nothing to serve: its (empty) part is known.
+        if let set = logs[stream] {
+            for p in 0..<partitioner.partitionCount where !answered.contains(p) && set.logs[p].durableEnd == 0 && commits[p] == nil {
+                let epoch = authority.leases[p]?.epoch ?? authority.persistedEpochs[p]
+                reports.append(PartitionReport(lease: LeaseRef(partition: p, epoch: epoch), watermark: .min, offset: 0, accepted: 0,
+                                               lateEvents: 0, rejected: 0, lateByWindow: [], rows: []))
+                sources.append(PartitionSource(partition: p, source: .committed, ownerEpoch: epoch, stalenessMilliseconds: 0))
+            }
+        }
+        reports.sort { $0.lease.partition < $1.lease.partition }
+        return sources.sorted { $0.partition < $1.partition }
     }
 }

@@ -141,6 +141,16 @@ enum APIJSON {
 
     /// Watermark, completeness and event counts, as fields of the enclosing object.
     static func factFields(_ a: RollupAnswer, into j: inout JSONBuilder) {
+        j.field("source", a.source.rawValue)
+        j.key("staleness_ms"); if let s = a.stalenessMilliseconds { j.int(s) } else { j.null() }
+        j.key("partition_sources"); j.beginArray()
+        for s in a.sources {
+            j.beginObject(); j.field("partition", s.partition); j.field("source", s.source.rawValue)
+            j.key("owner_epoch"); j.raw(String(s.ownerEpoch))
+            j.key("staleness_ms"); if let ms = s.stalenessMilliseconds { j.int(ms) } else { j.null() }
+            j.endObject()
+        }
+        j.endArray()
         j.key("watermark"); if let w = a.watermark { j.int(w) } else { j.null() }
         j.field("complete", a.isComplete)
         j.key("partitions_missing"); j.beginArray(); for p in a.partitionsMissing { j.int(p) }; j.endArray()

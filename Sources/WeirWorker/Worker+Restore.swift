@@ -7,6 +7,7 @@ extension Worker {
     /// Restores the committed checkpoint of a newly started partition (from this worker's store,
     /// else from a replica through the coordinator), then runs it.
     func restoreAndRun(_ lease: LeaseRef, generation: UInt64, committed: CommittedCheckpoint) async {
+        standbyRunners[lease.partition] = nil  // the owner now
         let began = ContinuousClock.now
         var restored: [JobCheckpoint] = []
         if committed.seq > 0 {
@@ -104,6 +105,7 @@ extension Worker {
 
     /// Standby side: verify and store a partition's checkpoint, then answer.
     func storeReplica(request: UInt64, partition p: Int, epoch: UInt64, seq: UInt64, blob: [UInt8]) {
+        standbyRunners[p] = nil  // a newer checkpoint: the rebuilt one is out of date
         let store = self.store
         let queue = outbound
         let log = logger

@@ -22,6 +22,9 @@ public actor Worker {
     var outbound: OutboundQueue?
     var jobs: [WorkerJob] = []
     var running: [Int: RunningPartition] = [:]
+    /// Committed state of partitions this worker is the standby of, rebuilt to answer queries
+    /// while their owner cannot (see `answerAsStandby`).
+    var standbyRunners: [Int: (committed: CommittedCheckpoint, runner: PartitionRunner)] = [:]
     /// The committed checkpoint named by each grant, until the lease becomes valid and work starts.
     var grantedCheckpoints: [Int: (epoch: UInt64, committed: CommittedCheckpoint)] = [:]
     var pendingFetches: [UInt64: CheckedContinuation<WireMessage?, Never>] = [:]
@@ -170,6 +173,8 @@ public actor Worker {
                     queue?.send(encoded: frame)
                 }
             }
+        case .standbyQuery(let request, let job, let from, let to, let last, let checkpoints):
+            answerAsStandby(request: request, job: job, from: from, to: to, last: last, checkpoints: checkpoints)
         case .failure(let code, let text):
             logger.error("coordinator reported \(code): \(text)")
         default:

@@ -35,6 +35,8 @@ import WeirCore
         .ingestReply(seq: 3, accepted: 1, rejected: 1, problems: [IngestProblemInfo(line: 2, reason: "invalid_json", message: "m")], error: nil),
         .ingestReply(seq: 4, accepted: 0, rejected: 0, problems: [], error: "unknown stream"),
         .failure(code: "bad_frame", message: "x"),
+        .standbyQuery(request: 9, job: "j", from: 1, to: 2, last: 3,
+                      checkpoints: [StandbyCheckpoint(lease: LeaseRef(partition: 4, epoch: 5), committed: CommittedCheckpoint(seq: 6, digest: 7))]),
         .checkpoint(lease: LeaseRef(partition: 2, epoch: 3), seq: 4, digest: 5, offsets: [StreamOffset(stream: "clicks", offset: 77)], blob: [1, 2, 3],
                     timing: CheckpointTiming(stallMicroseconds: 6, localMicroseconds: 7)),
         .replicated(request: 6, partition: 2, seq: 4, status: .needBase, message: "no predecessor"),

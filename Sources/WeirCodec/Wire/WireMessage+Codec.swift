@@ -12,6 +12,7 @@ extension WireMessage {
         case hello = 1, renew, release, leave, fetch, partials, checkpoint, replicated, stateRequest, stateReply
         case welcome = 20, grant, revoke, renewReply, fetchReply, jobs, queryPartials, checkpointReply, replicate
         case ingest = 40, ingestReply
+        case standbyQuery = 50
         case failure = 60
         case auth = 70
     }
@@ -79,6 +80,10 @@ extension WireMessage {
             w.u8(Kind.jobs.rawValue); w.u32(UInt32(jobs.count)); for j in jobs { w.string(j.name); w.string(j.specText) }
         case .queryPartials(let request, let job, let from, let to, let last):
             w.u8(Kind.queryPartials.rawValue); w.u64(request); w.string(job); w.i64(from); w.i64(to); w.i64(last)
+        case .standbyQuery(let request, let job, let from, let to, let last, let checkpoints):
+            w.u8(Kind.standbyQuery.rawValue); w.u64(request); w.string(job); w.i64(from); w.i64(to); w.i64(last)
+            w.u32(UInt32(checkpoints.count))
+            for c in checkpoints { lease(c.lease, &w); w.u64(c.committed.seq); w.u64(c.committed.digest) }
         case .ingest(let seq, let stream, let lines):
             w.u8(Kind.ingest.rawValue); w.u64(seq); w.string(stream); w.blob(lines)
         case .ingestReply(let seq, let accepted, let rejected, let problems, let error):
@@ -189,6 +194,14 @@ extension WireMessage {
             return .jobs(jobs)
         case .queryPartials:
             return .queryPartials(request: try r.u64(), job: try r.string("job"), from: try r.i64(), to: try r.i64(), last: try r.i64())
+        case .standbyQuery:
+            let request = try r.u64(), job = try r.string("job"), from = try r.i64(), to = try r.i64(), last = try r.i64()
+            var checkpoints: [StandbyCheckpoint] = []
+            for _ in 0..<(try r.count("checkpoints", max: 1 << 12)) {
+                let l = try lease(&r)
+                checkpoints.append(StandbyCheckpoint(lease: l, committed: CommittedCheckpoint(seq: try r.u64(), digest: try r.u64())))
+            }
+            return .standbyQuery(request: request, job: job, from: from, to: to, last: last, checkpoints: checkpoints)
         case .ingest: return .ingest(seq: try r.u64(), stream: try r.string("stream"), lines: try r.blob("events"))
         case .ingestReply:
             let seq = try r.u64(), accepted = try r.int(), rejected = try r.int()

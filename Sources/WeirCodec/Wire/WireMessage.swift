@@ -51,6 +51,10 @@ public enum WireMessage: Sendable, Equatable {
     /// Partials of windows starting in `[from, to)`; with `last` > 0, only those starting within
     /// `last` ms of the partition's newest window end (a superset of the merged `last` answer).
     case queryPartials(request: UInt64, job: String, from: Int64, to: Int64, last: Int64)
+    /// Asks a standby for partials of partitions whose owner cannot answer (moving, failing
+    /// over), computed from the committed checkpoint it stores (`lease.epoch`: the epoch that
+    /// committed it). Answered with `partials`.
+    case standbyQuery(request: UInt64, job: String, from: Int64, to: Int64, last: Int64, checkpoints: [StandbyCheckpoint])
 
     // Producer (replay) → coordinator
     case ingest(seq: UInt64, stream: String, lines: [UInt8])
@@ -72,6 +76,13 @@ public enum StateTransfer {
 }
 
 /// What the coordinator committed for a partition: the checkpoint a new owner restores.
+/// A committed checkpoint a standby is asked to answer from.
+public struct StandbyCheckpoint: Sendable, Equatable {
+    public var lease: LeaseRef
+    public var committed: CommittedCheckpoint
+    public init(lease: LeaseRef, committed: CommittedCheckpoint) { self.lease = lease; self.committed = committed }
+}
+
 public struct CommittedCheckpoint: Sendable, Equatable {
     public var seq: UInt64
     public var digest: UInt64

@@ -27,6 +27,27 @@ public struct RollupQuery: Sendable, Equatable {
     }
 }
 
+/// Where one partition's part of an answer came from.
+public struct PartitionSource: Sendable, Equatable {
+    public enum Source: String, Sendable {
+        /// The partition's current owner, live.
+        case primary
+        /// Its committed checkpoint, rebuilt by a standby while the partition moves.
+        case standby
+        /// Nothing to serve: the partition has no events and no owner right now.
+        case committed
+    }
+    public var partition: Int
+    public var source: Source
+    /// The epoch of the owner whose state this is (for `standby`: the one that committed it).
+    public var ownerEpoch: UInt64
+    /// Age of the state served (0 for primary).
+    public var stalenessMilliseconds: Int64?
+    public init(partition: Int, source: Source, ownerEpoch: UInt64, stalenessMilliseconds: Int64?) {
+        self.partition = partition; self.source = source; self.ownerEpoch = ownerEpoch; self.stalenessMilliseconds = stalenessMilliseconds
+    }
+}
+
 /// The merged answer to a rollup query, with what makes it complete or not.
 public struct RollupAnswer: Sendable, Equatable {
     public struct WindowRows: Sendable, Equatable {
@@ -76,4 +97,26 @@ public struct RollupAnswer: Sendable, Equatable {
     }
 
     public var isComplete: Bool { partitionsMissing.isEmpty }
+
+    /// Where each answering partition's rows came from.
+    public var sources: [PartitionSource] = []
+
+    /// `primary` when every partition answered from its live owner, else `standby` (some came
+    /// from committed checkpoints at standbys) or `committed` (only empty partitions stood in).
+    public var source: PartitionSource.Source {
+        if sources.contains(where: { $0.source == .standby }) { return .standby }
+        if sources.contains(where: { $0.source == .committed }) { return .committed }
+        return .primary
+    }
+
+    /// How old the oldest stand-in state is (0 when every partition answered live; nil when
+    /// a commit time is unknown, after a coordinator restart).
+    public var stalenessMilliseconds: Int64? {
+        var worst: Int64 = 0
+        for s in sources where s.source != .primary {
+            guard let ms = s.stalenessMilliseconds else { return nil }
+            worst = max(worst, ms)
+        }
+        return worst
+    }
 }

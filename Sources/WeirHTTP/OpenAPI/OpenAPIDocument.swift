@@ -272,8 +272,20 @@ components:
         uncommitted: {type: integer, description: Events included that are not yet covered by a committed checkpoint.}
     Facts:
       type: object
-      required: [watermark, complete, partitions_missing, events]
+      required: [source, staleness_ms, partition_sources, watermark, complete, partitions_missing, events]
       properties:
+        source: {type: string, enum: [primary, standby, committed], description: "primary: every partition answered by its live owner; standby: some from committed checkpoints while they move."}
+        staleness_ms: {type: integer, nullable: true, description: Age of the oldest stand-in state (0 when all primary).}
+        partition_sources:
+          type: array
+          items:
+            type: object
+            required: [partition, source, owner_epoch, staleness_ms]
+            properties:
+              partition: {type: integer}
+              source: {type: string, enum: [primary, standby, committed]}
+              owner_epoch: {type: integer}
+              staleness_ms: {type: integer, nullable: true}
         watermark: {type: integer, nullable: true}
         complete: {type: boolean}
         partitions_missing: {type: array, items: {type: integer}}
