@@ -13,6 +13,9 @@ public protocol ClusterAPI: Sendable {
     func query(job: String, _ query: RollupQuery) async throws(APIError) -> RollupAnswer
     /// Why the job has (or has no) output, from live facts.
     func diagnose(job: String) async throws(APIError) -> JobDiagnosis
+    /// The stream's events as they arrive (from now, or from the oldest still kept), as
+    /// batches of NDJSON lines.
+    func tap(stream: String, fromStart: Bool) async throws(APIError) -> AsyncStream<[UInt8]>
     /// The metrics in Prometheus text format.
     func metricsText() async -> String
 }

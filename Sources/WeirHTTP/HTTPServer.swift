@@ -107,6 +107,21 @@ public struct HTTPServer: Sendable {
                 return Self.json(.ok, j.text)
             }
         }
+        router.get("/v1/streams/:stream/tap") { request, context in
+            await Self.respond {
+                let stream = try Self.parameter(context, "stream")
+                let from = request.uri.queryParameters["from"].map(String.init) ?? "now"
+                guard from == "now" || from == "start" else {
+                    throw APIError.badRequest("bad_parameter", "from=\(from): expected now or start")
+                }
+                for (name, _) in request.uri.queryParameters where name != "from" && name != "access_token" {
+                    throw APIError.badRequest("unknown_parameter", "unknown query parameter '\(name)' (known: from)")
+                }
+                let events = try await api.tap(stream: stream, fromStart: from == "start")
+                return Response(status: .ok, headers: [.contentType: "application/x-ndjson", .cacheControl: "no-cache"],
+                                body: ResponseBody(asyncSequence: events.map { ByteBuffer(bytes: $0) }))
+            }
+        }
         router.get("/v1/jobs") { _, _ in Self.json(.ok, APIJSON.jobs(await api.listJobs())) }
         router.post("/v1/jobs") { request, _ in
             await Self.respond {

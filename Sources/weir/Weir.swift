@@ -8,7 +8,7 @@ struct Weir: AsyncParsableCommand {
         abstract: "Weir: exact windowed rollups over event streams.",
         subcommands: [
             UpCommand.self, CoordinatorCommand.self, WorkerCommand.self, SubmitCommand.self, JobsCommand.self, CancelCommand.self,
-            StatusCommand.self, QueryCommand.self, ReplayCommand.self, VerifyCommand.self,
+            StatusCommand.self, QueryCommand.self, ReplayCommand.self, RecordCommand.self, VerifyCommand.self,
             RunCommand.self, GenCommand.self, ValidateCommand.self, InspectCommand.self, OpenAPICommand.self,
         ]
     )

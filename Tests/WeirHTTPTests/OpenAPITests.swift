@@ -18,6 +18,7 @@ import Yams
         func query(job: String, _ query: RollupQuery) async throws(APIError) -> RollupAnswer { throw Self.error }
         func diagnose(job: String) async throws(APIError) -> JobDiagnosis { throw Self.error }
         func metricsText() async -> String { "" }
+        func tap(stream: String, fromStart: Bool) async throws(APIError) -> AsyncStream<[UInt8]> { throw Self.error }
     }
 
     func document() throws -> [String: Any] {

@@ -102,6 +102,16 @@ paths:
         "200": {description: Some or all lines accepted (rejected ones are listed)., content: {application/json: {schema: {$ref: "#/components/schemas/IngestResult"}}}}
         "400": {description: No line accepted., content: {application/json: {schema: {oneOf: [{$ref: "#/components/schemas/IngestResult"}, {$ref: "#/components/schemas/Error"}]}}}}
         default: {$ref: "#/components/responses/Error"}
+  /v1/streams/{stream}/tap:
+    get:
+      summary: The stream's events as they arrive (NDJSON, until the client disconnects); `weir record` uses it.
+      operationId: tapStream
+      parameters:
+        - {$ref: "#/components/parameters/Stream"}
+        - {name: from, in: query, required: false, description: "now (default): events from now on; start: also the ones still in the logs.", schema: {type: string, enum: [now, start]}}
+      responses:
+        "200": {description: An endless NDJSON body., content: {application/x-ndjson: {schema: {type: string}}}}
+        default: {$ref: "#/components/responses/Error"}
   /v1/jobs:
     get:
       summary: Submitted jobs.

@@ -60,34 +60,14 @@ final class LocalCluster: Sendable {
     }
 
     func waitUntilCaughtUp(job: String, seconds: Double) async throws {
-        try await waitFor("\(job) to be complete and caught up", seconds: seconds) {
-            guard let answer = try? await self.client.get("/v1/jobs/\(job)/rollups", query: [.init(name: "from", value: "0"), .init(name: "to", value: "1")]),
-                  let events = answer["events"] as? [String: Any] else { return false }
-            return answer["complete"] as? Bool == true && events["behind"] as? Int == 0
-        }
+        try await client.waitUntilCaughtUp(job: job, seconds: seconds, hint: "; logs in \(dir)/logs")
     }
 
     /// The job's rollups in `weir run`'s CSV form (retried while a partition is moving).
-    func rollupsCSV(job: String) async throws -> String {
-        var lastError: (any Error)?
-        for _ in 0..<30 {
-            do {
-                return String(decoding: try await client.raw("GET", "/v1/jobs/\(job)/rollups", query: [.init(name: "format", value: "csv")]), as: UTF8.self)
-            } catch {
-                lastError = error
-                try await Task.sleep(for: .seconds(1))
-            }
-        }
-        throw fail("rollups of \(job): \(lastError.map { "\($0)" } ?? "no answer")")
-    }
+    func rollupsCSV(job: String) async throws -> String { try await client.rollupsCSV(job: job) }
 
     func waitFor(_ what: String, seconds: Double, _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
-        while ContinuousClock.now < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(200))
-        }
-        throw fail("timed out after \(Int(seconds)) s waiting for \(what); logs in \(dir)/logs")
+        try await client.waitFor(what, seconds: seconds, hint: "; logs in \(dir)/logs", condition)
     }
 
     /// Workers leave, then the coordinator stops.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Synchronization
 import WeirCodec
+import WeirCore
 import WeirWire
 
 /// `weir replay`: sends a recording to the coordinator over the binary protocol.
@@ -32,13 +33,22 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(name: .customLong("batch-bytes"), help: "Bytes of events per message.")
     var batchBytes = 256 << 10
 
-    @Option(help: "A write token of the coordinator's --auth-tokens file (default: $WEIR_TOKEN).")
-    var token = ProcessInfo.processInfo.environment["WEIR_TOKEN"]
+    @Option(help: "Keep the recording's path under this directory (default: $WEIR_RECORDINGS_ROOT, if set).")
+    var root: String?
+
+    @Flag(help: "Sample end-to-end latency (send → visible in rollups) and print its percentiles (uses --http).")
+    var latency = false
+
+    @Flag(help: "At the end, wait until the cluster caught up and diff every job on the stream against the reference over this recording (uses --http; meaningful when the stream holds only this recording).")
+    var verify = false
+
+    @OptionGroup var cluster: ClusterOptions
 
     @Option(help: "Messages in flight before waiting for acknowledgements.")
     var window = 16
 
     func run() async throws {
+        let recording = try ConfinedPath.resolve(self.recording, root: root ?? ConfinedPath.configuredRoot)
         guard let address = WireEndpoint.parse(coordinator) else { throw fail("--coordinator \(coordinator): expected host:port") }
         let pace = try Pace(rate: rate, speed: speed, max: asFastAsPossible)
         let batcher: ReplayBatcher
@@ -58,10 +68,13 @@ struct ReplayCommand: AsyncParsableCommand {
             throw fail("cannot connect to the coordinator at \(coordinator): \(error)")
         }
         let tally = ReplayTally()
+        let sampler = latency ? ReplayLatency(client: cluster.client) : nil
+        let watcher = sampler.map { s in Task { await s.watch() } }
+        defer { watcher?.cancel() }
         let started = ContinuousClock.now
         try await connection.executeThenClose { inbound, outbound in
             try await withThrowingTaskGroup(of: Void.self) { group in
-                let token = self.token
+                let token = cluster.token
                 group.addTask {
                     if let token { try await outbound.write(WireMessage.auth(token: token).encodedFrame()) }
                     var seq: UInt64 = 0
@@ -69,12 +82,14 @@ struct ReplayCommand: AsyncParsableCommand {
                         seq += 1
                         try await pace.wait(sentEvents: tally.sent, batch: batch, started: started, firstTime: batcher.firstTime)
                         tally.add(sent: batch.events)
+                        sampler?.sending(seq: seq)
                         try await outbound.write(WireMessage.ingest(seq: seq, stream: streamName, lines: batch.lines).encodedFrame())
                     }
                     tally.finishSending(messages: seq)
                 }
                 for try await frame in inbound {
-                    guard case .ingestReply(_, let accepted, let rejected, let problems, let error) = try frame.decode() else { continue }
+                    guard case .ingestReply(let seq, let accepted, let rejected, let problems, let error) = try frame.decode() else { continue }
+                    if let sampler { Task { await sampler.acknowledged(seq: seq) } }
                     if let error { throw fail("coordinator refused the replay: \(error)") }
                     for p in problems.prefix(max(0, 5 - tally.problemsShown)) {
                         printError("rejected: line \(p.line) of a batch: \(p.reason): \(p.message)")
@@ -92,6 +107,39 @@ struct ReplayCommand: AsyncParsableCommand {
         let rateText = String(format: "%.0f", Double(tally.sent) / Swift.max(seconds, 1e-9))
         print("replayed \(recording) to stream \(streamName): sent \(tally.sent), accepted \(tally.accepted), rejected \(tally.rejected) in \(String(format: "%.2f", seconds)) s (\(rateText) events/s)")
         if tally.acknowledged < tally.sent { throw fail("the connection ended before \(tally.sent - tally.acknowledged) events were acknowledged") }
+        if let sampler {
+            await sampler.drain(seconds: 60)
+            print(sampler.summary)
+        }
+        if verify { try await verifyAgainstReference(recording: recording, stream: streamName) }
+    }
+
+    /// `--verify`: every job on the stream, once caught up, against the reference over the recording.
+    private func verifyAgainstReference(recording: String, stream: String) async throws {
+        let client = cluster.client
+        let listed = try await clusterCall { try await client.get("/v1/jobs") }["jobs"] as? [[String: Any]] ?? []
+        let specs = try listed.filter { $0["stream"] as? String == stream }.compactMap { $0["spec"] as? String }.map { text in
+            do { return try JobSpecParser.parse(text) } catch { throw fail("a job's spec does not parse: \(error)") }
+        }
+        guard !specs.isEmpty else { throw fail("--verify: no job reads stream \(stream)") }
+        let dir = NSTemporaryDirectory() + "weir-replay-verify-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var failed = false
+        for spec in specs {
+            let reference = try VerifyCommand.reference(spec, input: recording, dir: dir)
+            try await client.waitUntilCaughtUp(job: spec.name, seconds: 600)
+            let csv = try await client.rollupsCSV(job: spec.name)
+            let answer = try await client.get("/v1/jobs/\(spec.name)/rollups", query: [.init(name: "from", value: "0"), .init(name: "to", value: "1")])
+            let accepted = ((answer["events"] as? [String: Any])?["accepted"] as? Int).map(Int64.init) ?? -1
+            let result = VerifyReport.compare(job: spec.name, reference: reference.csv, cluster: csv,
+                                              referenceAccepted: reference.accepted, clusterAccepted: accepted)
+            let verdict = result.passed ? "PASS" : "FAIL"
+            print("verify \(spec.name): \(verdict) — \(result.rowsCompared) rows in \(result.windowsCompared) windows compared, \(result.missing.count) missing/different, \(result.extra.count) extra, events \(accepted) vs reference \(reference.accepted)")
+            for line in (result.missing.map { "- " + $0 } + result.extra.map { "+ " + $0 }).prefix(5) { print("    \(line)") }
+            failed = failed || !result.passed
+        }
+        if failed { throw ExitCode(1) }
     }
 }
 

@@ -182,7 +182,7 @@ struct VerifyCommand: AsyncParsableCommand {
     struct ReferenceResult: Sendable { var csv: String; var accepted: Int64 }
 
     /// One job over the whole recording with the reference implementation (jobs run in parallel).
-    private static func reference(_ spec: JobSpec, input: String, dir: String) throws -> ReferenceResult {
+    static func reference(_ spec: JobSpec, input: String, dir: String) throws -> ReferenceResult {
         let out = dir + "/\(spec.name)-reference.csv"
         var settings = JobRun.Settings(spec: spec, inputPath: input)
         settings.useReference = true
