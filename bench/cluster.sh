@@ -5,6 +5,7 @@
 #   bash bench/cluster.sh             # 10M events (recording generated once into bench/data/)
 #   EVENTS=2M bash bench/cluster.sh   # a smaller run
 #   CHECKPOINTS=off bash bench/cluster.sh   # without checkpoints (default: every 1s, replicated to the standby)
+#   WORKERS=1 bash bench/cluster.sh         # one worker (default 2)
 #
 # Reports end-to-end events/s (first event sent → every partition consumed and the answer
 # queryable), replay (ingest) events/s, peak RSS per process, and the latency of rollup queries
@@ -14,7 +15,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 EVENTS=${EVENTS:-10M}
 CHECKPOINTS=${CHECKPOINTS:-1s}
-SUFFIX=$([ "$CHECKPOINTS" = off ] && echo "-checkpoints-off" || true)
+NWORKERS=${WORKERS:-2}
+SUFFIX=$([ "$CHECKPOINTS" = off ] && echo "-checkpoints-off" || true)$([ "$NWORKERS" = 2 ] || echo "-${NWORKERS}workers")
 DATA=bench/data/clicks-${EVENTS,,}.zst
 mkdir -p bench/data bench/results
 swift build -c release >/dev/null
@@ -31,7 +33,7 @@ COORD=$!; PIDS+=($COORD)
 for _ in $(seq 1 300); do [ -s "$RUN/ready" ] && break; sleep 0.1; done
 WIRE=$(grep wire "$RUN/ready" | cut -d= -f2); HTTP=127.0.0.1:$(grep http "$RUN/ready" | cut -d= -f2)
 WORKERS=()
-for i in 1 2; do
+for i in $(seq 1 "$NWORKERS"); do
   $WEIR worker --coordinator 127.0.0.1:$WIRE --data-dir "$RUN/w$i" --id "w$i" --checkpoint-interval "$CHECKPOINTS" > "$RUN/w$i.log" 2>&1 &
   WORKERS+=($!); PIDS+=($!)
 done
@@ -59,24 +61,26 @@ EXPIRED=$(grep -c "expired without renewal" "$RUN/coordinator.log" || true)
 sleep 11  # one more checkpoint summary line per worker
 COMMITTED=$(curl -s "http://$HTTP/v1/cluster" | python3 -c 'import json,sys; print(json.load(sys.stdin)["checkpoints"]["committed"])')
 grep -h "checkpoints: " "$RUN"/w*.log > "$RUN/checkpoints.txt" || true
-python3 - "$EVENTS" "$START" "$REPLAYED" "$END" "$RUN/latency.txt" "$(rss $COORD)" "$(rss ${WORKERS[0]})" "$(rss ${WORKERS[1]})" "$EXPIRED" "$DATA" "$CHECKPOINTS" "$COMMITTED" "$RUN/checkpoints.txt" <<'PY' | tee "bench/results/cluster$SUFFIX.md"
-import sys, subprocess, platform, datetime
+WORKER_RSS=$(for w in "${WORKERS[@]}"; do rss "$w"; echo -n " "; done)
+python3 - "$EVENTS" "$START" "$REPLAYED" "$END" "$RUN/latency.txt" "$(rss $COORD)" "$WORKER_RSS" "$EXPIRED" "$DATA" "$CHECKPOINTS" "$COMMITTED" "$RUN/checkpoints.txt" "bench/results/cluster$SUFFIX.json" <<'PY' | tee "bench/results/cluster$SUFFIX.md"
+import sys, subprocess, platform, datetime, json
 import re
-events_text, start, replayed, end, lat_file, rc, r1, r2, expired, data, checkpoints, committed, ck_file = sys.argv[1:]
+events_text, start, replayed, end, lat_file, rc, worker_rss, expired, data, checkpoints, committed, ck_file, json_out = sys.argv[1:]
+worker_rss = [int(x) for x in worker_rss.split()]
 mult = {'k': 1e3, 'm': 1e6}
 events = float(events_text[:-1]) * mult[events_text[-1].lower()] if events_text[-1].lower() in mult else float(events_text)
 start, replayed, end = float(start), float(replayed), float(end)
 lat = sorted(float(x) * 1000 for x in open(lat_file) if x.strip())
 pct = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))] if lat else float('nan')
 cpu = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), '?')
-print(f"# Cluster end to end — coordinator + 2 workers, clicks-per-page, {events_text} canonical events, checkpoints {checkpoints}\n")
+print(f"# Cluster end to end — coordinator + {len(worker_rss)} worker(s), clicks-per-page, {events_text} canonical events, checkpoints {checkpoints}\n")
 print(f"Machine: {subprocess.check_output(['nproc']).decode().strip()} cores, {cpu}; {datetime.datetime.utcnow():%Y-%m-%dT%H:%MZ}; recording {data}\n")
 print("| figure | value |\n|---|---|")
 print(f"| end-to-end events/s (first event sent → all partitions consumed, answer queryable) | {events / (end - start):,.0f} |")
 print(f"| replay (durable ingest, acknowledged) events/s | {events / (replayed - start):,.0f} |")
 print(f"| wall seconds (replay / end to end) | {replayed - start:.1f} / {end - start:.1f} |")
 print(f"| rollup query latency during the replay, p50 / p99 / max (ms, {len(lat)} queries) | {pct(0.5):.1f} / {pct(0.99):.1f} / {max(lat) if lat else float('nan'):.1f} |")
-print(f"| peak RSS coordinator / worker 1 / worker 2 (MiB) | {rc} / {r1} / {r2} |")
+print(f"| peak RSS coordinator / workers (MiB) | {rc} / {' / '.join(map(str, worker_rss))} |")
 print(f"| leases that expired during the run | {expired} |")
 # Worker summary lines: "N committed, F failed, stall_ms p50=a p99=b, duration_ms p50=c p99=d, B bytes" per 10 s.
 rows = []
@@ -90,4 +94,14 @@ if checkpoints != 'off':
         med = lambda xs: sorted(xs)[len(xs) // 2]
         print(f"| checkpoint processing stall per partition, median p50 / worst p99 over 10 s intervals (ms) | {med([r['stall_ms'][0] for r in rows]):.2f} / {max(r['stall_ms'][1] for r in rows):.2f} |")
         print(f"| checkpoint duration (capture → coordinator commit), median p50 / worst p99 (ms) | {med([r['duration_ms'][0] for r in rows]):.1f} / {max(r['duration_ms'][1] for r in rows):.1f} |")
+med = lambda xs: sorted(xs)[len(xs) // 2] if xs else None
+json.dump({
+    "workers": len(worker_rss), "events": events, "checkpoints": checkpoints,
+    "end_to_end_events_per_second": events / (end - start), "replay_events_per_second": events / (replayed - start),
+    "query_latency_ms": {"p50": pct(0.5), "p99": pct(0.99), "max": max(lat) if lat else None, "queries": len(lat)},
+    "peak_rss_mib": {"coordinator": int(rc), "workers": worker_rss}, "leases_expired": int(expired),
+    "checkpoints_committed": int(committed),
+    "checkpoint_stall_ms": {"p50": med([r['stall_ms'][0] for r in rows]), "p99": max((r['stall_ms'][1] for r in rows), default=None)},
+    "checkpoint_duration_ms": {"p50": med([r['duration_ms'][0] for r in rows]), "p99": max((r['duration_ms'][1] for r in rows), default=None)},
+}, open(json_out, "w"), indent=1)
 PY

@@ -17,6 +17,7 @@ if [ ! -f "$DATA" ]; then
   $WEIR gen --events "$EVENTS" --seed 7 --out "$DATA"
 fi
 OUT=bench/results/core.md
+rm -f bench/results/.core.jsonl
 {
   echo "# weir run — core engine ($EVENTS canonical clicks events)"
   echo
@@ -35,7 +36,10 @@ for job in clicks-per-page country-activity hot-pages user-sessions; do
     rate=$(awk -v e="$events" -v s="$secs" 'BEGIN{printf "%.0f", e/s}')
     line="| $job | $threads | $secs | $rate | $((rss_kb / 1024)) |"
     echo "$line" | tee -a "$OUT"
+    echo "{\"job\": \"$job\", \"threads\": $threads, \"seconds\": $secs, \"events_per_second\": $rate, \"peak_rss_mib\": $((rss_kb / 1024))}" >> bench/results/.core.jsonl
   done
 done
+python3 -c 'import json; json.dump([json.loads(l) for l in open("bench/results/.core.jsonl")], open("bench/results/core.json", "w"), indent=1)'
+rm -f bench/results/.core.jsonl
 echo
-echo "wrote $OUT"
+echo "wrote $OUT and bench/results/core.json"

@@ -66,7 +66,8 @@ struct UpCommand: AsyncParsableCommand {
             children.append(worker)
         }
         say("Weir is up: \(workers) workers, coordinator at \(listen)")
-        say("  HTTP API:  http://\(httpAddress)   (e.g. /v1/cluster, /v1/jobs/clicks-per-page/rollups?last=1m)")
+        say("  dashboard: http://\(httpAddress)/   (live charts, top pages, the cluster, why a job has no output)")
+        say("  HTTP API:  http://\(httpAddress)   (e.g. /v1/cluster, /v1/jobs/clicks-per-page/rollups?last=1m, /metrics, /openapi.yaml)")
         say("  logs:      \(logs)/")
         say("  try:       weir status   |   weir submit jobs/clicks-per-page.yaml   |   weir query clicks-per-page --last 1m --top 5")
         let stop = StopFlag()
