@@ -99,10 +99,12 @@ extension ClusterTests { @Suite struct APISurface {
         // Every check but positive_data_acceptance: whether a well-formed value is acceptable
         // can depend on live state the schema cannot express (a job's columns for by=, the job
         // spec's meaning, from < to), and such requests rightly get a 400 that names the problem.
+        // The stream tap is left out: its answer is an endless NDJSON body that schemathesis would
+        // read to the end (streams it creates through PUT exist); the record test covers it.
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = ["run", "http://\(h.http)/openapi.yaml", "--url", "http://\(h.http)", "--checks", "all",
-                       "--exclude-checks", "positive_data_acceptance", "--max-examples", "15", "--request-timeout", "3",
+                       "--exclude-checks", "positive_data_acceptance", "--exclude-path", "/v1/streams/{stream}/tap", "--max-examples", "15", "--request-timeout", "3",
                        "--seed", "20261126", "--no-color"]
         let out = Pipe()
         p.standardOutput = out

@@ -82,11 +82,38 @@ import WeirCore
     }
 
     /// ≥ 100 corruptions of a shipped checkpoint, each refused before it is stored or used.
+    /// `WEIR_CORRUPTIONS=N` adds N random ones (bit flips, byte splices, swapped ranges):
+    /// `bench/corruption.sh` runs 1,000.
     @Test func corruptShippedCheckpointsAreRefused() throws {
         let store = try CheckpointStore(directory: Self.tempDir())
         let good = try Self.blob(.base, seq: 1, previous: 0).bytes
         var rng = SeededGenerator(seed: 2026)
         var variants: [(String, [UInt8])] = []
+        let extra = Int(ProcessInfo.processInfo.environment["WEIR_CORRUPTIONS"] ?? "") ?? 0
+        for i in 0..<extra {
+            var b = good
+            let at = Int(rng.next() % UInt64(b.count))
+            switch i % 3 {
+            case 0:
+                for _ in 0...(rng.next() % 4) {
+                    let bit = Int(rng.next() % UInt64(b.count * 8))
+                    b[bit / 8] ^= 1 << UInt8(bit % 8)
+                }
+                variants.append(("random bit flips \(i)", b))
+            case 1:
+                let n = 1 + Int(rng.next() % 32)
+                for k in at..<min(b.count, at + n) { b[k] = UInt8(truncatingIfNeeded: rng.next()) }
+                variants.append(("spliced \(n) random bytes at \(at) (\(i))", b))
+            default:
+                let other = Int(rng.next() % UInt64(b.count)), n = 1 + Int(rng.next() % 16)
+                let a = min(at, other), c = max(at, other)
+                guard c + n <= b.count, a + n <= c, b[a..<(a + n)] != b[c..<(c + n)] else { continue }
+                let saved = Array(b[a..<(a + n)])
+                b.replaceSubrange(a..<(a + n), with: b[c..<(c + n)])
+                b.replaceSubrange(c..<(c + n), with: saved)
+                variants.append(("swapped \(n) bytes \(a)↔\(c) (\(i))", b))
+            }
+        }
         for i in 0..<80 {
             var b = good
             let bit = Int(rng.next() % UInt64(b.count * 8))
@@ -104,7 +131,9 @@ import WeirCore
         variants.append(("extended", good + [0]))
         variants.append(("empty", []))
         variants.append(("other partition", try Self.blob(.base, partition: 4, seq: 1, previous: 0).bytes))
-        #expect(variants.count >= 100)
+        // A random change can undo itself (the same bit flipped twice, a byte spliced with its own value).
+        variants.removeAll { $0.1 == good }
+        #expect(variants.count >= 100 + extra * 9 / 10, "\(variants.count) corruptions for WEIR_CORRUPTIONS=\(extra)")
         for (what, bytes) in variants {
             #expect(throws: CheckpointError.self, "\(what)") { try store.store(bytes, partition: 3) }
         }
