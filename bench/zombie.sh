@@ -5,11 +5,11 @@
 # of a zombie must be refused (the report counts them; an accepted one would be a fenced write
 # the coordinator let through) and every rollup must equal the reference.
 #
-#   bash bench/zombie.sh                   # 1.5M events at 20k/s: ~75 s of pauses
-#   EVENTS=3M RATE=30k/s bash bench/zombie.sh
+#   bash bench/zombie.sh                   # 3M events at 20k/s: ~150 s of pauses (one worker at a time, ~2.7 s each)
+#   EVENTS=5M RATE=30k/s bash bench/zombie.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-EVENTS=${EVENTS:-1.5M}
+EVENTS=${EVENTS:-3M}
 RATE=${RATE:-20k/s}
 DATA=bench/data/clicks-${EVENTS,,}-seed13.zst
 mkdir -p bench/data bench/results
