@@ -53,7 +53,7 @@ extension Worker {
         } catch {
             logger.error("partition \(lease.partition): checkpoint \(seq) failed: \(error)")
             if let storeError = error as? LMDBError {
-                storeProblem = "checkpoint store \(settings.dataDirectory)/state: \(storeError)"
+                storeProblem = "checkpoint store \(settings.dataDirectory)/state: \(storeError)\(DiskSpace.note(settings.dataDirectory))"
             }
             checkpointStats.failures += 1
             if isCurrent(lease, generation: generation) { running[lease.partition]?.cursor.needBase = true }
