@@ -2,7 +2,7 @@
 # The benchmark report in one command: generates the canonical workload, runs the suite and
 # writes bench/results/report.md and report.json.
 #
-#   bash bench/run.sh                 # 2M events per run (about 15 minutes on 2 cores)
+#   bash bench/run.sh                 # 2M events per run (about 11 minutes on 2 cores)
 #   EVENTS=10M bash bench/run.sh      # the figures in README.md
 #
 # Suite: core engine events/s per job (`weir run`, 1 and 2 threads; bench/core.sh), end-to-end
