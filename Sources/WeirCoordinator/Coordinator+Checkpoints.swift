@@ -26,12 +26,14 @@ extension Coordinator {
         return nil
     }
 
-    /// The standby for a partition owned by `owner`: another connected worker, spread by partition.
+    /// The standby for a partition owned by `owner`: the authority's choice (the worker it will
+    /// move the partition to, else the current standby, else spread) if connected, else any other
+    /// connected worker — a commit with a single copy is the last resort.
     func standby(for partition: Int, owner: WorkerIdentity) -> WorkerSession? {
         guard settings.replicationFactor > 1 else { return nil }
+        if let chosen = authority.standby(for: partition, owner: owner, now: now()), let session = session(of: chosen) { return session }
         let others = sessions.values.filter { $0.identity != owner }.sorted { $0.identity < $1.identity }
-        guard !others.isEmpty else { return nil }
-        return others[partition % others.count]
+        return others.isEmpty ? nil : others[partition % others.count]
     }
 
     /// Handles one checkpoint end to end and returns the reply for its owner.

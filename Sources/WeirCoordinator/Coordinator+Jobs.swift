@@ -102,6 +102,7 @@ extension Coordinator {
         status.failoverMilliseconds = moves.failovers
         status.silentFailoverMilliseconds = moves.silentFailovers
         status.handoffMilliseconds = moves.handoffs
+        status.failoverCatchUpMilliseconds = moves.failoverCatchUps
         status.idleAfterMilliseconds = settings.idleAfterMilliseconds
         return status
     }

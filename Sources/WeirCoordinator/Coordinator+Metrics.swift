@@ -7,6 +7,10 @@ extension Coordinator {
     public func metricsText() async -> String {
         let now = now()
         metrics.gauge("weir_workers", [], Int64(sessions.count))
+        for name in sessions.keys {
+            // 0 while the worker reports a problem with its checkpoint store (see /v1/cluster for the reason).
+            metrics.gauge("weir_worker_healthy", [("worker", name)], workerProblems[name] == nil ? 1 : 0)
+        }
         for (stream, set) in logs {
             for (p, log) in set.logs.enumerated() {
                 let labels = [("stream", stream), ("partition", String(p))]

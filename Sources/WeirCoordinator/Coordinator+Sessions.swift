@@ -108,7 +108,9 @@ extension Coordinator {
         guard session(of: identity) != nil else { return }
         logger.info("worker \(identity) disconnected; its partitions move now")
         sessions[identity.name] = nil
-        for (p, lease) in authority.leases.enumerated() where lease?.holder == identity { moves.ownerLost(p, now: now(), silent: false) }
+        for (p, lease) in authority.leases.enumerated() where lease?.holder == identity {
+            moves.ownerLost(p, now: now(), silent: false, readTo: consumed.compactMapValues { p < $0.count ? $0[p] : nil })
+        }
         execute(authority.workerDisconnected(identity, now: now()))
         failPending(of: identity)
         for request in Array(pendingQueries.keys) { partialsArrived(request, from: identity, []) }
@@ -116,7 +118,10 @@ extension Coordinator {
 
     func renew(_ identity: WorkerIdentity, _ leases: [LeaseRef], problem: String) -> [LeaseVerdict] {
         if session(of: identity) != nil {
-            if !problem.isEmpty, workerProblems[identity.name] != problem { logger.error("worker \(identity) is unhealthy: \(problem)") }
+            if !problem.isEmpty, workerProblems[identity.name] != problem {
+                logger.error("worker \(identity) is unhealthy: \(problem)")
+                metrics.checkpointStoreFailed(worker: identity.name)
+            }
             workerProblems[identity.name] = problem.isEmpty ? nil : problem
         }
         let verdicts = authority.renew(identity, leases: leases.map { ($0.partition, $0.epoch) }, now: now())
@@ -141,7 +146,7 @@ extension Coordinator {
         }
         guard let set = logs[stream] else { return .some(nil) }
         consumed[stream]?[lease.partition] = offset
-        if let move = moves.read(lease.partition, epoch: lease.epoch, now: now()) { metrics.partitionMoved(kind: move.kind, milliseconds: move.milliseconds) }
+        if let move = moves.read(lease.partition, epoch: lease.epoch, now: now(), stream: stream, offset: offset) { metrics.partitionMoved(kind: move.kind, milliseconds: move.milliseconds) }
         return .some(set.logs[lease.partition])
     }
 

@@ -41,6 +41,11 @@ public final class CoordinatorMetrics: Sendable {
         Timer(label: "weir_checkpoint_duration_seconds", factory: factory).recordNanoseconds(Self.nanoseconds(total))
     }
 
+    /// A worker reported a new problem with its checkpoint store (map full, disk full, I/O error).
+    func checkpointStoreFailed(worker: String) {
+        Counter(label: "weir_checkpoint_store_failures_total", dimensions: [("worker", worker)], factory: factory).increment()
+    }
+
     func partitionMoved(kind: String, milliseconds: Int64) {
         Timer(label: "weir_partition_move_seconds", dimensions: [("kind", kind)], factory: factory).recordMilliseconds(milliseconds)
     }

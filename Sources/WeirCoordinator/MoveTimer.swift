@@ -1,6 +1,8 @@
 /// Measures how long partitions go unprocessed when they move: from losing their owner (a
 /// failover: disconnect or lapsed lease) or being released (a planned handoff) to the new
-/// owner's first read of the log, which comes after it restored the committed checkpoint.
+/// owner's first read of the log, which comes after it restored the committed checkpoint — and,
+/// for failovers after a crash, until the new owner's reads pass where the lost owner had read to
+/// (the work redone since the last commit is done again: the partition has caught up).
 struct MoveTimer {
     private var orphanedAt: [Int: (time: Int64, silent: Bool)] = [:]
     private var releasedAt: [Int: Int64] = [:]
@@ -11,10 +13,16 @@ struct MoveTimer {
     /// Owner went silent (paused, cut off): timed from when it was last heard of.
     private(set) var silentFailovers: [Int64] = []
     private(set) var handoffs: [Int64] = []
+    /// Owner's connection closed → the partition's reads are back where the lost owner had got.
+    private(set) var failoverCatchUps: [Int64] = []
+    /// Per partition lost in a crash: when, and per stream the offset its owner had read to.
+    private var catchingUp: [Int: (time: Int64, targets: [String: UInt64])] = [:]
     static let kept = 1_000
 
-    mutating func ownerLost(_ p: Int, now: Int64, silent: Bool) {
+    /// `readTo`: per stream, where the lost owner had read the partition's log to.
+    mutating func ownerLost(_ p: Int, now: Int64, silent: Bool, readTo: [String: UInt64] = [:]) {
         if orphanedAt[p] == nil { orphanedAt[p] = (now, silent) }
+        if !silent && catchingUp[p] == nil { catchingUp[p] = (now, readTo) }
     }
 
     mutating func released(_ p: Int, now: Int64) {
@@ -24,7 +32,16 @@ struct MoveTimer {
     /// A fenced read of the log by the partition's current owner; returns the move it ends
     /// (kind `failover`, `silent_failover` or `handoff`), if any.
     @discardableResult
-    mutating func read(_ p: Int, epoch: UInt64, now: Int64) -> (kind: String, milliseconds: Int64)? {
+    mutating func read(_ p: Int, epoch: UInt64, now: Int64, stream: String = "", offset: UInt64 = 0) -> (kind: String, milliseconds: Int64)? {
+        if var c = catchingUp[p] {
+            if let target = c.targets[stream], offset >= target { c.targets[stream] = nil }
+            if c.targets.isEmpty {
+                catchingUp[p] = nil
+                Self.keep(now - c.time, in: &failoverCatchUps)
+            } else {
+                catchingUp[p] = c
+            }
+        }
         guard lastEpochRead[p] != epoch else { return nil }
         lastEpochRead[p] = epoch
         if let lost = orphanedAt.removeValue(forKey: p) {

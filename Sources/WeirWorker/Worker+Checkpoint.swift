@@ -97,6 +97,7 @@ extension Worker {
     /// the next owner replays nothing, then release it.
     func handOff(_ lease: LeaseRef) {
         guard let r = running[lease.partition], r.lease == lease else {
+            holder.handedOff(partition: lease.partition, epoch: lease.epoch)
             outbound?.send(.release(lease))
             return
         }
@@ -115,6 +116,7 @@ extension Worker {
 
     private func finishHandOff(_ lease: LeaseRef, generation: UInt64) {
         if isCurrent(lease, generation: generation) { running[lease.partition] = nil }
+        holder.handedOff(partition: lease.partition, epoch: lease.epoch)
         outbound?.send(.release(lease))
     }
 }

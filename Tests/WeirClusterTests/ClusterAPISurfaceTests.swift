@@ -32,6 +32,7 @@ extension ClusterTests { @Suite struct APISurface {
         try await h.startCoordinator(extra: ["--lease-ttl", "1s"])
         try h.startWorker("w1")
         try h.startWorker("w2", extra: ["--checkpoint-interval", "200ms"])
+        try await h.waitUntilBalanced(workers: 2)  // the job gauges count the partitions whose owners answer
         #expect(try h.weir(["submit", "jobs/clicks-per-page.yaml", "--http", h.http]).status == 0)
         typealias D = ClusterTests.Dashboard
         try await D.ingest(h, D.clicks(stride(from: 0.0, to: 15.0, by: 0.05).map { $0 }))  // 300 events

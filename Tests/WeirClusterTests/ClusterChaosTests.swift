@@ -101,6 +101,10 @@ extension ClusterTests.Chaos {
             return workers.contains { $0["healthy"] as? Bool == false && ($0["problem"] as? String ?? "").contains("map is full") }
         }
         #expect(h.log("w1.log").contains("MDB_MAP_FULL") || h.log("w1.log").contains("map is full"))
+        let (_, metrics) = try await h.request("GET", "/metrics")
+        let metricsText = String(decoding: metrics, as: UTF8.self)
+        #expect(metricsText.contains("weir_worker_healthy{worker=\"w1\"} 0"), "\(metricsText.prefix(2_000))")
+        #expect(metricsText.contains("weir_checkpoint_store_failures_total{worker=\"w1\"}"))
         // Nothing was lost: the log keeps every event; with room, the worker catches up exactly.
         h.signal("w1", SIGKILL)
         try await Task.sleep(for: .milliseconds(500))

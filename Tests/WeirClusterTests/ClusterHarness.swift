@@ -126,6 +126,19 @@ final class ClusterHarness: @unchecked Sendable {
         }
     }
 
+    /// Until every partition is held, none is moving and the workers hold equal shares (±1):
+    /// partitions whose state a new worker lacks move to it only after a warm-up.
+    func waitUntilBalanced(workers: Int, seconds: Double = 60) async throws {
+        try await waitFor("\(workers) workers to hold equal shares of the partitions", seconds: seconds) {
+            guard let parts = try await self.status()["partitions"] as? [[String: Any]] else { return false }
+            guard parts.allSatisfy({ $0["holder"] is String && $0["revoking"] as? Bool == false }) else { return false }
+            var held: [String: Int] = [:]
+            for p in parts { held[p["holder"] as? String ?? "", default: 0] += 1 }
+            let counts = held.values
+            return held.count == workers && (counts.max() ?? 0) - (counts.min() ?? 0) <= 1
+        }
+    }
+
     func waitFor(_ what: String, seconds: Double, _ condition: () async throws -> Bool) async throws {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {

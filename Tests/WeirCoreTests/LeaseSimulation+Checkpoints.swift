@@ -274,9 +274,13 @@ extension LeaseSimulation {
             reply(.readReply(p, e, offset: start, values: values), to: id)
         case .checkpoint(let id, let p, let e, let c):
             guard admit(id, p, e, seq: c.header.seq) else { return }
+            // The coordinator's placement: the authority's choice if that worker is connected, else
+            // any other connected worker (a commit with one copy is the last resort).
+            let chosen = authority.standby(for: p, owner: id, now: now)
             let others = workers.filter { $0.connected && $0.registered && $0.alive && $0.identity != id }
-            guard !others.isEmpty else { return commitCheckpoint(id, p, e, c, replicas: [id.name]) }
-            let standby = others[p % others.count]
+            guard let standby = others.first(where: { $0.identity == chosen }) ?? (others.isEmpty ? nil : others[p % others.count]) else {
+                return commitCheckpoint(id, p, e, c, replicas: [id.name])
+            }
             let request = ck.nextRequest
             ck.nextRequest += 1
             ck.pendingReplications[request] = (id, p, c, standby.name)

@@ -89,6 +89,9 @@ public struct ClusterStatus: Sendable, Equatable {
     public var silentFailoverMilliseconds: [Int64] = []
     /// Recent planned moves: from release by the old owner to the new owner's first read.
     public var handoffMilliseconds: [Int64] = []
+    /// Recent failovers after a disconnect, until caught up: from the disconnect to the new
+    /// owner reading past where the lost owner had read to (restore plus the work redone).
+    public var failoverCatchUpMilliseconds: [Int64] = []
     /// A partition without events for this long is idle (see `CoordinatorSettings`).
     public var idleAfterMilliseconds: Int64 = 0
     public init(workers: [Worker], partitions: [Partition], streams: [StreamInfo], jobs: [String], eventsAccepted: Int64, eventsRejected: Int64) {

@@ -4,33 +4,31 @@ extension LeaseAuthority {
     mutating func rebalance(now: Int64) -> [Directive] {
         let live = liveWorkers
         var directives: [Directive] = []
-        var held: [WorkerIdentity: [PartitionID]] = [:]
         for p in 0..<partitionCount {
             guard let lease = leases[p], !lease.revoking else { continue }
             if workers[lease.holder.name]?.identity != lease.holder || workers[lease.holder.name]?.leaving == true {
-                directives += startRevoke(p)
-            } else {
-                held[lease.holder, default: []].append(p)
+                directives += startRevoke(p, now: now)
             }
         }
         guard !live.isEmpty else { return directives }
+        var held = heldPartitions()
         let quotas = quotas(for: live, held: held)
         // Partitions move to a newly joined worker only once it has settled (free ones it gets now).
         let settled = live.filter { now - (workers[$0.name]?.joinedAt ?? 0) >= settings.joinSettleMilliseconds }
         let revokeQuotas = settled.count == live.count || settled.isEmpty ? quotas : self.quotas(for: settled, held: held)
         let wanting = Set(live.filter { (held[$0]?.count ?? 0) < (quotas[$0] ?? 0) }.map(\.name))
+        // A partition whose state no wanting worker stores yet moves only after the warm-up: by
+        // then the standby placement below has usually copied it there, and a warm move restores
+        // locally instead of fetching the state while the partition stands still.
+        let coldMovesAllowed = live.filter { wanting.contains($0.name) }.allSatisfy {
+            now - (workers[$0.name]?.joinedAt ?? 0) >= settings.joinSettleMilliseconds + settings.warmupMilliseconds
+        }
         for worker in live {
             let mine = held[worker] ?? []
             let excess = mine.count - (revokeQuotas[worker] ?? quotas[worker] ?? 0)
             if excess > 0 {
-                // Move first the partitions a worker below its quota already stores the state of:
-                // it restores them locally instead of fetching the state.
-                let ordered = mine.sorted { a, b in
-                    let ra = hasStateAt(a, wanting), rb = hasStateAt(b, wanting)
-                    return ra != rb ? ra : a > b
-                }
-                let moving = Array(ordered.prefix(excess))
-                for p in moving { directives += startRevoke(p) }
+                let moving = movingOrder(mine, wanting: wanting).prefix(excess).filter { coldMovesAllowed || movesWarm($0, to: wanting) }
+                for p in moving { directives += startRevoke(p, now: now) }
                 held[worker] = mine.filter { !moving.contains($0) }
             }
         }
@@ -51,6 +49,52 @@ extension LeaseAuthority {
         return directives
     }
 
+    /// Where partition `p`'s standby should be while `owner` holds it: a worker below its quota
+    /// when balancing will move `p` there (so that move is warm), else the standby it already
+    /// has (a new standby needs a whole base checkpoint), else spread by partition number.
+    public func standby(for p: PartitionID, owner: WorkerIdentity, now: Int64) -> WorkerIdentity? {
+        let live = liveWorkers
+        let others = live.filter { $0 != owner }
+        guard !others.isEmpty else { return nil }
+        let held = heldPartitions()
+        let quotas = quotas(for: live, held: held)
+        let wanting = others.filter { (held[$0]?.count ?? 0) < (quotas[$0] ?? 0) }
+        let mine = held[owner] ?? []
+        let excess = mine.count - (quotas[owner] ?? mine.count)
+        if excess > 0, !wanting.isEmpty, movingOrder(mine, wanting: Set(wanting.map(\.name))).prefix(excess).contains(p) {
+            let warm = wanting.filter { hasStateAt(p, [$0.name]) }
+            return warm.first ?? wanting[p % wanting.count]
+        }
+        if p < preferredHolders.count, let current = others.first(where: { preferredHolders[p].contains($0.name) }) { return current }
+        return others[p % others.count]
+    }
+
+    /// The partitions each live, non-leaving holder keeps (revoking ones excluded).
+    private func heldPartitions() -> [WorkerIdentity: [PartitionID]] {
+        var held: [WorkerIdentity: [PartitionID]] = [:]
+        for p in 0..<partitionCount {
+            guard let lease = leases[p], !lease.revoking, let entry = workers[lease.holder.name],
+                  entry.identity == lease.holder, !entry.leaving else { continue }
+            held[lease.holder, default: []].append(p)
+        }
+        return held
+    }
+
+    /// The order in which balancing gives a worker's partitions away: first those a worker below
+    /// its quota already stores the state of (restored locally there), then the highest numbers.
+    private func movingOrder(_ mine: [PartitionID], wanting: Set<String>) -> [PartitionID] {
+        mine.sorted { a, b in
+            let ra = movesWarm(a, to: wanting), rb = movesWarm(b, to: wanting)
+            return ra != rb ? ra : a > b
+        }
+    }
+
+    /// True when moving `p` to one of `workers` needs no state transfer: one of them stores its
+    /// committed checkpoint, or it has none yet (nothing to restore).
+    private func movesWarm(_ p: PartitionID, to workers: Set<String>) -> Bool {
+        p >= preferredHolders.count || preferredHolders[p].isEmpty || hasStateAt(p, workers)
+    }
+
     private func hasStateAt(_ p: PartitionID, _ workers: Set<String>) -> Bool {
         p < preferredHolders.count && preferredHolders[p].contains { workers.contains($0) }
     }
@@ -69,9 +113,10 @@ extension LeaseAuthority {
         return quotas
     }
 
-    private mutating func startRevoke(_ p: PartitionID) -> [Directive] {
+    private mutating func startRevoke(_ p: PartitionID, now: Int64) -> [Directive] {
         guard var lease = leases[p], !lease.revoking else { return [] }
         lease.revoking = true
+        lease.revokedAt = now
         leases[p] = lease
         return [.revoke(worker: lease.holder, partition: p, epoch: lease.epoch)]
     }

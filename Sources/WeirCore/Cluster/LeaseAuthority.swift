@@ -11,7 +11,9 @@
 /// - after its own restart the authority grants nothing for TTL + grace, because leases granted by
 ///   its previous run may still be valid at their holders;
 /// - partitions are balanced over live workers: a joining worker gets partitions revoked from the
-///   busiest ones; a revoked partition is regranted after the holder releases it or its lease lapses;
+///   busiest ones (those whose state it already stores first; the others only after a warm-up);
+///   a revoked partition is regranted after the holder releases it or its lease lapses, and its
+///   holder's renewals keep it alive for its last checkpoint up to the handoff limit;
 /// - any request carrying an epoch other than the partition's current one is refused.
 public struct LeaseAuthority: Sendable {
     public enum Directive: Sendable, Equatable {
@@ -39,6 +41,9 @@ public struct LeaseAuthority: Sendable {
         public var epoch: Epoch
         public var lastRenewalReceived: Int64
         public var revoking: Bool
+        /// When the revoke was sent: the holder's renewals keep a revoked lease alive (for its
+        /// last checkpoint) until `revokedAt + handoffLimit`, never longer.
+        public var revokedAt: Int64 = 0
     }
 
     struct WorkerEntry: Sendable {
@@ -114,7 +119,15 @@ public struct LeaseAuthority: Sendable {
         if workers[worker.name]?.identity == worker { workers[worker.name]?.responsive = true }
         return requested.map { p, epoch in
             guard p >= 0, p < partitionCount, isCurrent(worker, p, epoch, now: now), var lease = leases[p] else { return .stale }
-            if lease.revoking { return .revoked }
+            if lease.revoking {
+                // A holder handing off still renews so its last checkpoint can commit, up to a limit:
+                // past it the lease lapses as usual and the next owner replays from the last commit.
+                if now - lease.revokedAt < settings.handoffLimitMilliseconds {
+                    lease.lastRenewalReceived = max(lease.lastRenewalReceived, now)
+                    leases[p] = lease
+                }
+                return .revoked
+            }
             lease.lastRenewalReceived = max(lease.lastRenewalReceived, now)
             leases[p] = lease
             return .renewed

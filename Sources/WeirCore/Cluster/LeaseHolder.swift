@@ -30,6 +30,10 @@ public struct LeaseHolder: Sendable {
 
     public let settings: LeaseSettings
     public private(set) var leases: [PartitionID: HeldLease] = [:]
+    /// Revoked partitions whose last checkpoint is still being taken: renewals carry them so
+    /// the authority keeps the lease (bounded by its handoff limit) until `handedOff`. No work
+    /// but that checkpoint happens under them, and the authority fences it like any other.
+    public private(set) var handingOff: [PartitionID: Epoch] = [:]
     private var renewalsInFlight: [UInt64: Int64] = [:]
     private var nextSeq: UInt64 = 1
     private var lastRenewalSent: Int64 = .min
@@ -56,6 +60,7 @@ public struct LeaseHolder: Sendable {
             directives.append(.stop(partition: partition, epoch: existing.epoch, reason: .superseded))
         }
         leases[partition] = HeldLease(partition: partition, epoch: epoch, validUntil: nil)
+        handingOff[partition] = nil
         return directives + renewNow(now: now)
     }
 
@@ -83,7 +88,8 @@ public struct LeaseHolder: Sendable {
         nextSeq += 1
         renewalsInFlight[seq] = now
         lastRenewalSent = now
-        return [.sendRenewal(seq: seq, leases: leases.values.sorted { $0.partition < $1.partition })]
+        let handing = handingOff.filter { leases[$0.key] == nil }.map { HeldLease(partition: $0.key, epoch: $0.value, validUntil: nil) }
+        return [.sendRenewal(seq: seq, leases: (Array(leases.values) + handing).sorted { $0.partition < $1.partition })]
     }
 
     /// The coordinator answered renewal `seq`: one verdict per lease it carried.
@@ -91,6 +97,10 @@ public struct LeaseHolder: Sendable {
         guard let sentAt = renewalsInFlight.removeValue(forKey: seq) else { return [] }  // duplicate or too old
         var directives: [Directive] = []
         for (p, epoch, verdict) in verdicts {
+            if handingOff[p] == epoch, leases[p] == nil {
+                if verdict == .stale { handingOff[p] = nil }  // lapsed: the last checkpoint will be refused anyway
+                continue
+            }
             guard var lease = leases[p], lease.epoch == epoch else { continue }
             switch verdict {
             case .renewed:
@@ -104,6 +114,7 @@ public struct LeaseHolder: Sendable {
                 directives += drop(p, reason: .stale)
             case .revoked:
                 directives += drop(p, reason: .revoked)
+                handingOff[p] = epoch
                 directives.append(.release(partition: p, epoch: epoch))
             }
         }
@@ -113,7 +124,13 @@ public struct LeaseHolder: Sendable {
     /// The coordinator revoked the partition (rebalancing or our leave).
     public mutating func revoked(partition: PartitionID, epoch: Epoch) -> [Directive] {
         guard leases[partition]?.epoch == epoch else { return [] }
+        handingOff[partition] = epoch
         return drop(partition, reason: .revoked) + [.release(partition: partition, epoch: epoch)]
+    }
+
+    /// The shell sent the release of a revoked partition: stop renewing it.
+    public mutating func handedOff(partition: PartitionID, epoch: Epoch) {
+        if handingOff[partition] == epoch { handingOff[partition] = nil }
     }
 
     /// Any reply said our epoch for the partition is stale.
@@ -125,6 +142,7 @@ public struct LeaseHolder: Sendable {
     /// The connection to the coordinator is gone: nothing can be renewed, so stop everything.
     public mutating func disconnected() -> [Directive] {
         renewalsInFlight.removeAll()
+        handingOff.removeAll()
         return leases.keys.sorted().flatMap { drop($0, reason: .disconnected) }
     }
 

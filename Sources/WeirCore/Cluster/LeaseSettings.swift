@@ -50,6 +50,15 @@ public struct LeaseSettings: Sendable, Equatable {
     /// a worker that crashes and restarts in a loop must not make every partition move. One TTL.
     public var joinSettleMilliseconds: Int64 { ttlMilliseconds }
 
+    /// How long a holder that was asked to hand a partition off may keep renewing it while it
+    /// takes its last checkpoint (a checkpoint waits for the standby's copy, which under load
+    /// can outlast one TTL). Two TTLs.
+    public var handoffLimitMilliseconds: Int64 { 2 * ttlMilliseconds }
+
+    /// How long after a worker settled partitions whose state it does not store yet may move to
+    /// it (until then only warm moves happen, while its standby copies arrive). Three TTLs.
+    public var warmupMilliseconds: Int64 { 3 * ttlMilliseconds }
+
     /// Holders renew every TTL/3, so two renewals may be lost before a lease lapses.
     public var renewIntervalMilliseconds: Int64 { ttlMilliseconds / 3 }
 }

@@ -357,7 +357,7 @@ components:
               idle: {type: boolean}
     Cluster:
       type: object
-      required: [workers, partitions, streams, jobs, events, checkpoints, failovers_ms, silent_failovers_ms, handoffs_ms, idle_after_ms]
+      required: [workers, partitions, streams, jobs, events, checkpoints, failovers_ms, silent_failovers_ms, handoffs_ms, failover_catch_ups_ms, idle_after_ms]
       properties:
         workers:
           type: array
@@ -408,6 +408,7 @@ components:
         failovers_ms: {type: array, items: {type: integer}}
         silent_failovers_ms: {type: array, items: {type: integer}}
         handoffs_ms: {type: array, items: {type: integer}}
+        failover_catch_ups_ms: {type: array, items: {type: integer}, description: "Recent failovers after a disconnect until the new owner read past where the lost owner had got."}
         idle_after_ms: {type: integer}
 """#
 }

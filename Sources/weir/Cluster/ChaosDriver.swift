@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 import WeirCore
 
-/// What `--chaos` asks for: `kill=2s,pause=6s,pause-for=3s` (each optional).
+/// What `--chaos` asks for: `kill=2s,pause=6s,pause-for=3s,churn=5s` (each optional).
 struct ChaosPlan: Sendable, Equatable {
     /// Mean time between kill -9s of a random worker (each restarted after `restartDelay`).
     var killEvery: Int64?
@@ -11,9 +11,12 @@ struct ChaosPlan: Sendable, Equatable {
     /// How long a pause lasts (longer than the lease TTL makes the worker lose its partitions).
     var pauseFor: Int64 = 3_000
     var restartDelay: Int64 = 500
+    /// Mean time between membership changes: a new worker joins, then a running one leaves for
+    /// good (SIGTERM: it hands its partitions off), alternately.
+    var churnEvery: Int64?
 
     static let none = ChaosPlan()
-    var isEmpty: Bool { killEvery == nil && pauseEvery == nil }
+    var isEmpty: Bool { killEvery == nil && pauseEvery == nil && churnEvery == nil }
 
     /// Parses `key=duration,…`; the error names the bad part.
     static func parse(_ text: String) throws -> ChaosPlan {
@@ -28,37 +31,47 @@ struct ChaosPlan: Sendable, Equatable {
             case "pause": plan.pauseEvery = ms
             case "pause-for": plan.pauseFor = ms
             case "restart-after": plan.restartDelay = ms
-            default: throw fail("--chaos \(text): unknown key \"\(kv[0])\" (kill, pause, pause-for, restart-after)")
+            case "churn": plan.churnEvery = ms
+            default: throw fail("--chaos \(text): unknown key \"\(kv[0])\" (kill, pause, pause-for, restart-after, churn)")
             }
         }
         return plan
     }
 }
 
-/// Kills and pauses worker processes on a seeded schedule (only processes it was given, which
-/// the caller started). Intervals are uniform in [0.75, 1.25] × the mean; victims are drawn
-/// among workers that are neither down nor paused, and one worker is always left running.
+/// Kills, pauses, adds and removes worker processes on a seeded schedule (only processes it was
+/// given or started itself). Intervals are uniform in [0.75, 1.25] × the mean; victims are drawn
+/// among workers that are neither down nor paused, one worker is always left running and a
+/// removal always leaves two (so partitions keep a standby).
 final class ChaosDriver: Sendable {
     let plan: ChaosPlan
-    let workers: [ChildProcess]
+    /// Starts one more worker process (a new name and an empty data directory).
+    private let addWorker: @Sendable () throws -> ChildProcess
     private let state: Mutex<State>
 
     struct State {
         var rng: SeededGenerator
+        /// The members: workers that were started and not removed.
+        var workers: [ChildProcess]
         var busy: Set<String> = []
         var kills = 0
         var pauses = 0
+        var joins = 0
+        var leaves = 0
+        var churnSteps = 0
         var log: [String] = []
     }
 
-    init(plan: ChaosPlan, workers: [ChildProcess], seed: UInt64) {
+    init(plan: ChaosPlan, workers: [ChildProcess], seed: UInt64, addWorker: @escaping @Sendable () throws -> ChildProcess) {
         self.plan = plan
-        self.workers = workers
-        state = Mutex(State(rng: SeededGenerator(seed: seed)))
+        self.addWorker = addWorker
+        state = Mutex(State(rng: SeededGenerator(seed: seed), workers: workers))
     }
 
     var kills: Int { state.withLock { $0.kills } }
     var pauses: Int { state.withLock { $0.pauses } }
+    var joins: Int { state.withLock { $0.joins } }
+    var leaves: Int { state.withLock { $0.leaves } }
     var events: [String] { state.withLock { $0.log } }
 
     /// Runs until cancelled; returns once every worker is running and resumed again.
@@ -66,6 +79,7 @@ final class ChaosDriver: Sendable {
         await withTaskGroup(of: Void.self) { group in
             if let every = plan.killEvery { group.addTask { await self.loop(every: every, started: started, action: self.killOne) } }
             if let every = plan.pauseEvery { group.addTask { await self.loop(every: every, started: started, action: self.pauseOne) } }
+            if let every = plan.churnEvery { group.addTask { await self.loop(every: every, started: started, action: self.churnOnce) } }
         }
     }
 
@@ -77,11 +91,11 @@ final class ChaosDriver: Sendable {
         }
     }
 
-    /// Picks a victim (nil when that would leave no worker running) and marks it busy.
-    private func pick() -> ChildProcess? {
+    /// Picks a victim (nil when that would leave fewer than `leaving` workers running) and marks it busy.
+    private func pick(leaving: Int = 1) -> ChildProcess? {
         state.withLock { s in
-            let free = workers.filter { !s.busy.contains($0.name) }
-            guard free.count >= 2 else { return nil }
+            let free = s.workers.filter { !s.busy.contains($0.name) }
+            guard free.count >= leaving + 1 else { return nil }
             let victim = free[Int(s.rng.next() % UInt64(free.count))]
             s.busy.insert(victim.name)
             return victim
@@ -122,8 +136,42 @@ final class ChaosDriver: Sendable {
         _ = state.withLock { $0.busy.remove(victim.name) }
     }
 
+    /// One membership change: a new worker joins, next time a running one leaves, and so on.
+    private func churnOnce(_ started: ContinuousClock.Instant) async {
+        let join = state.withLock { s in
+            s.churnSteps += 1
+            return s.churnSteps % 2 == 1
+        }
+        if join {
+            do {
+                let worker = try addWorker()
+                state.withLock { s in
+                    s.workers.append(worker)
+                    s.joins += 1
+                }
+                note(started, "joined \(worker.name)")
+            } catch {
+                note(started, "could not add a worker: \(error)")
+            }
+            return
+        }
+        guard let victim = pick(leaving: 2) else { return }
+        // SIGTERM: the worker asks to leave, the coordinator hands its partitions off (each
+        // checkpointed first), then it exits. Removed for good: it is not restarted.
+        if victim.send(SIGTERM) {
+            note(started, "SIGTERM \(victim.name) (leaving)")
+            await Task.detached { victim.waitForExit() }.value
+            state.withLock { s in
+                s.workers.removeAll { $0.name == victim.name }
+                s.leaves += 1
+            }
+            note(started, "\(victim.name) left")
+        }
+        _ = state.withLock { $0.busy.remove(victim.name) }
+    }
+
     /// Resumes every worker (a cancelled run may leave one stopped).
     func resumeAll() {
-        for w in workers { w.send(SIGCONT) }
+        for w in state.withLock({ $0.workers }) { w.send(SIGCONT) }
     }
 }

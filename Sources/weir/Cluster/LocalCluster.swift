@@ -1,27 +1,51 @@
 import Foundation
+import Synchronization
 
 /// A coordinator and workers started as child processes on loopback (for `weir verify`).
 final class LocalCluster: Sendable {
     let dir: String
     let coordinator: ChildProcess
-    let workerProcesses: [ChildProcess]
+    /// Every worker process started so far (chaos adds some; removed ones stay listed, exited).
+    var workerProcesses: [ChildProcess] { workers.withLock { $0 } }
+    private let workers: Mutex<[ChildProcess]>
     private let ports = PortPair()
 
-    init(dir: String, workers: Int, partitions: Int, stream: String, key: String, leaseTTL: String, checkpointInterval: String) {
+    init(dir: String, workers: Int, partitions: Int, stream: String, key: String, leaseTTL: String, checkpointInterval: String,
+         replication: Int = 2) {
         self.dir = dir
         let streamArg = key.isEmpty ? stream : "\(stream):\(key)"
         coordinator = ChildProcess(
             name: "coordinator",
             arguments: ["coordinator", "--data-dir", dir + "/coordinator", "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0",
                         "--partitions", String(partitions), "--stream", streamArg, "--lease-ttl", leaseTTL,
+                        "--replication", String(replication),
                         "--ready-file", dir + "/coordinator.ready"],
             logPath: dir + "/logs/coordinator.log", restart: false)
-        workerProcesses = (1...workers).map { i in
-            let w = ChildProcess(name: "w\(i)", arguments: [], logPath: dir + "/logs/w\(i).log", restart: false)
-            w.onExit { _ in }  // deaths are the chaos driver's doing; it restarts them
-            return w
-        }
+        self.workers = Mutex((1...workers).map { Self.workerProcess(dir: dir, index: $0) })
         self.checkpointInterval = checkpointInterval
+    }
+
+    private static func workerProcess(dir: String, index i: Int) -> ChildProcess {
+        let w = ChildProcess(name: "w\(i)", arguments: [], logPath: dir + "/logs/w\(i).log", restart: false)
+        w.onExit { _ in }  // deaths are the chaos driver's doing; it restarts them
+        return w
+    }
+
+    private func configure(_ w: ChildProcess, index i: Int) {
+        w.setArguments(["worker", "--coordinator", wire, "--data-dir", dir + "/w\(i)", "--id", "w\(i)",
+                        "--checkpoint-interval", checkpointInterval])
+    }
+
+    /// Starts one more worker (the next name, an empty data directory) and returns it.
+    func addWorker() throws -> ChildProcess {
+        let (w, index) = workers.withLock { list in
+            let w = Self.workerProcess(dir: dir, index: list.count + 1)
+            list.append(w)
+            return (w, list.count)
+        }
+        configure(w, index: index)
+        try w.start()
+        return w
     }
 
     private let checkpointInterval: String
@@ -35,8 +59,7 @@ final class LocalCluster: Sendable {
         ports.set(wire: bound.wire, http: bound.http)
         for (i, w) in workerProcesses.enumerated() {
             if i == 0 { beforeWorkers() }
-            w.setArguments(["worker", "--coordinator", wire, "--data-dir", dir + "/w\(i + 1)", "--id", "w\(i + 1)",
-                            "--checkpoint-interval", checkpointInterval])
+            configure(w, index: i + 1)
             try w.start()
         }
         // Every partition held before the replay starts.
@@ -72,7 +95,7 @@ final class LocalCluster: Sendable {
 
     /// Workers leave, then the coordinator stops.
     func stop() {
-        for w in workerProcesses { w.send(SIGCONT); w.stop(grace: 6) }
+        for w in workerProcesses { w.send(SIGCONT); w.stop(grace: 12) }
         coordinator.stop(grace: 5)
     }
 }

@@ -13,8 +13,8 @@ struct VerifyCommand: AsyncParsableCommand {
         abstract: "Replay a recording into a local cluster (optionally with chaos) and check every rollup against the reference.",
         discussion: """
             Starts a coordinator and --workers workers on loopback, submits the jobs, replays the recording \
-            and, with --chaos, kills (-9) and pauses (SIGSTOP) random workers on a seeded schedule while it \
-            runs. When the replay is done and every partition has caught up, each job's rollups (CSV) are \
+            and, with --chaos, kills (-9) and pauses (SIGSTOP) random workers, or adds and removes workers \
+            (churn), on a seeded schedule while it runs. When the replay is done and every partition has caught up, each job's rollups (CSV) are \
             compared row by row with `weir run --reference` over the same recording.
             Example: weir verify rec.zst --job jobs/clicks-per-page.yaml --chaos kill=2s,pause=7s --seed 1
             """)
@@ -25,7 +25,7 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(name: .customLong("job"), help: "A job spec to check (repeatable; default: every jobs/*.yaml on the recording's stream).")
     var jobs: [String] = []
 
-    @Option(help: "Chaos while replaying: kill=DUR (mean time between kill -9s), pause=DUR (between pauses), pause-for=DUR, restart-after=DUR.")
+    @Option(help: "Chaos while replaying: kill=DUR (mean time between kill -9s), pause=DUR (between pauses), pause-for=DUR, restart-after=DUR, churn=DUR (between a new worker joining and a running one leaving, alternately).")
     var chaos: String?
 
     @Option(help: "Crash points to sweep on worker w1, one after the other (comma-separated; see the failpoint list in the README).")
@@ -49,6 +49,9 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(help: "Replay rate, e.g. 50k/s, or max (as fast as the cluster acknowledges).")
     var rate = "50k/s"
 
+    @Option(help: "Copies of each partition's checkpoints (owner + standbys): 2 gives every partition a standby, 1 makes a new owner fetch the state from the old one when it comes back (cold restore).")
+    var replication = 2
+
     @Option(name: .customLong("lease-ttl"), help: "Lease TTL of the cluster (a pause longer than this moves partitions).")
     var leaseTTL = "2s"
 
@@ -69,6 +72,7 @@ struct VerifyCommand: AsyncParsableCommand {
         let points = try failpoints.map(FailpointSweep.parse) ?? []
         let coordinatorPoints = try crashCoordinator.map(CoordinatorCrashes.parse) ?? []
         guard (1...16).contains(workers) else { throw fail("--workers must be 1...16") }
+        guard (1...2).contains(replication) else { throw fail("--replication must be 1 or 2") }
         guard FileManager.default.fileExists(atPath: recording) else { throw fail("recording \(recording) does not exist") }
         let specs = try loadJobs()
         let stream = specs[0].spec.stream
@@ -88,7 +92,7 @@ struct VerifyCommand: AsyncParsableCommand {
         }
 
         let cluster = LocalCluster(dir: dir, workers: workers, partitions: partitions, stream: stream, key: key,
-                                   leaseTTL: leaseTTL, checkpointInterval: checkpointInterval)
+                                   leaseTTL: leaseTTL, checkpointInterval: checkpointInterval, replication: replication)
         defer { cluster.stop() }
         let sweep = points.isEmpty ? nil : FailpointSweep(worker: cluster.workerProcesses[0], points: points)
         try await cluster.start(beforeWorkers: { sweep?.install() })
@@ -106,7 +110,7 @@ struct VerifyCommand: AsyncParsableCommand {
                                   logPath: dir + "/logs/replay.log", restart: false)
         replay.onExit { _ in }  // its status is checked below
         try replay.start()
-        let driver = ChaosDriver(plan: plan, workers: cluster.workerProcesses, seed: seed)
+        let driver = ChaosDriver(plan: plan, workers: cluster.workerProcesses, seed: seed, addWorker: cluster.addWorker)
         let chaosTask = Task { await driver.run(started: started) }
         if !plan.isEmpty { say("chaos: \(chaos ?? "") (seed \(seed))") }
         replay.waitForExit()
@@ -138,10 +142,12 @@ struct VerifyCommand: AsyncParsableCommand {
                                                 referenceAccepted: reference.accepted, clusterAccepted: accepted))
         }
         let status = try await cluster.client.get("/v1/cluster")
-        let report = VerifyReport(jobs: results, kills: driver.kills, pauses: driver.pauses, chaos: driver.events,
+        let report = VerifyReport(jobs: results, kills: driver.kills, pauses: driver.pauses, joins: driver.joins, leaves: driver.leaves,
+                                  replication: replication, chaos: driver.events,
                                   failoversMs: (status["failovers_ms"] as? [Int]) ?? [],
                                   silentFailoversMs: (status["silent_failovers_ms"] as? [Int]) ?? [],
                                   handoffsMs: (status["handoffs_ms"] as? [Int]) ?? [],
+                                  failoverCatchUpsMs: (status["failover_catch_ups_ms"] as? [Int]) ?? [],
                                   staleWritesRefused: ((status["checkpoints"] as? [String: Any])?["stale_writes_refused"] as? Int) ?? 0,
                                   checkpointsCommitted: ((status["checkpoints"] as? [String: Any])?["committed"] as? Int) ?? 0,
                                   failpointsReached: (sweep?.reached ?? []) + (crashes?.reached ?? []),

@@ -20,10 +20,17 @@ struct VerifyReport {
     var jobs: [JobResult]
     var kills: Int
     var pauses: Int
+    /// Workers added and removed (churn).
+    var joins = 0
+    var leaves = 0
+    /// Copies of each checkpoint the cluster kept (1: no standby, new owners restore cold).
+    var replication = 2
     var chaos: [String]
     var failoversMs: [Int]
     var silentFailoversMs: [Int]
     var handoffsMs: [Int]
+    /// Failovers after kill -9 until the new owner read past where the lost one had got.
+    var failoverCatchUpsMs: [Int] = []
     var staleWritesRefused: Int
     var checkpointsCommitted: Int
     var failpointsReached: [String] = []
@@ -66,7 +73,7 @@ struct VerifyReport {
             for line in j.missing.prefix(3) { out.append("         - \(line)") }
             for line in j.extra.prefix(3) { out.append("         + \(line)") }
         }
-        out.append("  chaos: \(kills) kill -9, \(pauses) pauses; \(checkpointsCommitted) checkpoints committed; "
+        out.append("  chaos: \(kills) kill -9, \(pauses) pauses, \(joins) joins, \(leaves) leaves (replication \(replication)); \(checkpointsCommitted) checkpoints committed; "
             + "\(staleWritesRefused) stale writes refused (0 accepted)")
         func summary(_ name: String, _ v: [Int]) -> String {
             guard let p50 = Self.percentile(v, 0.5), let p99 = Self.percentile(v, 0.99), let mx = v.max() else { return "  \(name): none" }
@@ -78,6 +85,7 @@ struct VerifyReport {
         }
         if !epochRegressions.isEmpty { out.append("  EPOCH REGRESSIONS: \(epochRegressions.prefix(5).joined(separator: "; "))") }
         out.append(summary("failovers after kill -9", failoversMs))
+        out.append(summary("failovers after kill -9, until caught up", failoverCatchUpsMs).replacingOccurrences(of: "new owner reading its log", with: "new owner past where the old one had read"))
         out.append(summary("failovers after a pause", silentFailoversMs).replacingOccurrences(of: "loss of owner", with: "owner last heard of"))
         out.append(summary("handoffs", handoffsMs).replacingOccurrences(of: "loss of owner", with: "release"))
         if !chaos.isEmpty { out.append("  schedule:"); out += chaos.map { "    " + $0 } }
@@ -86,9 +94,11 @@ struct VerifyReport {
 
     var json: String {
         let object: [String: Any] = [
-            "passed": passed, "kills": kills, "pauses": pauses, "checkpoints_committed": checkpointsCommitted,
+            "passed": passed, "kills": kills, "pauses": pauses, "joins": joins, "leaves": leaves, "replication": replication,
+            "checkpoints_committed": checkpointsCommitted,
             "stale_writes_refused": staleWritesRefused, "failpoints_reached": failpointsReached,
-            "failpoints_not_reached": failpointsNotReached, "epoch_regressions": epochRegressions, "failovers_ms": failoversMs, "silent_failovers_ms": silentFailoversMs, "handoffs_ms": handoffsMs, "schedule": chaos,
+            "failpoints_not_reached": failpointsNotReached, "epoch_regressions": epochRegressions, "failovers_ms": failoversMs, "silent_failovers_ms": silentFailoversMs, "handoffs_ms": handoffsMs,
+            "failover_catch_ups_ms": failoverCatchUpsMs, "schedule": chaos,
             "jobs": jobs.map { j -> [String: Any] in
                 ["job": j.job, "passed": j.passed, "rows_compared": j.rowsCompared, "windows_compared": j.windowsCompared,
                  "missing": j.missing.count, "extra": j.extra.count, "events_lost": j.eventsLost, "events_duplicated": j.eventsDuplicated,

@@ -67,9 +67,10 @@ struct WorkerCommand: AsyncParsableCommand {
             let monitor = Task {
                 while !stop.isSet && !Task.isCancelled { try await Task.sleep(for: .milliseconds(100)) }
                 guard stop.isSet else { return }
-                // Leave cleanly: the coordinator moves the partitions away; give it 5 s at most.
+                // Leave cleanly: the coordinator moves the partitions away; give it 10 s at most
+                // (each partition takes a last checkpoint, copied to its standby, before it is released).
                 await worker.leave()
-                try await Task.sleep(for: .seconds(5))
+                try await Task.sleep(for: .seconds(10))
                 runTask.cancel()
             }
             do {
