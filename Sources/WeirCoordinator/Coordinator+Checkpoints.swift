@@ -31,7 +31,7 @@ extension Coordinator {
     /// connected worker — a commit with a single copy is the last resort.
     func standby(for partition: Int, owner: WorkerIdentity) -> WorkerSession? {
         guard settings.replicationFactor > 1 else { return nil }
-        if let chosen = authority.standby(for: partition, owner: owner, now: now()), let session = session(of: chosen) { return session }
+        if let chosen = authority.standby(for: partition, owner: owner), let session = session(of: chosen) { return session }
         let others = sessions.values.filter { $0.identity != owner }.sorted { $0.identity < $1.identity }
         return others.isEmpty ? nil : others[partition % others.count]
     }

@@ -83,6 +83,18 @@ extension ClusterTests.Chaos {
 }
 
 extension ClusterTests.Chaos {
+    /// After a restart with room: w1 reports healthy, checkpoints commit again, and the rollups
+    /// equal the reference (nothing was lost while its store was failing).
+    static func expectHealthyAgainAndExact(_ h: ClusterHarness, _ reference: [String: String]) async throws {
+        try await h.waitFor("w1 to be healthy again", seconds: 120) {
+            let status = try await h.status()
+            let workers = status["workers"] as? [[String: Any]] ?? []
+            let committed = (status["checkpoints"] as? [String: Any])?["committed"] as? Int ?? 0
+            return committed > 0 && workers.contains { $0["name"] as? String == "w1" && $0["healthy"] as? Bool == true }
+        }
+        try await ClusterTests.Integration.expectRollupsEqualReference(h, reference)
+    }
+
     /// R8 with real processes: a worker whose checkpoint store (LMDB map) is too small fails its
     /// checkpoints with a clear error and shows as unhealthy, loses nothing (the log keeps every
     /// event), and after a restart with a larger map it is healthy and the rollups are exact.
@@ -109,13 +121,7 @@ extension ClusterTests.Chaos {
         h.signal("w1", SIGKILL)
         try await Task.sleep(for: .milliseconds(500))
         try h.startWorker("w1", extra: ["--state-map-size", "256m"])
-        try await h.waitFor("w1 to be healthy again", seconds: 120) {
-            let status = try await h.status()
-            let workers = status["workers"] as? [[String: Any]] ?? []
-            let committed = (status["checkpoints"] as? [String: Any])?["committed"] as? Int ?? 0
-            return committed > 0 && workers.contains { $0["name"] as? String == "w1" && $0["healthy"] as? Bool == true }
-        }
-        try await ClusterTests.Integration.expectRollupsEqualReference(h, reference)
+        try await Self.expectHealthyAgainAndExact(h, reference)
     }
 }
 
@@ -166,12 +172,6 @@ extension ClusterTests.Chaos {
         try await Task.sleep(for: .milliseconds(500))
         #expect(try Self.run("/bin/mount", ["-o", "remount,size=512m", disk]) == 0)
         try h.startWorker("w1")
-        try await h.waitFor("w1 to be healthy again", seconds: 120) {
-            let status = try await h.status()
-            let workers = status["workers"] as? [[String: Any]] ?? []
-            let committed = (status["checkpoints"] as? [String: Any])?["committed"] as? Int ?? 0
-            return committed > 0 && workers.contains { $0["name"] as? String == "w1" && $0["healthy"] as? Bool == true }
-        }
-        try await ClusterTests.Integration.expectRollupsEqualReference(h, reference)
+        try await Self.expectHealthyAgainAndExact(h, reference)
     }
 }

@@ -276,7 +276,7 @@ extension LeaseSimulation {
             guard admit(id, p, e, seq: c.header.seq) else { return }
             // The coordinator's placement: the authority's choice if that worker is connected, else
             // any other connected worker (a commit with one copy is the last resort).
-            let chosen = authority.standby(for: p, owner: id, now: now)
+            let chosen = authority.standby(for: p, owner: id)
             let others = workers.filter { $0.connected && $0.registered && $0.alive && $0.identity != id }
             guard let standby = others.first(where: { $0.identity == chosen }) ?? (others.isEmpty ? nil : others[p % others.count]) else {
                 return commitCheckpoint(id, p, e, c, replicas: [id.name])

@@ -52,7 +52,7 @@ extension LeaseAuthority {
     /// Where partition `p`'s standby should be while `owner` holds it: a worker below its quota
     /// when balancing will move `p` there (so that move is warm), else the standby it already
     /// has (a new standby needs a whole base checkpoint), else spread by partition number.
-    public func standby(for p: PartitionID, owner: WorkerIdentity, now: Int64) -> WorkerIdentity? {
+    public func standby(for p: PartitionID, owner: WorkerIdentity) -> WorkerIdentity? {
         let live = liveWorkers
         let others = live.filter { $0 != owner }
         guard !others.isEmpty else { return nil }
