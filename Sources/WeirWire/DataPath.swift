@@ -20,6 +20,15 @@ public enum DataPath {
         return pool
     }()
 
+    /// Separate threads for restoring partitions: a failover's restore must not queue behind the
+    /// bulk processing of the partitions that kept running (the OS shares the cores instead), and
+    /// the partitions a failover brings restore side by side.
+    static let restorePool: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: max(2, ProcessInfo.processInfo.activeProcessorCount))
+        pool.start()
+        return pool
+    }()
+
     /// Runs `body` on a data-path thread and returns its result.
     public static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await pool.runIfActive(body)
@@ -28,5 +37,10 @@ public enum DataPath {
     /// Runs `body` on the interactive thread (query answers) and returns its result.
     public static func runInteractive<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await interactivePool.runIfActive(body)
+    }
+
+    /// Runs `body` on a restore thread (rebuilding a partition that stands still meanwhile).
+    public static func runRestore<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await restorePool.runIfActive(body)
     }
 }

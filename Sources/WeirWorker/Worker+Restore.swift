@@ -9,9 +9,18 @@ extension Worker {
     func restoreAndRun(_ lease: LeaseRef, generation: UInt64, committed: CommittedCheckpoint) async {
         standbyRunners[lease.partition] = nil  // the owner now
         let began = ContinuousClock.now
+        var phases = RestorePhases()
         var restored: [JobCheckpoint] = []
-        if committed.seq > 0 {
-            guard let blobs = await loadChain(lease, committed), !Task.isCancelled else {
+        let folds = standbyFolds, store = self.store, p = lease.partition
+        if committed.seq > 0, let folded = try? await DataPath.runRestore({ folds.take(partition: p, committed: committed, store: store) }) {
+            restored = folded  // the warm standby's copy: at most the newest checkpoints to decode
+            phases.source = "standby copy in memory"
+            phases.loaded = ContinuousClock.now
+            phases.decoded = phases.loaded
+        } else if committed.seq > 0 {
+            let chain = await loadChain(lease, committed)
+            phases.loaded = ContinuousClock.now
+            guard let blobs = chain, !Task.isCancelled else {
                 if !Task.isCancelled {
                     logger.error("partition \(lease.partition): committed checkpoint \(committed.seq) is not available here or at any replica; giving the partition up")
                     apply(holder.refusedAsStale(partition: lease.partition, epoch: lease.epoch))
@@ -19,7 +28,8 @@ extension Worker {
                 return
             }
             do {
-                if !blobs.isEmpty { restored = try await DataPath.run { try CheckpointChain.rebuild(blobs, partition: lease.partition).jobs } }
+                if !blobs.isEmpty { restored = try await DataPath.runRestore { try CheckpointChain.rebuild(blobs, partition: lease.partition).jobs } }
+                phases.decoded = ContinuousClock.now
             } catch {
                 guard !Task.isCancelled, !(error is CancellationError) else { return }
                 logger.error("partition \(lease.partition): checkpoint \(committed.seq) does not rebuild: \(error); giving the partition up")
@@ -33,7 +43,7 @@ extension Worker {
         do {
             let state = restored
             let checkpointed = committed.seq > 0 && !restored.isEmpty
-            runner = try await DataPath.run {
+            runner = try await DataPath.runRestore {
                 try PartitionRunner(lease: lease, jobs: specs, restored: state, newJobsMayStartPastZero: checkpointed, retentionMilliseconds: retention)
             }
         } catch {
@@ -46,7 +56,7 @@ extension Worker {
         running[lease.partition]?.runner = runner
         if committed.seq > 0 {
             let ms = (ContinuousClock.now - began).milliseconds
-            logger.info("restored partition \(lease.partition) epoch \(lease.epoch) from checkpoint \(committed.seq) in \(ms) ms")
+            logger.info("restored partition \(lease.partition) epoch \(lease.epoch) from checkpoint \(committed.seq) in \(ms) ms (\(phases.describe(began: began)))")
         }
         Failpoint.hit("handoff.after_restore")
         await run(lease, generation: generation, runner)
@@ -61,7 +71,7 @@ extension Worker {
         let store = self.store
         let p = lease.partition
         do {
-            return try await DataPath.run { try store.chain(partition: p, upTo: committed.seq, digest: committed.digest) }
+            return try await DataPath.runRestore { try store.chain(partition: p, upTo: committed.seq, digest: committed.digest) }
         } catch {
             if Task.isCancelled { return nil }
             logger.info("partition \(p): checkpoint \(committed.seq) not usable locally (\(error)); asking a replica")
@@ -81,7 +91,7 @@ extension Worker {
                 continue
             }
             do {
-                return try await DataPath.run {
+                return try await DataPath.runRestore {
                     try store.install(chain: blobs, partition: p, seq: committed.seq, digest: committed.digest)
                     return try store.chain(partition: p, upTo: committed.seq, digest: committed.digest)
                 }
@@ -109,6 +119,7 @@ extension Worker {
         let store = self.store
         let queue = outbound
         let log = logger
+        let folds = standbyFolds
         Task {
             let status: ReplicaStatus
             var message = ""
@@ -124,6 +135,8 @@ extension Worker {
                 log.warning("refused replica of partition \(p) seq \(seq) epoch \(epoch): \(error)")
             }
             queue?.send(.replicated(request: request, partition: p, seq: seq, status: status, message: message))
+            // After the answer, so the owner's checkpoint does not wait for it.
+            if status == .stored { try? await DataPath.run { folds.advance(partition: p, blob: blob, store: store) } }
         }
     }
 
@@ -134,7 +147,7 @@ extension Worker {
         Task {
             let reply: WireMessage
             do {
-                let blobs = try await DataPath.run { try store.chain(partition: p, upTo: seq, digest: digest) }
+                let blobs = try await DataPath.runRestore { try store.chain(partition: p, upTo: seq, digest: digest) }
                 reply = .stateReply(request: request, partition: p, blobs: blobs, error: "")
             } catch {
                 reply = .stateReply(request: request, partition: p, blobs: [], error: "\(error)")
@@ -184,4 +197,18 @@ extension Worker {
 extension Duration {
     /// Whole milliseconds.
     var milliseconds: Int64 { components.seconds * 1_000 + components.attoseconds / 1_000_000_000_000_000 }
+}
+
+/// When each step of a restore ended, for the log line that says where the time went.
+struct RestorePhases {
+    /// Where the state came from.
+    var source = "checkpoint chain"
+    var loaded: ContinuousClock.Instant?
+    var decoded: ContinuousClock.Instant?
+
+    func describe(began: ContinuousClock.Instant) -> String {
+        let end = ContinuousClock.now
+        let load = loaded ?? began, decode = decoded ?? load
+        return "\(source): load \((load - began).milliseconds), decode \((decode - load).milliseconds), engines \((end - decode).milliseconds) ms"
+    }
 }

@@ -8,7 +8,7 @@ extension Worker {
     /// committed checkpoint this worker stores as their standby. Rebuilt runners are kept per
     /// (partition, seq), so a query loop during a failover rebuilds each checkpoint once.
     func answerAsStandby(request: UInt64, job: String, from: Int64, to: Int64, last: Int64, checkpoints: [StandbyCheckpoint]) {
-        let store = self.store, specs = jobs, retention = settings.retentionMilliseconds
+        let store = self.store, specs = jobs, retention = settings.retentionMilliseconds, folds = standbyFolds
         var runners: [(StandbyCheckpoint, PartitionRunner?)] = checkpoints.map { c in
             guard let cached = standbyRunners[c.lease.partition], cached.committed == c.committed else { return (c, nil) }
             return (c, cached.runner)
@@ -20,8 +20,10 @@ extension Worker {
                 let c = runners[i].0, p = c.lease.partition
                 if runners[i].1 == nil {
                     runners[i].1 = try? await DataPath.runInteractive {
-                        let blobs = try store.chain(partition: p, upTo: c.committed.seq, digest: c.committed.digest)
-                        let restored = try CheckpointChain.rebuild(blobs, partition: p).jobs
+                        let restored = try folds.jobs(partition: p, committed: c.committed) ?? {
+                            let blobs = try store.chain(partition: p, upTo: c.committed.seq, digest: c.committed.digest)
+                            return try CheckpointChain.rebuild(blobs, partition: p).jobs
+                        }()
                         return try PartitionRunner(lease: c.lease, jobs: specs, restored: restored, newJobsMayStartPastZero: true,
                                                    retentionMilliseconds: retention)
                     }

@@ -25,6 +25,8 @@ public actor Worker {
     /// Committed state of partitions this worker is the standby of, rebuilt to answer queries
     /// while their owner cannot (see `answerAsStandby`).
     var standbyRunners: [Int: (committed: CommittedCheckpoint, runner: PartitionRunner)] = [:]
+    /// The chains this worker stores as a standby, folded as they arrive (failovers restore from them).
+    let standbyFolds = StandbyFolds()
     /// The committed checkpoint named by each grant, until the lease becomes valid and work starts.
     var grantedCheckpoints: [Int: (epoch: UInt64, committed: CommittedCheckpoint)] = [:]
     var pendingFetches: [UInt64: CheckedContinuation<WireMessage?, Never>] = [:]

@@ -6,30 +6,56 @@ public enum CheckpointChain {
     /// checkpoint's engine state and offset, with the final rows of the whole chain. Final rows of
     /// an earlier version of a job (another spec digest) are dropped with it.
     public static func rebuild(_ blobs: [[UInt8]], partition: Int) throws(CheckpointError) -> (header: CheckpointBlob.Header, jobs: [JobCheckpoint]) {
-        guard !blobs.isEmpty else { throw CheckpointError("partition \(partition): empty checkpoint chain") }
-        var jobs: [String: JobCheckpoint] = [:]
-        var order: [String] = []
-        var header: CheckpointBlob.Header?
-        for (i, blob) in blobs.enumerated() {
-            let opened = try CheckpointBlob.open(blob, partition: partition)
-            if i == 0 {
-                guard opened.header.kind == .base else { throw CheckpointError("partition \(partition): chain starts with delta \(opened.header.seq)") }
-            } else if let previous = header, opened.header.seq != previous.seq + 1 || opened.header.previousDigest != previous.digest {
-                throw CheckpointError("partition \(partition): checkpoint \(opened.header.seq) does not follow \(previous.seq)")
-            }
-            header = opened.header
-            var next: [String: JobCheckpoint] = [:]
-            order = opened.jobs.map(\.name)
-            for job in opened.jobs {
-                var merged = job
-                if let earlier = jobs[job.name], earlier.specDigest == job.specDigest, opened.header.kind == .delta {
-                    merged.finals = earlier.finals + job.finals
-                }
-                next[job.name] = merged
-            }
-            jobs = next
+        guard let first = blobs.first else { throw CheckpointError("partition \(partition): empty checkpoint chain") }
+        var fold = try CheckpointFold(base: first, partition: partition)
+        for blob in blobs.dropFirst() { try fold.append(blob) }
+        return (fold.header, fold.jobs)
+    }
+}
+
+/// A chain of checkpoints folded so far: what a restore at `header.seq` starts from. Built from
+/// a base and extended one delta at a time, so a standby can keep it current as checkpoints
+/// arrive and a failover skips reading and decoding the chain.
+public struct CheckpointFold: Sendable {
+    public let partition: Int
+    /// The newest checkpoint folded in.
+    public private(set) var header: CheckpointBlob.Header
+    private var byName: [String: JobCheckpoint] = [:]
+    private var order: [String] = []
+
+    /// Per job (in the newest checkpoint's order): its newest state and the chain's final rows.
+    public var jobs: [JobCheckpoint] { order.compactMap { byName[$0] } }
+
+    /// Starts a fold at a base checkpoint.
+    public init(base blob: [UInt8], partition: Int) throws(CheckpointError) {
+        let opened = try CheckpointBlob.open(blob, partition: partition)
+        guard opened.header.kind == .base else { throw CheckpointError("partition \(partition): chain starts with delta \(opened.header.seq)") }
+        self.partition = partition
+        header = opened.header
+        take(opened.jobs, delta: false)
+    }
+
+    /// Folds in the next checkpoint (a delta adds its final rows, a base starts over). Refused,
+    /// leaving the fold as it was, unless it follows the newest one (seq + 1, chained digest).
+    public mutating func append(_ blob: [UInt8]) throws(CheckpointError) {
+        let opened = try CheckpointBlob.open(blob, partition: partition)
+        guard opened.header.seq == header.seq + 1, opened.header.previousDigest == header.digest else {
+            throw CheckpointError("partition \(partition): checkpoint \(opened.header.seq) does not follow \(header.seq)")
         }
-        guard let header else { throw CheckpointError("partition \(partition): empty checkpoint chain") }
-        return (header, order.compactMap { jobs[$0] })
+        header = opened.header
+        take(opened.jobs, delta: opened.header.kind == .delta)
+    }
+
+    private mutating func take(_ newest: [JobCheckpoint], delta: Bool) {
+        var next: [String: JobCheckpoint] = [:]
+        for job in newest {
+            var merged = job
+            if delta, let earlier = byName[job.name], earlier.specDigest == job.specDigest {
+                merged.finals = earlier.finals + job.finals
+            }
+            next[job.name] = merged
+        }
+        byName = next
+        order = newest.map(\.name)
     }
 }

@@ -36,7 +36,14 @@ extension LeaseAuthority {
         for p in 0..<partitionCount where leases[p] == nil {
             let candidates = live.filter { (held[$0]?.count ?? 0) < (quotas[$0] ?? 0) }
             // A worker that already stores the partition's committed checkpoint restores it locally.
-            let preferred = p < preferredHolders.count ? candidates.filter { preferredHolders[p].contains($0.name) } : []
+            let storing = p < preferredHolders.count ? live.filter { preferredHolders[p].contains($0.name) } : []
+            var preferred = candidates.filter { storing.contains($0) }
+            // While a worker below its quota still warms up (it just joined or restarted, its
+            // standby copies are not there yet), a worker storing the state gets the partition even
+            // above its quota: a failover must not wait for a state transfer. Balancing moves it
+            // later, warm (as Kafka Streams gives tasks to caught-up standbys and moves them after
+            // a warm-up). Once warm-ups are over, quotas hold, so a balancing move is not undone.
+            if preferred.isEmpty && !coldMovesAllowed { preferred = storing }
             guard let worker = (preferred.isEmpty ? candidates : preferred)
                 .min(by: { (held[$0]?.count ?? 0, $0) < (held[$1]?.count ?? 0, $1) }) else { break }
             let epoch = persistedEpochs[p] + 1
@@ -51,7 +58,11 @@ extension LeaseAuthority {
 
     /// Where partition `p`'s standby should be while `owner` holds it: a worker below its quota
     /// when balancing will move `p` there (so that move is warm), else the standby it already
-    /// has (a new standby needs a whole base checkpoint), else spread by partition number.
+    /// has (a new standby needs a whole base checkpoint) unless that worker is the standby of
+    /// more than its share of `owner`'s partitions, else the worker standing by for the fewest
+    /// of them. Spreading each owner's standbys evenly means that when the owner dies, every
+    /// survivor takes an even share of its partitions, all from local state, without going over
+    /// its quota (which would send some of them to a worker without their state).
     public func standby(for p: PartitionID, owner: WorkerIdentity) -> WorkerIdentity? {
         let live = liveWorkers
         let others = live.filter { $0 != owner }
@@ -65,8 +76,24 @@ extension LeaseAuthority {
             let warm = wanting.filter { hasStateAt(p, [$0.name]) }
             return warm.first ?? wanting[p % wanting.count]
         }
-        if p < preferredHolders.count, let current = others.first(where: { preferredHolders[p].contains($0.name) }) { return current }
-        return others[p % others.count]
+        let load = standbyLoad(of: mine.filter { $0 != p }, owner: owner, among: others)
+        let share = (mine.count + others.count - 1) / others.count
+        if p < preferredHolders.count, let current = others.first(where: { preferredHolders[p].contains($0.name) }),
+           load[current, default: 0] < share {
+            return current
+        }
+        let fewest = others.map { load[$0, default: 0] }.min() ?? 0
+        let least = others.filter { load[$0, default: 0] == fewest }
+        return least[p % least.count]
+    }
+
+    /// For each of `others`, how many of `partitions` (held by `owner`) it stands by for now.
+    private func standbyLoad(of partitions: [PartitionID], owner: WorkerIdentity, among others: [WorkerIdentity]) -> [WorkerIdentity: Int] {
+        var load: [WorkerIdentity: Int] = [:]
+        for q in partitions where q < preferredHolders.count {
+            if let standby = others.first(where: { preferredHolders[q].contains($0.name) }) { load[standby, default: 0] += 1 }
+        }
+        return load
     }
 
     /// The partitions each live, non-leaving holder keeps (revoking ones excluded).

@@ -12,6 +12,9 @@
 ///   its previous run may still be valid at their holders;
 /// - partitions are balanced over live workers: a joining worker gets partitions revoked from the
 ///   busiest ones (those whose state it already stores first; the others only after a warm-up);
+/// - a free partition goes to a worker storing its committed checkpoint (its standby), even above
+///   that worker's quota while another worker still warms up; each owner's standbys are spread
+///   evenly over the other workers, so a dead owner's partitions fail over to local state;
 ///   a revoked partition is regranted after the holder releases it or its lease lapses, and its
 ///   holder's renewals keep it alive for its last checkpoint up to the handoff limit;
 /// - any request carrying an epoch other than the partition's current one is refused.

@@ -1,0 +1,103 @@
+import Testing
+import WeirCore
+
+/// Where standbys go: spread evenly over the other workers per owner, so that when an owner dies
+/// every partition it held fails over to a worker that stores its state.
+@Suite struct StandbyPlacementTests {
+    let workers = ["w1", "w2", "w3"].map { WorkerIdentity(name: $0, incarnation: 1) }
+
+    /// Three workers sharing 16 partitions, settled, every lease renewed.
+    func balancedAuthority() -> LeaseAuthority {
+        var authority = LeaseAuthority(partitionCount: 16, persistedEpochs: Array(repeating: 0, count: 16),
+                                       settings: LeaseSettings(ttlMilliseconds: 1_000), startedAt: 0, restarted: false)
+        authority.preferredHolders = Array(repeating: [], count: 16)
+        var now: Int64 = 0
+        var directives: [LeaseAuthority.Directive] = []
+        for w in workers { directives += authority.workerJoined(w, now: now) }
+        for _ in 0..<20 {
+            now += 500
+            for w in workers {
+                let held = (0..<16).compactMap { p in authority.leases[p].flatMap { $0.holder == w ? (p, $0.epoch) : nil } }
+                _ = authority.renew(w, leases: held.map { (partition: $0.0, epoch: $0.1) }, now: now)
+            }
+            directives = authority.tick(now: now)
+            for case .revoke(let w, let p, let epoch) in directives { _ = authority.released(w, partition: p, epoch: epoch, now: now) }
+        }
+        return authority
+    }
+
+    func owned(by w: WorkerIdentity, in authority: LeaseAuthority) -> [Int] {
+        (0..<16).filter { authority.leases[$0]?.holder == w }
+    }
+
+    @Test func standbysSpreadEvenlyPerOwner_evenWhenTheyAllStartedOnOneWorker() throws {
+        var authority = balancedAuthority()
+        #expect(workers.allSatisfy { (5...6).contains(owned(by: $0, in: authority).count) }, "balanced before the test")
+        // Worst start: every partition's committed copy is at its owner and w3 (or w2 for w3's).
+        authority.preferredHolders = (0..<16).map { p in
+            let owner = authority.leases[p]?.holder.name ?? "w1"
+            return [owner, owner == "w3" ? "w2" : "w3"]
+        }
+        // Two rounds of checkpoints: each commit records where its copy went.
+        for _ in 0..<2 {
+            for p in 0..<16 {
+                let owner = try #require(authority.leases[p]?.holder)
+                let standby = try #require(authority.standby(for: p, owner: owner))
+                #expect(standby != owner)
+                authority.preferredHolders[p] = [owner.name, standby.name]
+            }
+        }
+        for owner in workers {
+            let mine = owned(by: owner, in: authority)
+            var counts: [String: Int] = [:]
+            for p in mine { counts[authority.preferredHolders[p][1], default: 0] += 1 }
+            let spread = counts.values.max()! - counts.values.min()!
+            #expect(counts.count == 2 && spread <= 1, "\(owner)'s \(mine.count) partitions stand by at \(counts)")
+        }
+        // The busiest owner dies: each of its partitions goes to the worker holding its copy.
+        let victim = try #require(workers.max { owned(by: $0, in: authority).count < owned(by: $1, in: authority).count })
+        let lost = owned(by: victim, in: authority)
+        let directives = authority.workerDisconnected(victim, now: 100_000)
+        var grants: [Int: String] = [:]
+        for case .grant(let w, let p, _) in directives { grants[p] = w.name }
+        #expect(Set(grants.keys) == Set(lost))
+        for p in lost { #expect(grants[p] == authority.preferredHolders[p][1], "partition \(p) went to \(grants[p] ?? "nobody")") }
+    }
+
+    @Test func aStandbyStaysWhereItIs_whileTheSpreadIsFair() throws {
+        var authority = balancedAuthority()
+        for p in 0..<16 {
+            let owner = try #require(authority.leases[p]?.holder)
+            authority.preferredHolders[p] = [owner.name, try #require(authority.standby(for: p, owner: owner)).name]
+        }
+        let before = authority.preferredHolders
+        for p in 0..<16 {
+            let owner = try #require(authority.leases[p]?.holder)
+            #expect(authority.standby(for: p, owner: owner)?.name == before[p][1], "partition \(p) would get a new standby (a whole base)")
+        }
+    }
+
+    @Test func whileARestartedWorkerWarmsUp_aFailoverGoesToTheStandby_evenAboveItsQuota() throws {
+        var authority = balancedAuthority()
+        for p in 0..<16 {
+            let owner = try #require(authority.leases[p]?.holder)
+            authority.preferredHolders[p] = [owner.name, try #require(authority.standby(for: p, owner: owner)).name]
+        }
+        // w1 restarts (an empty process that stores nothing current), then w2 dies at once.
+        let now: Int64 = 100_000
+        _ = authority.workerDisconnected(workers[0], now: now)
+        let restarted = WorkerIdentity(name: "w1", incarnation: 2)
+        _ = authority.workerJoined(restarted, now: now + 10)
+        for p in 0..<16 where authority.preferredHolders[p].contains("w1") {
+            authority.preferredHolders[p].removeAll { $0 == "w1" }  // those copies moved on meanwhile
+        }
+        let lost = owned(by: workers[1], in: authority)
+        let directives = authority.workerDisconnected(workers[1], now: now + 20)
+        var grants: [Int: String] = [:]
+        for case .grant(let w, let p, _) in directives { grants[p] = w.name }
+        #expect(lost.contains { authority.preferredHolders[$0].contains("w3") }, "some of w2's partitions stand by at w3")
+        for p in lost where authority.preferredHolders[p].contains("w3") {
+            #expect(grants[p] == "w3", "partition \(p) went to \(grants[p] ?? "nobody") instead of w3, which stores it")
+        }
+    }
+}

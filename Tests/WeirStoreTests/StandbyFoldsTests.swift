@@ -1,0 +1,63 @@
+import Testing
+import WeirCodec
+import WeirCore
+@testable import WeirStore
+
+/// The warm standby's in-memory folds: a restore from them equals a restore from the stored chain.
+@Suite struct StandbyFoldsTests {
+    typealias Blob = (bytes: [UInt8], header: CheckpointBlob.Header)
+
+    /// A base and `deltas` deltas of partition 3, stored, in order.
+    func storedChain(_ store: CheckpointStore, deltas: Int, epoch: UInt64 = 1) throws -> [Blob] {
+        var blobs = [try CheckpointStoreTests.blob(.base, epoch: epoch, seq: 1, previous: 0)]
+        for seq in 2...UInt64(deltas + 1) {
+            blobs.append(try CheckpointStoreTests.blob(.delta, epoch: epoch, seq: seq, previous: blobs[blobs.count - 1].header.digest))
+        }
+        for b in blobs { #expect(try store.store(b.bytes, partition: 3) == .stored) }
+        return blobs
+    }
+
+    func committed(_ b: Blob) -> CommittedCheckpoint { CommittedCheckpoint(seq: b.header.seq, digest: b.header.digest) }
+
+    func rebuilt(_ store: CheckpointStore, _ b: Blob) throws -> [JobCheckpoint] {
+        try CheckpointChain.rebuild(store.chain(partition: 3, upTo: b.header.seq, digest: b.header.digest), partition: 3).jobs
+    }
+
+    @Test func aFoldKeptCurrentRestoresExactlyWhatTheChainRebuilds() throws {
+        let store = try CheckpointStore(directory: CheckpointStoreTests.tempDir())
+        let blobs = try storedChain(store, deltas: 4)
+        let folds = StandbyFolds()
+        for b in blobs { folds.advance(partition: 3, blob: b.bytes, store: store) }
+        // The newest and the one before it (an owner lost before its commit) are both there.
+        #expect(folds.jobs(partition: 3, committed: committed(blobs[4])) == (try rebuilt(store, blobs[4])))
+        #expect(folds.jobs(partition: 3, committed: committed(blobs[3])) == (try rebuilt(store, blobs[3])))
+        #expect(folds.jobs(partition: 3, committed: committed(blobs[2])) == nil, "older folds are not kept")
+        // Another digest at the same seq (another epoch's history) is never taken from the fold.
+        #expect(folds.jobs(partition: 3, committed: CommittedCheckpoint(seq: 5, digest: blobs[4].header.digest ^ 1)) == nil)
+        let taken = folds.take(partition: 3, committed: committed(blobs[4]), store: store)
+        #expect(taken == (try rebuilt(store, blobs[4])) && taken?.first?.finalCount == 5)
+        #expect(folds.jobs(partition: 3, committed: committed(blobs[4])) == nil, "taking removes the fold")
+    }
+
+    @Test func aFoldBehindTheCommittedCheckpointCatchesUpFromTheStore() throws {
+        let store = try CheckpointStore(directory: CheckpointStoreTests.tempDir())
+        let blobs = try storedChain(store, deltas: 5)
+        let folds = StandbyFolds()
+        for b in blobs.prefix(2) { folds.advance(partition: 3, blob: b.bytes, store: store) }  // copies 3…6 not folded yet
+        #expect(folds.take(partition: 3, committed: committed(blobs[5]), store: store) == (try rebuilt(store, blobs[5])))
+    }
+
+    @Test func aCopyThatDoesNotFollowTheFoldStartsOverFromTheStoredChain() throws {
+        let store = try CheckpointStore(directory: CheckpointStoreTests.tempDir())
+        let blobs = try storedChain(store, deltas: 3)
+        let folds = StandbyFolds()
+        folds.advance(partition: 3, blob: blobs[3].bytes, store: store)  // the first copy here is a delta
+        #expect(folds.jobs(partition: 3, committed: committed(blobs[3])) == (try rebuilt(store, blobs[3])))
+        // A corrupt copy drops the fold instead of folding garbage; restores then read the store.
+        var bad = blobs[3].bytes
+        bad[bad.count / 2] ^= 0xFF
+        folds.advance(partition: 3, blob: bad, store: store)
+        #expect(folds.jobs(partition: 3, committed: committed(blobs[3])) == nil)
+        #expect(folds.take(partition: 3, committed: committed(blobs[3]), store: store) == nil)
+    }
+}
