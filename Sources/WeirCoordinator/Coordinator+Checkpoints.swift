@@ -132,7 +132,10 @@ extension Coordinator {
         guard let commit = commits[lease.partition], commit.seq == seq, commit.digest == digest else {
             return fail("checkpoint \(seq) is not the committed one of partition \(lease.partition)")
         }
+        // Responsive replicas first: a paused owner is still connected but would not answer.
+        let live = Set(authority.liveWorkers)
         let sources = commit.replicas.compactMap { name in sessions[name] }.filter { $0.identity != identity }
+            .sorted { live.contains($0.identity) && !live.contains($1.identity) }
         guard let source = sources.first else {
             let streams = Set(jobs.values.map(\.spec.stream))
             if streams.allSatisfy({ logs[$0]?.logs[lease.partition].startOffset == 0 }) {

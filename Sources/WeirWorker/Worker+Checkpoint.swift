@@ -4,6 +4,9 @@ import WeirStore
 import WeirWire
 
 extension Worker {
+    /// A partition without new events checkpoints once per this many intervals (10 s by default).
+    static let idleRefreshIntervals: Int64 = 10
+
     /// Every `checkpointIntervalMilliseconds`: capture, commit locally, ship, commit at the coordinator.
     func checkpointLoop(_ lease: LeaseRef, generation: UInt64, _ runner: PartitionRunner) async {
         guard settings.checkpointIntervalMilliseconds > 0 else { return }  // checkpoints off
@@ -28,6 +31,9 @@ extension Worker {
         let seq = cursor.committed.seq + 1
         let previousDigest = cursor.committed.digest
         let lastProgress = cursor.lastProgress
+        // An idle partition still checkpoints now and then: each commit goes to a live standby,
+        // so one whose standby died gets a new one (a whole base) without waiting for events.
+        let refresh = ContinuousClock.now - cursor.committedAt >= .milliseconds(settings.checkpointIntervalMilliseconds * Self.idleRefreshIntervals)
         running[lease.partition]?.cursor.inFlight = true
         defer { if isCurrent(lease, generation: generation) { running[lease.partition]?.cursor.inFlight = false } }
         let store = self.store
@@ -36,7 +42,7 @@ extension Worker {
         do {
             made = try await DataPath.run { () throws -> SealedCheckpoint? in
                 let progress = runner.progress()
-                if !force && !base && progress == lastProgress { return nil }
+                if !force && !base && !refresh && progress == lastProgress { return nil }
                 let captureStart = ContinuousClock.now
                 let (jobs, offsets) = runner.capture(base: base)
                 let stall = ContinuousClock.now - captureStart
@@ -70,6 +76,7 @@ extension Worker {
             cursor.needBase = false
             if base { cursor.lastBaseSeq = seq }
             cursor.lastProgress = made.progress  // `cursor` was copied before `inFlight` was set
+            cursor.committedAt = ContinuousClock.now
             running[lease.partition]?.cursor = cursor
             runner.committed(made.offsets)
             storeProblem = nil

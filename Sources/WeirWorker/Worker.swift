@@ -57,6 +57,8 @@ public actor Worker {
         var lastBaseSeq: UInt64
         var lastProgress: UInt64 = .max
         var inFlight = false
+        /// When the last checkpoint committed (or the partition started here).
+        var committedAt = ContinuousClock.now
     }
 
     public init(settings: WorkerSettings, store: CheckpointStore, logger: Logger = Logger(label: "weir.worker")) {

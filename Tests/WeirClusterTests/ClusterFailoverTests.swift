@@ -35,6 +35,57 @@ extension ClusterTests { @Suite struct Failover {
         try await ClusterTests.Integration.expectRollupsEqualReference(h, reference)
     }
 
+    /// Every partition's committed checkpoint at two live workers: its holder and a standby.
+    static func standbys(_ h: ClusterHarness) async throws -> [Int: (holder: String, standby: String?)] {
+        var out: [Int: (holder: String, standby: String?)] = [:]
+        for p in try await h.status()["partitions"] as? [[String: Any]] ?? [] {
+            guard let n = p["partition"] as? Int, let holder = p["holder"] as? String else { continue }
+            out[n] = (holder, p["standby"] as? String)
+        }
+        return out
+    }
+
+    @Test func anIdlePartitionWhoseStandbyDiedGetsANewStandby() async throws {
+        let h = ClusterHarness(name: "restandby")
+        defer { h.shutdown() }
+        let (recording, reference) = try ClusterTests.Integration.fixture(h, events: "20k", seed: 24)
+        try await h.startCoordinator(leaseTTL: "1s")
+        for w in ["w1", "w2", "w3"] { try h.startWorker(w) }
+        try ClusterTests.Integration.submitSampleJobs(h)
+        let replay = try Self.replay(h, recording, rate: "100k/s")
+        replay.waitUntilExit()
+        #expect(replay.terminationStatus == 0, "\(h.log("replay.log"))")
+        try await h.waitUntilCaughtUp()
+        try await h.waitFor("every partition to have a standby", seconds: 30) {
+            let all = try await Self.standbys(h)
+            return all.count == 16 && all.values.allSatisfy { $0.standby != nil && $0.standby != $0.holder }
+        }
+        // Wait until nothing moves any more (no events, idle watermarks advanced: checkpoints
+        // cover the same offsets), then kill the standby of partition 0 for good; it stands by
+        // for other partitions too.
+        func offsets() async throws -> [Int] {
+            let partitions = try await h.status()["partitions"] as? [[String: Any]] ?? []
+            return partitions.map { ($0["checkpoint"] as? [String: Any])?["offset"] as? Int ?? -1 }
+        }
+        var last = try await offsets()
+        try await h.waitFor("checkpoints to stop advancing (the cluster is idle)", seconds: 60) {
+            try await Task.sleep(for: .seconds(3))
+            let now = try await offsets()
+            defer { last = now }
+            return now == last
+        }
+        let before = try await Self.standbys(h)
+        let victim = try #require(before[0]?.standby)
+        h.signal(victim, SIGKILL)
+        // Idle partitions still checkpoint every ~10 s, so each gets a live standby again (without
+        // that, those whose owner lives on would keep the dead standby until events arrive).
+        try await h.waitFor("every partition to have a live standby again", seconds: 40) {
+            let all = try await Self.standbys(h)
+            return all.count == 16 && all.values.allSatisfy { $0.holder != victim && $0.standby != nil && $0.standby != victim && $0.standby != $0.holder }
+        }
+        try await ClusterTests.Integration.expectRollupsEqualReference(h, reference)
+    }
+
     @Test func partitionsMoveWhenAWorkerJoinsAndWhenOneLeavesCleanly() async throws {
         let h = ClusterHarness(name: "rebalance")
         defer { h.shutdown() }

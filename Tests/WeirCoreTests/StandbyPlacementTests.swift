@@ -100,4 +100,36 @@ import WeirCore
             #expect(grants[p] == "w3", "partition \(p) went to \(grants[p] ?? "nobody") instead of w3, which stores it")
         }
     }
+
+    @Test func aLostOwnersPartitionsGoWhereTheirStateIs_thenBalancingMovesSomeAfterATTL() throws {
+        var authority = balancedAuthority()
+        let w1 = workers[0], w2 = workers[1]
+        // Uneven on purpose: every partition of w1 stands by at w2, which is at its quota after the failover.
+        for p in 0..<16 {
+            let owner = try #require(authority.leases[p]?.holder)
+            authority.preferredHolders[p] = [owner.name, owner == w1 ? "w2" : (owner == w2 ? "w3" : "w1")]
+        }
+        let lost = owned(by: w1, in: authority)
+        let w2Before = owned(by: w2, in: authority).count
+        let now: Int64 = 10_100  // just after `balancedAuthority`'s last renewals
+        var grants: [Int: String] = [:]
+        for case .grant(let w, let p, _) in authority.workerDisconnected(w1, now: now) { grants[p] = w.name }
+        #expect(lost.allSatisfy { grants[$0] == "w2" }, "every lost partition restores where its state is: \(grants)")
+        #expect(owned(by: w2, in: authority).count == w2Before + lost.count)
+        // Within a TTL of the grants none of them is taken back (w2's older partitions, whose
+        // standbys are at w3, may move at once: warm moves); balancing goes on after it.
+        func renewAll(at t: Int64) {
+            for w in workers.dropFirst() {
+                let held = (0..<16).compactMap { p in authority.leases[p].flatMap { $0.holder == w ? (partition: p, epoch: $0.epoch) : nil } }
+                _ = authority.renew(w, leases: held, now: t)
+            }
+        }
+        renewAll(at: now + 500)
+        var revoked: [Int] = []
+        for case .revoke(_, let p, _) in authority.tick(now: now + 500) { revoked.append(p) }
+        #expect(Set(revoked).isDisjoint(with: lost), "just-granted partitions moved again: \(revoked)")
+        renewAll(at: now + 1_100)
+        for case .revoke(_, let p, _) in authority.tick(now: now + 1_100) { revoked.append(p) }
+        #expect(!revoked.isEmpty, "w2 is above its quota: balancing moves partitions")
+    }
 }

@@ -27,7 +27,8 @@ extension LeaseAuthority {
             let mine = held[worker] ?? []
             let excess = mine.count - (revokeQuotas[worker] ?? quotas[worker] ?? 0)
             if excess > 0 {
-                let moving = movingOrder(mine, wanting: wanting).prefix(excess).filter { coldMovesAllowed || movesWarm($0, to: wanting) }
+                let settledHere = mine.filter { now - (leases[$0]?.grantedAt ?? 0) >= settings.joinSettleMilliseconds }
+                let moving = movingOrder(settledHere, wanting: wanting).prefix(excess).filter { coldMovesAllowed || movesWarm($0, to: wanting) }
                 for p in moving { directives += startRevoke(p, now: now) }
                 held[worker] = mine.filter { !moving.contains($0) }
             }
@@ -38,17 +39,19 @@ extension LeaseAuthority {
             // A worker that already stores the partition's committed checkpoint restores it locally.
             let storing = p < preferredHolders.count ? live.filter { preferredHolders[p].contains($0.name) } : []
             var preferred = candidates.filter { storing.contains($0) }
-            // While a worker below its quota still warms up (it just joined or restarted, its
-            // standby copies are not there yet), a worker storing the state gets the partition even
-            // above its quota: a failover must not wait for a state transfer. Balancing moves it
-            // later, warm (as Kafka Streams gives tasks to caught-up standbys and moves them after
-            // a warm-up). Once warm-ups are over, quotas hold, so a balancing move is not undone.
-            if preferred.isEmpty && !coldMovesAllowed { preferred = storing }
+            // After its owner was lost, or while a worker below its quota still warms up (it just
+            // joined or restarted, its standby copies are not there yet), a worker storing the
+            // state gets the partition even above its quota: a failover must not wait for a state
+            // transfer. Balancing moves it later (not within a TTL of the grant), warm (as Kafka
+            // Streams gives tasks to caught-up standbys and moves them after a warm-up). A
+            // partition balancing moved keeps to the quotas, so that move is not undone.
+            if preferred.isEmpty && (!coldMovesAllowed || lostOwner.contains(p)) { preferred = storing }
             guard let worker = (preferred.isEmpty ? candidates : preferred)
                 .min(by: { (held[$0]?.count ?? 0, $0) < (held[$1]?.count ?? 0, $1) }) else { break }
             let epoch = persistedEpochs[p] + 1
             persistedEpochs[p] = epoch
-            leases[p] = Lease(holder: worker, epoch: epoch, lastRenewalReceived: now, revoking: false)
+            leases[p] = Lease(holder: worker, epoch: epoch, lastRenewalReceived: now, revoking: false, grantedAt: now)
+            lostOwner.remove(p)
             held[worker, default: []].append(p)
             directives.append(.persistEpoch(partition: p, epoch: epoch, holder: worker))
             directives.append(.grant(worker: worker, partition: p, epoch: epoch))

@@ -13,8 +13,9 @@
 /// - partitions are balanced over live workers: a joining worker gets partitions revoked from the
 ///   busiest ones (those whose state it already stores first; the others only after a warm-up);
 /// - a free partition goes to a worker storing its committed checkpoint (its standby), even above
-///   that worker's quota while another worker still warms up; each owner's standbys are spread
-///   evenly over the other workers, so a dead owner's partitions fail over to local state;
+///   that worker's quota when its owner was lost or while another worker still warms up; each
+///   owner's standbys are spread evenly over the other workers, so a dead owner's partitions fail
+///   over to local state;
 ///   a revoked partition is regranted after the holder releases it or its lease lapses, and its
 ///   holder's renewals keep it alive for its last checkpoint up to the handoff limit;
 /// - any request carrying an epoch other than the partition's current one is refused.
@@ -47,6 +48,9 @@ public struct LeaseAuthority: Sendable {
         /// When the revoke was sent: the holder's renewals keep a revoked lease alive (for its
         /// last checkpoint) until `revokedAt + handoffLimit`, never longer.
         public var revokedAt: Int64 = 0
+        /// When it was granted: balancing leaves a partition with its new owner for one TTL, so
+        /// a failover is not followed at once by a move back (the partition would stand still twice).
+        public var grantedAt: Int64 = 0
     }
 
     struct WorkerEntry: Sendable {
@@ -68,6 +72,9 @@ public struct LeaseAuthority: Sendable {
     /// Per partition, the names of workers holding its committed checkpoint: grants go to them
     /// first (set by the shell as checkpoints commit).
     public var preferredHolders: [[String]] = []
+    /// Partitions whose owner was lost (gone or silent) and that are not granted again yet: they
+    /// go to a worker storing their state even above its quota (see `rebalance`).
+    var lostOwner: Set<PartitionID> = []
     /// No grant before this time (restart quiet period).
     let grantsAllowedFrom: Int64
 
@@ -158,6 +165,7 @@ public struct LeaseAuthority: Sendable {
         for p in 0..<partitionCount {
             if let lease = leases[p], now > expiry(of: lease) {
                 leases[p] = nil
+                lostOwner.insert(p)
                 if workers[lease.holder.name]?.identity == lease.holder { workers[lease.holder.name]?.responsive = false }
                 directives.append(.expired(worker: lease.holder, partition: p, epoch: lease.epoch, lastRenewal: lease.lastRenewalReceived))
             }
@@ -170,6 +178,9 @@ public struct LeaseAuthority: Sendable {
     }
 
     private mutating func releaseAll(of worker: WorkerIdentity) {
-        for p in 0..<partitionCount where leases[p]?.holder == worker { leases[p] = nil }
+        for p in 0..<partitionCount where leases[p]?.holder == worker {
+            leases[p] = nil
+            lostOwner.insert(p)
+        }
     }
 }
