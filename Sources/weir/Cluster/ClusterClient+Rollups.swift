@@ -11,13 +11,19 @@ extension ClusterClient {
         throw fail("timed out after \(Int(seconds)) s waiting for \(what)\(hint)")
     }
 
-    /// Waits until every partition of `job` answers and has processed all acknowledged events.
-    func waitUntilCaughtUp(job: String, seconds: Double, hint: String = "") async throws {
+    /// Waits until every partition of `job` answers and has processed all acknowledged events;
+    /// returns that answer (its event counts cover every partition).
+    @discardableResult
+    func waitUntilCaughtUp(job: String, seconds: Double, hint: String = "") async throws -> [String: Any] {
+        var caughtUp: [String: Any] = [:]
         try await waitFor("\(job) to be complete and caught up", seconds: seconds, hint: hint) {
             guard let answer = try? await get("/v1/jobs/\(job)/rollups", query: [.init(name: "from", value: "0"), .init(name: "to", value: "1")]),
                   let events = answer["events"] as? [String: Any] else { return false }
-            return answer["complete"] as? Bool == true && events["behind"] as? Int == 0
+            guard answer["complete"] as? Bool == true && events["behind"] as? Int == 0 else { return false }
+            caughtUp = answer
+            return true
         }
+        return caughtUp
     }
 
     /// The job's rollups in `weir run`'s CSV form (retried while a partition is moving).

@@ -82,7 +82,8 @@ final class LocalCluster: Sendable {
         }
     }
 
-    func waitUntilCaughtUp(job: String, seconds: Double) async throws {
+    @discardableResult
+    func waitUntilCaughtUp(job: String, seconds: Double) async throws -> [String: Any] {
         try await client.waitUntilCaughtUp(job: job, seconds: seconds, hint: "; logs in \(dir)/logs")
     }
 
