@@ -82,6 +82,10 @@ extension ClusterTests { @Suite struct Dashboard {
         // Windows [0,10) and [10,20) final, [20,30) open; 12 pages so the top-10 table is cut.
         try await Self.ingest(h, Self.clicks(stride(from: 0.0, to: 25.0, by: 0.05).map { $0 }, pages: 12))
         try await h.waitUntilCaughtUp()
+        // The page and the API must see the same holders: wait until no partition is moving
+        // (a worker that connected second gets its share one lease TTL after the first grants).
+        try await h.waitUntilBalanced(workers: 2)
+        try await h.waitUntilCaughtUp()
 
         let browser = try await HeadlessChromium(url: "http://\(h.http)/#job=clicks-per-page")
         defer { browser.close() }
