@@ -37,18 +37,16 @@ public final class StandbyFolds: Sendable {
         }
         let next: Entry
         do {
-            let header = try CheckpointBlob.verify(blob, partition: p)
+            let opened = try CheckpointBlob.open(blob, partition: p)  // checksums once, decodes once
+            let header = opened.header
             if var fold = kept?.newest, header.seq == fold.header.seq + 1, header.previousDigest == fold.header.digest {
-                try fold.append(blob)
+                try fold.append(opened: opened)
                 next = Entry(newest: fold, previous: kept?.newest, advancedAt: now)
             } else if header.kind == .base {
-                next = Entry(newest: try CheckpointFold(base: blob, partition: p), previous: nil, advancedAt: now)
+                next = Entry(newest: try CheckpointFold(opened: opened, partition: p), previous: nil, advancedAt: now)
             } else {
                 let chain = try store.chain(partition: p, upTo: header.seq, digest: header.digest)
-                guard let first = chain.first else { throw CheckpointError("partition \(p): empty chain") }
-                var fold = try CheckpointFold(base: first, partition: p)
-                for later in chain.dropFirst() { try fold.append(later) }
-                next = Entry(newest: fold, previous: nil, advancedAt: now)
+                next = Entry(newest: try CheckpointFold(chain: chain, partition: p), previous: nil, advancedAt: now)
             }
         } catch {
             entries.withLock { all in if all[p]?.newest.header.seq == kept?.newest.header.seq { all[p] = nil } }

@@ -6,9 +6,7 @@ public enum CheckpointChain {
     /// checkpoint's engine state and offset, with the final rows of the whole chain. Final rows of
     /// an earlier version of a job (another spec digest) are dropped with it.
     public static func rebuild(_ blobs: [[UInt8]], partition: Int) throws(CheckpointError) -> (header: CheckpointBlob.Header, jobs: [JobCheckpoint]) {
-        guard let first = blobs.first else { throw CheckpointError("partition \(partition): empty checkpoint chain") }
-        var fold = try CheckpointFold(base: first, partition: partition)
-        for blob in blobs.dropFirst() { try fold.append(blob) }
+        let fold = try CheckpointFold(chain: blobs, partition: partition)
         return (fold.header, fold.jobs)
     }
 }
@@ -26,19 +24,37 @@ public struct CheckpointFold: Sendable {
     /// Per job (in the newest checkpoint's order): its newest state and the chain's final rows.
     public var jobs: [JobCheckpoint] { order.compactMap { byName[$0] } }
 
+    /// A checkpoint blob opened (checksums and partition checked, decoded).
+    public typealias Opened = (header: CheckpointBlob.Header, jobs: [JobCheckpoint])
+
     /// Starts a fold at a base checkpoint.
     public init(base blob: [UInt8], partition: Int) throws(CheckpointError) {
-        let opened = try CheckpointBlob.open(blob, partition: partition)
+        try self.init(opened: CheckpointBlob.open(blob, partition: partition), partition: partition)
+    }
+
+    /// Starts a fold at an opened base checkpoint.
+    public init(opened: Opened, partition: Int) throws(CheckpointError) {
         guard opened.header.kind == .base else { throw CheckpointError("partition \(partition): chain starts with delta \(opened.header.seq)") }
         self.partition = partition
         header = opened.header
         take(opened.jobs, delta: false)
     }
 
+    /// Folds a whole chain: its base, then each later checkpoint in order.
+    public init(chain blobs: [[UInt8]], partition: Int) throws(CheckpointError) {
+        guard let first = blobs.first else { throw CheckpointError("partition \(partition): empty checkpoint chain") }
+        try self.init(base: first, partition: partition)
+        for blob in blobs.dropFirst() { try append(blob) }
+    }
+
     /// Folds in the next checkpoint (a delta adds its final rows, a base starts over). Refused,
     /// leaving the fold as it was, unless it follows the newest one (seq + 1, chained digest).
     public mutating func append(_ blob: [UInt8]) throws(CheckpointError) {
-        let opened = try CheckpointBlob.open(blob, partition: partition)
+        try append(opened: CheckpointBlob.open(blob, partition: partition))
+    }
+
+    /// Folds in the next checkpoint, already opened.
+    public mutating func append(opened: Opened) throws(CheckpointError) {
         guard opened.header.seq == header.seq + 1, opened.header.previousDigest == header.digest else {
             throw CheckpointError("partition \(partition): checkpoint \(opened.header.seq) does not follow \(header.seq)")
         }
