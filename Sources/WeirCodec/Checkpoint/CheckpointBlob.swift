@@ -5,7 +5,7 @@ import WeirCore
 ///
 /// ```
 ///  0      4    5     6           10      18    26           34       42        46
-///  | WCKP | v1 | kind | partition | epoch | seq | prevDigest | digest | bodyLen | body (zstd) | crc32c u32 |
+///  | WCKP | v2 | kind | partition | epoch | seq | prevDigest | digest | bodyLen | body (zstd) | crc32c u32 |
 /// ```
 /// `digest` chains the checkpoints of a partition: StableHash(seq, compressed body; seed
 /// prevDigest). A delta only applies on top of the checkpoint whose digest is its `prevDigest`,
@@ -14,7 +14,8 @@ import WeirCore
 /// and the partition are checked.
 public enum CheckpointBlob {
     public static let magic: [UInt8] = Array("WCKP".utf8)
-    public static let version: UInt8 = 1
+    /// 2: each job's engine snapshot is length-prefixed (1 had it inline).
+    public static let version: UInt8 = 2
     public static let headerBytes = 46
     /// Decompressed bodies above this are refused (a corrupt length must not exhaust memory).
     public static let bodyBytesMax = 1 << 30
@@ -102,8 +103,9 @@ public enum CheckpointBlob {
         }
     }
 
-    /// Verifies and fully decodes a blob.
-    public static func open(_ bytes: [UInt8], partition: Int) throws(CheckpointError) -> (header: Header, jobs: [JobCheckpoint]) {
+    /// Verifies and decodes a blob. With `engines` false the jobs' engine snapshots are skipped
+    /// (left empty): for a checkpoint in the middle of a chain, whose snapshots a later one replaces.
+    public static func open(_ bytes: [UInt8], partition: Int, engines: Bool = true) throws(CheckpointError) -> (header: Header, jobs: [JobCheckpoint]) {
         let header = try verify(bytes, partition: partition)
         let body: [UInt8]
         do {
@@ -114,7 +116,7 @@ public enum CheckpointBlob {
         var r = WireReader(body)
         do throws(WireError) {
             var jobs: [JobCheckpoint] = []
-            for _ in 0..<(try r.count("jobs", max: 1 << 16)) { jobs.append(try JobCheckpoint.decode(&r)) }
+            for _ in 0..<(try r.count("jobs", max: 1 << 16)) { jobs.append(try JobCheckpoint.decode(&r, engine: engines)) }
             guard r.isAtEnd else { throw WireError("\(r.remaining) bytes after the last job") }
             return (header, jobs)
         } catch {

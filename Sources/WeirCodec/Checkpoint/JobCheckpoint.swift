@@ -49,18 +49,30 @@ public struct JobCheckpoint: Sendable, Equatable {
         w.u64(nextOffset)
         w.i64(rejected)
         w.i64(newestEnd)
-        EngineSnapshotCodec.append(engine, to: &w)
+        var snapshot = WireWriter(capacity: 1024)
+        EngineSnapshotCodec.append(engine, to: &snapshot)
+        w.blob(snapshot.bytes)  // length-prefixed, so a chain's older snapshots can be skipped
         w.u32(UInt32(finals.count))
         for g in finals { w.i64(g.start); w.i64(g.maxEnd); w.u32(UInt32(g.rows)); w.blob(g.bytes) }
     }
 
-    static func decode(_ r: inout WireReader) throws(WireError) -> JobCheckpoint {
+    /// Decodes one job. With `engine` false the engine snapshot is skipped (left empty): folding
+    /// a chain needs only the newest checkpoint's snapshot, and the final rows of all of them.
+    static func decode(_ r: inout WireReader, engine decodeEngine: Bool = true) throws(WireError) -> JobCheckpoint {
         let name = try r.string("job name")
         let specDigest = try r.u64("spec digest")
         let nextOffset = try r.u64("next offset")
         let rejected = try r.i64("rejected")
         let newestEnd = try r.i64("newest end")
-        let engine = try EngineSnapshotCodec.decode(&r)
+        let snapshotBytes = try r.count("engine snapshot bytes", max: CheckpointBlob.bodyBytesMax)
+        let snapshotEnd = r.position + snapshotBytes
+        var engine = EngineSnapshot(watermark: .min, maxEventTime: .min, stats: EngineStats(), lateLedger: LateLedger(), cells: [])
+        if decodeEngine {
+            engine = try EngineSnapshotCodec.decode(&r)
+            guard r.position == snapshotEnd else { throw WireError("engine snapshot of job \(name) ends at byte \(r.position), not \(snapshotEnd)") }
+        } else {
+            try r.skip(snapshotBytes, "engine snapshot")
+        }
         var finals: [FinalRowGroup] = []
         for _ in 0..<(try r.count("final row groups")) {
             let start = try r.i64("group start"), maxEnd = try r.i64("group end")

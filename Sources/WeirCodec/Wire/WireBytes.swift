@@ -61,12 +61,20 @@ public struct WireReader {
     public mutating func u16(_ what: String = "u16") throws(WireError) -> UInt16 {
         try take(2, what).enumerated().reduce(0) { $0 | UInt16($1.element) << (8 * $1.offset) }
     }
-    public mutating func u32(_ what: String = "u32") throws(WireError) -> UInt32 {
-        try take(4, what).enumerated().reduce(0) { $0 | UInt32($1.element) << (8 * $1.offset) }
+    public mutating func u32(_ what: String = "u32") throws(WireError) -> UInt32 { UInt32(littleEndian: try load(what)) }
+    public mutating func u64(_ what: String = "u64") throws(WireError) -> UInt64 { UInt64(littleEndian: try load(what)) }
+
+    /// The next fixed-width integer, loaded directly (checkpoint decoding reads millions of them).
+    private mutating func load<T: FixedWidthInteger>(_ what: String) throws(WireError) -> T {
+        let n = MemoryLayout<T>.size
+        guard n <= remaining else { throw WireError("truncated \(what) at byte \(position) (need \(n), have \(remaining))") }
+        let value = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: position, as: T.self) }
+        position += n
+        return value
     }
-    public mutating func u64(_ what: String = "u64") throws(WireError) -> UInt64 {
-        try take(8, what).enumerated().reduce(0) { $0 | UInt64($1.element) << (8 * $1.offset) }
-    }
+
+    /// Skips `n` bytes (a part the caller does not need).
+    public mutating func skip(_ n: Int, _ what: String) throws(WireError) { _ = try take(n, what) }
     public mutating func i64(_ what: String = "i64") throws(WireError) -> Int64 { Int64(bitPattern: try u64(what)) }
     public mutating func int(_ what: String = "int") throws(WireError) -> Int { Int(try i64(what)) }
     public mutating func bool(_ what: String = "bool") throws(WireError) -> Bool {
