@@ -83,7 +83,7 @@ public final class StandbyFolds: Sendable {
         let behind = committed.seq - fold.header.seq
         guard behind < UInt64(chain.count) else { return nil }  // the chain here starts after the fold (a newer base)
         do {
-            try fold.append(contentsOf: chain.suffix(Int(behind)))
+            for blob in chain.suffix(Int(behind)) { try fold.append(blob) }
         } catch {
             return nil  // another chain (a new epoch rewrote it): read the whole chain instead
         }

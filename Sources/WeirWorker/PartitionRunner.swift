@@ -48,10 +48,14 @@ final class PartitionRunner: Sendable {
         var scratch = WireWriter(capacity: 256)
         /// The latest end of any final window (for `last` queries).
         var newestEnd: Int64 = .min
-        init(_ job: WorkerJob) {
+        /// The committed chain holds this job's whole engine state (restored from it, or captured
+        /// whole since): until then a delta must carry the whole state, not changes to nothing.
+        var inChain = false
+        init(_ job: WorkerJob, tracksChanges: Bool) {
             self.job = job
             let compiled = CompiledJob(job.spec)
             engine = JobEngine(compiled, output: .partials)
+            if tracksChanges { engine.trackChanges() }
             scanner = EventScanner(plan: compiled.plan)
         }
     }
@@ -61,14 +65,16 @@ final class PartitionRunner: Sendable {
     /// - Parameter newJobsMayStartPastZero: true when a committed checkpoint was restored: a job
     ///   it lacks is new and starts from the oldest event still in the log (segments behind the
     ///   checkpoint may be gone). Otherwise every job must see the log from offset 0.
+    /// - Parameter checkpoints: the engines record what changes, for incremental checkpoints
+    ///   (`capture`); false for a runner that is never captured.
     init(lease: LeaseRef, jobs: [WorkerJob], restored: [JobCheckpoint] = [], newJobsMayStartPastZero: Bool = false,
-         retentionMilliseconds: Int64) throws(CheckpointError) {
+         retentionMilliseconds: Int64, checkpoints: Bool) throws(CheckpointError) {
         self.lease = lease
         self.retentionMilliseconds = retentionMilliseconds
         var initial = State()
         let byName = Dictionary(restored.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
         for job in jobs {
-            let run = JobRun(job)
+            let run = JobRun(job, tracksChanges: checkpoints)
             run.fresh = newJobsMayStartPastZero
             if let cp = byName[job.spec.name], cp.specDigest == job.digest {
                 try Self.restore(run, from: cp, partition: lease.partition, retention: retentionMilliseconds)
@@ -88,6 +94,7 @@ final class PartitionRunner: Sendable {
         }
         run.nextOffset = cp.nextOffset
         run.fresh = false
+        run.inChain = true
         run.rejected = cp.rejected
         run.newestEnd = cp.newestEnd
         for group in cp.finals { run.finals[group.start, default: FinalRowGroup(start: group.start)].add(group) }
@@ -167,8 +174,10 @@ final class PartitionRunner: Sendable {
         for (start, windows) in run.finals where start < horizon && windows.maxEnd < horizon { run.finals[start] = nil }
     }
 
-    /// A consistent checkpoint of every job. A base carries every retained final row; a delta
-    /// the rows emitted since the previous capture (which this capture consumes).
+    /// A consistent checkpoint of every job. A base carries every retained final row and the
+    /// whole engine state; a delta the rows emitted and the engine cells changed since the
+    /// previous capture (which this capture consumes: a delta that is not committed must be
+    /// followed by a base).
     func capture(base: Bool) -> (jobs: [JobCheckpoint], offsets: [StreamOffset]) {
         state.withLock { s in
             var jobs: [JobCheckpoint] = []
@@ -178,8 +187,11 @@ final class PartitionRunner: Sendable {
                 let source = base ? run.finals : run.unsaved
                 let finals = source.keys.sorted().compactMap { source[$0] }
                 run.unsaved.removeAll()
+                // A job new since the chain's state (submitted while the partition moved) goes whole.
+                let engine = run.engine.checkpointSnapshot(base: base || !run.inChain)
+                run.inChain = true
                 jobs.append(JobCheckpoint(name: name, specDigest: run.job.digest, nextOffset: run.nextOffset, rejected: run.rejected,
-                                          newestEnd: run.newestEnd, engine: run.engine.snapshot(), finals: finals))
+                                          newestEnd: run.newestEnd, engine: engine, finals: finals))
                 offsets[run.spec.stream] = min(offsets[run.spec.stream] ?? .max, run.nextOffset)
             }
             return (jobs, offsets.sorted { $0.key < $1.key }.map { StreamOffset(stream: $0.key, offset: $0.value) })

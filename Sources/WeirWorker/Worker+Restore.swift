@@ -39,12 +39,14 @@ extension Worker {
         }
         let specs = jobs
         let retention = settings.retentionMilliseconds
+        let checkpoints = settings.checkpointIntervalMilliseconds > 0
         let runner: PartitionRunner
         do {
             let state = restored
             let checkpointed = committed.seq > 0 && !restored.isEmpty
             runner = try await DataPath.runRestore {
-                try PartitionRunner(lease: lease, jobs: specs, restored: state, newJobsMayStartPastZero: checkpointed, retentionMilliseconds: retention)
+                try PartitionRunner(lease: lease, jobs: specs, restored: state, newJobsMayStartPastZero: checkpointed, retentionMilliseconds: retention,
+                                    checkpoints: checkpoints)
             }
         } catch {
             guard !Task.isCancelled, !(error is CancellationError) else { return }
@@ -169,11 +171,12 @@ extension Worker {
         nextGeneration += 1
         let specs = jobs
         let retention = settings.retentionMilliseconds
+        let checkpoints = settings.checkpointIntervalMilliseconds > 0
         let task = Task {
             do {
                 let runner = try await DataPath.run {
                     try PartitionRunner(lease: lease, jobs: specs, restored: old.capture(base: true).jobs, newJobsMayStartPastZero: true,
-                                        retentionMilliseconds: retention)
+                                        retentionMilliseconds: retention, checkpoints: checkpoints)
                 }
                 guard self.isCurrent(lease, generation: generation) else { return }
                 self.installRunner(lease, generation: generation, runner)

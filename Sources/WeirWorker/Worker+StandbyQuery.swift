@@ -25,7 +25,7 @@ extension Worker {
                             return try CheckpointChain.rebuild(blobs, partition: p).jobs
                         }()
                         return try PartitionRunner(lease: c.lease, jobs: specs, restored: restored, newJobsMayStartPastZero: true,
-                                                   retentionMilliseconds: retention)
+                                                   retentionMilliseconds: retention, checkpoints: false)
                     }
                     if let runner = runners[i].1 { self.keepStandbyRunner(runner, for: c) }
                 }

@@ -14,7 +14,8 @@ import WeirCore
 /// and the partition are checked.
 public enum CheckpointBlob {
     public static let magic: [UInt8] = Array("WCKP".utf8)
-    /// 2: each job's engine snapshot is length-prefixed (1 had it inline).
+    /// 2: engine snapshots carry session serials and, in a delta, only the cells changed since
+    /// the previous checkpoint (1: always the whole state).
     public static let version: UInt8 = 2
     public static let headerBytes = 46
     /// Decompressed bodies above this are refused (a corrupt length must not exhaust memory).
@@ -103,9 +104,8 @@ public enum CheckpointBlob {
         }
     }
 
-    /// Verifies and decodes a blob. With `engines` false the jobs' engine snapshots are skipped
-    /// (left empty): for a checkpoint in the middle of a chain, whose snapshots a later one replaces.
-    public static func open(_ bytes: [UInt8], partition: Int, engines: Bool = true) throws(CheckpointError) -> (header: Header, jobs: [JobCheckpoint]) {
+    /// Verifies and fully decodes a blob.
+    public static func open(_ bytes: [UInt8], partition: Int) throws(CheckpointError) -> (header: Header, jobs: [JobCheckpoint]) {
         let header = try verify(bytes, partition: partition)
         let body: [UInt8]
         do {
@@ -116,7 +116,7 @@ public enum CheckpointBlob {
         var r = WireReader(body)
         do throws(WireError) {
             var jobs: [JobCheckpoint] = []
-            for _ in 0..<(try r.count("jobs", max: 1 << 16)) { jobs.append(try JobCheckpoint.decode(&r, engine: engines)) }
+            for _ in 0..<(try r.count("jobs", max: 1 << 16)) { jobs.append(try JobCheckpoint.decode(&r)) }
             guard r.isAtEnd else { throw WireError("\(r.remaining) bytes after the last job") }
             return (header, jobs)
         } catch {

@@ -2,9 +2,9 @@ import WeirCore
 
 /// Rebuilds a partition's state from a chain of checkpoints (a base, then deltas in seq order).
 public enum CheckpointChain {
-    /// Opens every blob (checksums, partition, decoding) and folds them: per job, the newest
-    /// checkpoint's engine state and offset, with the final rows of the whole chain. Final rows of
-    /// an earlier version of a job (another spec digest) are dropped with it.
+    /// Opens every blob (checksums, partition, decoding) and folds them: per job, the engine
+    /// state the chain adds up to, the newest offset, and the final rows of the whole chain.
+    /// Final rows of an earlier version of a job (another spec digest) are dropped with it.
     public static func rebuild(_ blobs: [[UInt8]], partition: Int) throws(CheckpointError) -> (header: CheckpointBlob.Header, jobs: [JobCheckpoint]) {
         let fold = try CheckpointFold(chain: blobs, partition: partition)
         return (fold.header, fold.jobs)
@@ -18,16 +18,19 @@ public struct CheckpointFold: Sendable {
     public let partition: Int
     /// The newest checkpoint folded in.
     public private(set) var header: CheckpointBlob.Header
+    /// Per job: the newest checkpoint's offsets and counters, with the chain's final rows (its
+    /// engine state is in `engines`).
     private var byName: [String: JobCheckpoint] = [:]
+    private var engines: [String: EngineSnapshotFold] = [:]
     private var order: [String] = []
-    /// False while the newest checkpoint was opened without its engine snapshots (in the middle
-    /// of folding a chain, where the next checkpoint replaces them).
-    public private(set) var hasEngines: Bool
 
-    /// Per job (in the newest checkpoint's order): its newest state and the chain's final rows.
+    /// Per job (in the newest checkpoint's order): its state and the chain's final rows.
     public var jobs: [JobCheckpoint] {
-        precondition(hasEngines, "partition \(partition): fold at checkpoint \(header.seq) was opened without its engine snapshots")
-        return order.compactMap { byName[$0] }
+        order.compactMap { name in
+            guard var job = byName[name], let engine = engines[name] else { return nil }
+            job.engine = engine.snapshot
+            return job
+        }
     }
 
     /// A checkpoint blob opened (checksums and partition checked, decoded).
@@ -38,59 +41,64 @@ public struct CheckpointFold: Sendable {
         try self.init(opened: CheckpointBlob.open(blob, partition: partition), partition: partition)
     }
 
-    /// Starts a fold at an opened base checkpoint (`engines`: opened with its engine snapshots).
-    public init(opened: Opened, partition: Int, engines: Bool = true) throws(CheckpointError) {
+    /// Starts a fold at an opened base checkpoint.
+    public init(opened: Opened, partition: Int) throws(CheckpointError) {
         guard opened.header.kind == .base else { throw CheckpointError("partition \(partition): chain starts with delta \(opened.header.seq)") }
         self.partition = partition
         header = opened.header
-        hasEngines = engines
-        take(opened.jobs, delta: false)
+        try take(opened.jobs, delta: false)
     }
 
-    /// Folds a whole chain: its base, then each later checkpoint in order. Only the newest
-    /// checkpoint's engine snapshots are decoded (each checkpoint carries the whole open state).
+    /// Folds a whole chain: its base, then each later checkpoint in order.
     public init(chain blobs: [[UInt8]], partition: Int) throws(CheckpointError) {
         guard let first = blobs.first else { throw CheckpointError("partition \(partition): empty checkpoint chain") }
-        let single = blobs.count == 1
-        try self.init(opened: CheckpointBlob.open(first, partition: partition, engines: single), partition: partition, engines: single)
-        try append(contentsOf: blobs.dropFirst())
+        try self.init(base: first, partition: partition)
+        for blob in blobs.dropFirst() { try append(blob) }
     }
 
-    /// Folds in the next checkpoint (a delta adds its final rows, a base starts over). Refused,
-    /// leaving the fold as it was, unless it follows the newest one (seq + 1, chained digest).
+    /// Folds in the next checkpoint (a delta adds its final rows and applies its engine changes,
+    /// a base starts over). Refused, leaving the fold as it was, unless it follows the newest
+    /// one (seq + 1, chained digest).
     public mutating func append(_ blob: [UInt8]) throws(CheckpointError) {
         try append(opened: CheckpointBlob.open(blob, partition: partition))
     }
 
-    /// Folds in the next checkpoints in order, decoding the engine snapshots of the last only.
-    public mutating func append(contentsOf blobs: some Collection<[UInt8]>) throws(CheckpointError) {
-        var left = blobs.count
-        for blob in blobs {
-            left -= 1
-            try append(opened: CheckpointBlob.open(blob, partition: partition, engines: left == 0), engines: left == 0)
-        }
-    }
-
-    /// Folds in the next checkpoint, already opened (`engines`: with its engine snapshots).
-    public mutating func append(opened: Opened, engines: Bool = true) throws(CheckpointError) {
+    /// Folds in the next checkpoint, already opened.
+    public mutating func append(opened: Opened) throws(CheckpointError) {
         guard opened.header.seq == header.seq + 1, opened.header.previousDigest == header.digest else {
             throw CheckpointError("partition \(partition): checkpoint \(opened.header.seq) does not follow \(header.seq)")
         }
-        header = opened.header
-        hasEngines = engines
-        take(opened.jobs, delta: opened.header.kind == .delta)
+        var next = self
+        next.header = opened.header
+        try next.take(opened.jobs, delta: opened.header.kind == .delta)
+        self = next
     }
 
-    private mutating func take(_ newest: [JobCheckpoint], delta: Bool) {
-        var next: [String: JobCheckpoint] = [:]
+    private mutating func take(_ newest: [JobCheckpoint], delta: Bool) throws(CheckpointError) {
+        var nextJobs: [String: JobCheckpoint] = [:]
+        var nextEngines: [String: EngineSnapshotFold] = [:]
         for job in newest {
             var merged = job
-            if delta, let earlier = byName[job.name], earlier.specDigest == job.specDigest {
-                merged.finals = earlier.finals + job.finals
+            merged.engine = EngineSnapshot(watermark: .min, maxEventTime: .min, stats: EngineStats(), lateLedger: LateLedger(), cells: [])
+            let same = byName[job.name].map { $0.specDigest == job.specDigest } ?? false
+            if delta, same, let earlier = byName[job.name] { merged.finals = earlier.finals + job.finals }
+            do throws(SnapshotMismatch) {
+                if job.engine.changes != nil {
+                    guard delta, same, var engine = engines[job.name] else {
+                        throw SnapshotMismatch("holds changes without the state they change")
+                    }
+                    try engine.apply(job.engine)
+                    nextEngines[job.name] = engine
+                } else {
+                    nextEngines[job.name] = try EngineSnapshotFold(job.engine)
+                }
+            } catch {
+                throw CheckpointError("checkpoint \(header.seq) of partition \(partition), job \(job.name): \(error.message)")
             }
-            next[job.name] = merged
+            nextJobs[job.name] = merged
         }
-        byName = next
+        byName = nextJobs
+        engines = nextEngines
         order = newest.map(\.name)
     }
 }

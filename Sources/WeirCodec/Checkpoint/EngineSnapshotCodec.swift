@@ -4,7 +4,9 @@ import WeirCore
 ///
 /// ```
 /// watermark i64 | max event time i64 | stats | late entries u32 | (start i64, end i64, count i64)…
-/// | cells u32 | cell… (PartialRowCodec rows)
+/// | cells u32 | cell… (PartialRowCodec rows) | serials u32 | serial u64…
+/// | changes u8 (0: a whole snapshot; 1: changes, followed by)
+///   | dropped panes u32 | start i64… | session groups u32 | (values u16 | value…)…
 /// stats: events, accepted, filtered, late, partially late, windows, rows (i64 each)
 ///        | reasons u16 | (reason string, count i64)…
 /// ```
@@ -22,6 +24,17 @@ public enum EngineSnapshotCodec {
         for entry in late { w.i64(entry.window.start); w.i64(entry.window.end); w.i64(entry.count) }
         w.u32(UInt32(s.cells.count))
         for cell in s.cells { PartialRowCodec.append(cell, to: &w) }
+        w.u32(UInt32(s.serials.count))
+        for serial in s.serials { w.u64(serial) }
+        guard let changes = s.changes else { return w.u8(0) }
+        w.u8(1)
+        w.u32(UInt32(changes.droppedPanes.count))
+        for start in changes.droppedPanes { w.i64(start) }
+        w.u32(UInt32(changes.sessionGroups.count))
+        for group in changes.sessionGroups {
+            w.u16(UInt16(group.count))
+            for v in group { w.value(v) }
+        }
     }
 
     public static func decode(_ r: inout WireReader) throws(WireError) -> EngineSnapshot {
@@ -48,7 +61,22 @@ public enum EngineSnapshotCodec {
         }
         var cells: [PartialRow] = []
         for _ in 0..<(try r.count("cells")) { cells.append(try PartialRowCodec.decodeRow(&r)) }
+        var serials: [UInt64] = []
+        for _ in 0..<(try r.count("session serials")) { serials.append(try r.u64("session serial")) }
+        guard serials.isEmpty || serials.count == cells.count else { throw WireError("\(serials.count) session serials for \(cells.count) cells") }
+        var changes: SnapshotChanges?
+        if try r.bool("changes flag") {
+            var dropped: [Int64] = []
+            for _ in 0..<(try r.count("dropped panes")) { dropped.append(try r.i64("dropped pane")) }
+            var groups: [[FieldValue]] = []
+            for _ in 0..<(try r.count("changed session groups")) {
+                var group: [FieldValue] = []
+                for _ in 0..<Int(try r.u16("group values")) { group.append(try r.value("group value")) }
+                groups.append(group)
+            }
+            changes = SnapshotChanges(droppedPanes: dropped, sessionGroups: groups)
+        }
         return EngineSnapshot(watermark: watermark, maxEventTime: maxEventTime, stats: stats,
-                              lateLedger: LateLedger(counts: late), cells: cells)
+                              lateLedger: LateLedger(counts: late), cells: cells, serials: serials, changes: changes)
     }
 }

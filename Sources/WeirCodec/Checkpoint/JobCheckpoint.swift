@@ -1,7 +1,8 @@
 import WeirCore
 
 /// One job's part of a partition checkpoint: where it is in its stream's log, its engine's
-/// whole window state, and the final partial rows it keeps for queries.
+/// window state (whole in a base, the changes since the previous checkpoint in a delta), and
+/// the final partial rows it keeps for queries.
 public struct JobCheckpoint: Sendable, Equatable {
     public var name: String
     /// `StableHash` of the job's spec text: a job replaced under the same name must not inherit state.
@@ -49,30 +50,18 @@ public struct JobCheckpoint: Sendable, Equatable {
         w.u64(nextOffset)
         w.i64(rejected)
         w.i64(newestEnd)
-        var snapshot = WireWriter(capacity: 1024)
-        EngineSnapshotCodec.append(engine, to: &snapshot)
-        w.blob(snapshot.bytes)  // length-prefixed, so a chain's older snapshots can be skipped
+        EngineSnapshotCodec.append(engine, to: &w)
         w.u32(UInt32(finals.count))
         for g in finals { w.i64(g.start); w.i64(g.maxEnd); w.u32(UInt32(g.rows)); w.blob(g.bytes) }
     }
 
-    /// Decodes one job. With `engine` false the engine snapshot is skipped (left empty): folding
-    /// a chain needs only the newest checkpoint's snapshot, and the final rows of all of them.
-    static func decode(_ r: inout WireReader, engine decodeEngine: Bool = true) throws(WireError) -> JobCheckpoint {
+    static func decode(_ r: inout WireReader) throws(WireError) -> JobCheckpoint {
         let name = try r.string("job name")
         let specDigest = try r.u64("spec digest")
         let nextOffset = try r.u64("next offset")
         let rejected = try r.i64("rejected")
         let newestEnd = try r.i64("newest end")
-        let snapshotBytes = try r.count("engine snapshot bytes", max: CheckpointBlob.bodyBytesMax)
-        let snapshotEnd = r.position + snapshotBytes
-        var engine = EngineSnapshot(watermark: .min, maxEventTime: .min, stats: EngineStats(), lateLedger: LateLedger(), cells: [])
-        if decodeEngine {
-            engine = try EngineSnapshotCodec.decode(&r)
-            guard r.position == snapshotEnd else { throw WireError("engine snapshot of job \(name) ends at byte \(r.position), not \(snapshotEnd)") }
-        } else {
-            try r.skip(snapshotBytes, "engine snapshot")
-        }
+        let engine = try EngineSnapshotCodec.decode(&r)
         var finals: [FinalRowGroup] = []
         for _ in 0..<(try r.count("final row groups")) {
             let start = try r.i64("group start"), maxEnd = try r.i64("group end")

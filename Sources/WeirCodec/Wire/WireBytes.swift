@@ -72,9 +72,6 @@ public struct WireReader {
         position += n
         return value
     }
-
-    /// Skips `n` bytes (a part the caller does not need).
-    public mutating func skip(_ n: Int, _ what: String) throws(WireError) { _ = try take(n, what) }
     public mutating func i64(_ what: String = "i64") throws(WireError) -> Int64 { Int64(bitPattern: try u64(what)) }
     public mutating func int(_ what: String = "int") throws(WireError) -> Int { Int(try i64(what)) }
     public mutating func bool(_ what: String = "bool") throws(WireError) -> Bool {

@@ -29,6 +29,11 @@ final class AlignedOperator {
     private var expiry = Heap<PaneExpiry>()
     private var cachedPaneStart: Int64 = .min
     private var cachedPane: Pane?
+    /// Whether (pane, group) rows changed and panes dropped are recorded for incremental
+    /// checkpoints (off unless the engine checkpoints: the lists only empty when taken).
+    var tracksChanges = false
+    private var changedRows: [(paneStart: Int64, group: UInt32)] = []
+    private var droppedPanes: [Int64] = []
 
     init(_ windows: AlignedWindows, latenessMilliseconds: Int64) {
         self.windows = windows
@@ -51,7 +56,8 @@ final class AlignedOperator {
             }
             if isFinal(end: windows.lastEnd(containing: t), watermark: wm) { return .late }
         }
-        let pane = pane(at: windows.paneStart(t), watermark: wm)
+        let paneStart = windows.paneStart(t)
+        let pane = pane(at: paneStart, watermark: wm)
         let row: RowState
         if let existing = pane.rows.row(group) {
             row = existing
@@ -60,6 +66,10 @@ final class AlignedOperator {
             pane.rows.insert(row, for: group)
         }
         row.apply(inputs, time: t, order: extractor.valueOrder)
+        if tracksChanges && !row.changed {
+            row.changed = true
+            changedRows.append((paneStart, group))
+        }
         return lateWindows > 0 ? .partiallyLate(lateWindows: lateWindows) : .added
     }
 
@@ -107,6 +117,7 @@ final class AlignedOperator {
         while let next = expiry.min, isFinal(end: next.lastEnd, watermark: wm) {
             _ = expiry.popMin()
             panes[next.paneStart] = nil
+            if tracksChanges { droppedPanes.append(next.paneStart) }
             if next.paneStart == cachedPaneStart { cachedPaneStart = .min; cachedPane = nil }
         }
     }
@@ -116,6 +127,7 @@ final class AlignedOperator {
             emit(next.window, states(of: next.window, extractor: extractor), false)
         }
         registered.removeAll()
+        if tracksChanges { droppedPanes += panes.keys }
         panes.removeAll()
         expiry = Heap()
         cachedPaneStart = .min
@@ -133,6 +145,23 @@ final class AlignedOperator {
         for (start, pane) in panes {
             emit(Window(start: start, end: start + windows.paneSize), Array(zip(pane.rows.groups, pane.rows.rows)), false)
         }
+    }
+
+    /// The rows changed since the last call (as pane cells) and the panes dropped since; clears
+    /// both. With `all`, every pane's rows instead (a base checkpoint), still clearing the changes.
+    func takeChanges(all: Bool, emit: WindowEmitter) -> [Int64] {
+        defer { changedRows.removeAll(keepingCapacity: true); droppedPanes.removeAll() }
+        for (start, group) in changedRows { panes[start]?.rows.row(group)?.changed = false }
+        if all {
+            forEachPane(emit: emit)
+            return []
+        }
+        var byPane: [Int64: [(UInt32, RowState)]] = [:]
+        for (start, group) in changedRows {
+            if let row = panes[start]?.rows.row(group) { byPane[start, default: []].append((group, row)) }
+        }
+        for (start, rows) in byPane { emit(Window(start: start, end: start + windows.paneSize), rows, false) }
+        return droppedPanes
     }
 
     /// Puts back one (pane, group) row of a snapshot taken at watermark `wm`. The pane registers

@@ -8,14 +8,39 @@ public struct EngineSnapshot: Sendable, Equatable {
     public var lateLedger: LateLedger
     /// Aligned windows: one cell per (pane, group), its window being the pane. Session windows:
     /// one cell per open session, in the order they were last updated. `isFinal` is always false.
+    /// In a snapshot of changes: only the cells changed since the previous snapshot.
     public var cells: [PartialRow]
+    /// Session windows: each cell's update serial (increasing, as `cells` are ordered); empty
+    /// for aligned windows.
+    public var serials: [UInt64]
+    /// nil: the whole state. Otherwise this snapshot holds only what changed since the previous
+    /// one (an incremental checkpoint) and applies on top of it (`EngineSnapshotFold`).
+    public var changes: SnapshotChanges?
 
-    public init(watermark: Int64, maxEventTime: Int64, stats: EngineStats, lateLedger: LateLedger, cells: [PartialRow]) {
+    public init(watermark: Int64, maxEventTime: Int64, stats: EngineStats, lateLedger: LateLedger, cells: [PartialRow],
+                serials: [UInt64] = [], changes: SnapshotChanges? = nil) {
         self.watermark = watermark
         self.maxEventTime = maxEventTime
         self.stats = stats
         self.lateLedger = lateLedger
         self.cells = cells
+        self.serials = serials
+        self.changes = changes
+    }
+}
+
+/// What an incremental engine snapshot removes from the one before it; its cells replace or
+/// add cells of the same key (aligned: pane and group) or group (sessions).
+public struct SnapshotChanges: Sendable, Equatable {
+    /// Aligned windows: panes dropped (every window over them final), with all their cells.
+    public var droppedPanes: [Int64]
+    /// Session windows: groups whose sessions changed. Their sessions before are all replaced by
+    /// this snapshot's cells of that group (none: every session of the group closed).
+    public var sessionGroups: [[FieldValue]]
+
+    public init(droppedPanes: [Int64] = [], sessionGroups: [[FieldValue]] = []) {
+        self.droppedPanes = droppedPanes
+        self.sessionGroups = sessionGroups
     }
 }
 
@@ -29,18 +54,59 @@ public struct SnapshotMismatch: Error, Sendable, Equatable, CustomStringConverti
 extension JobEngine {
     /// The engine's whole state; changes nothing.
     public func snapshot() -> EngineSnapshot {
-        var cells: [PartialRow] = []
-        let collect: WindowEmitter = { window, states, _ in
-            for (gid, row) in states {
-                cells.append(PartialRow(window: window, group: self.extractor.groupValues(gid),
-                                        states: row.states.map { $0.portable(resolve: self.extractor.value) }, isFinal: false))
-            }
-        }
+        var s = EngineSnapshot(watermark: watermark, maxEventTime: maxEventTime, stats: stats, lateLedger: lateLedger, cells: [])
         switch windowing {
-        case .aligned(let op): op.forEachPane(emit: collect)
-        case .session(let op): op.forEachOpenInSerialOrder(emit: collect)
+        case .aligned(let op): op.forEachPane { window, states, _ in self.appendCells(window, states, to: &s) }
+        case .session(let op): op.forEachOpenInSerialOrder { window, group, row, serial in self.appendSession(window, group, row, serial, to: &s) }
         }
-        return EngineSnapshot(watermark: watermark, maxEventTime: maxEventTime, stats: stats, lateLedger: lateLedger, cells: cells)
+        return s
+    }
+
+    /// Records which windows and groups change from now on, for incremental checkpoints
+    /// (`checkpointSnapshot`). Only for an engine that checkpoints: the record empties only then.
+    public func trackChanges() {
+        switch windowing {
+        case .aligned(let op): op.tracksChanges = true
+        case .session(let op): op.tracksChanges = true
+        }
+    }
+
+    /// A checkpoint's engine state: the whole of it (`base`), or only what changed since the
+    /// previous checkpoint snapshot. Either way the changes recorded so far are consumed, so a
+    /// delta whose checkpoint is lost must be followed by a base.
+    public func checkpointSnapshot(base: Bool) -> EngineSnapshot {
+        guard !base else {
+            switch windowing {
+            case .aligned(let op): _ = op.takeChanges(all: true) { _, _, _ in }
+            case .session(let op): op.clearChanges()
+            }
+            return snapshot()
+        }
+        var s = EngineSnapshot(watermark: watermark, maxEventTime: maxEventTime, stats: stats, lateLedger: lateLedger, cells: [])
+        switch windowing {
+        case .aligned(let op):
+            let dropped = op.takeChanges(all: false) { window, states, _ in self.appendCells(window, states, to: &s) }
+            s.changes = SnapshotChanges(droppedPanes: dropped)
+        case .session(let op):
+            var sessions: [(serial: UInt64, window: Window, group: UInt32, row: RowState)] = []
+            let groups = op.takeChanges { window, group, row, serial in sessions.append((serial, window, group, row)) }
+            sessions.sort { $0.serial < $1.serial }
+            for e in sessions { appendSession(e.window, e.group, e.row, e.serial, to: &s) }
+            s.changes = SnapshotChanges(sessionGroups: groups.map { extractor.groupValues($0) })
+        }
+        return s
+    }
+
+    private func appendCells(_ window: Window, _ states: [(UInt32, RowState)], to s: inout EngineSnapshot) {
+        for (gid, row) in states {
+            s.cells.append(PartialRow(window: window, group: extractor.groupValues(gid),
+                                      states: row.states.map { $0.portable(resolve: extractor.value) }, isFinal: false))
+        }
+    }
+
+    private func appendSession(_ window: Window, _ group: UInt32, _ row: RowState, _ serial: UInt64, to s: inout EngineSnapshot) {
+        appendCells(window, [(group, row)], to: &s)
+        s.serials.append(serial)
     }
 
     /// Loads `snapshot` into this engine, which must not have processed anything. Every cell is
@@ -48,6 +114,13 @@ extension JobEngine {
     /// changes, so a mismatching snapshot leaves the engine fresh.
     public func restore(_ snapshot: EngineSnapshot) throws(SnapshotMismatch) {
         precondition(stats == EngineStats() && watermark == .min, "restore needs a fresh engine")
+        guard snapshot.changes == nil else { throw SnapshotMismatch("a snapshot of changes needs the state it changes (fold it first)") }
+        guard snapshot.serials.isEmpty || snapshot.serials.count == snapshot.cells.count else {
+            throw SnapshotMismatch("\(snapshot.serials.count) session serials for \(snapshot.cells.count) cells")
+        }
+        guard zip(snapshot.serials, snapshot.serials.dropFirst()).allSatisfy({ $0 < $1 }) else {
+            throw SnapshotMismatch("session serials do not increase")
+        }
         let functions = job.spec.aggregates.map(\.function)
         var rows: [(window: Window, group: UInt32, row: RowState)] = []
         rows.reserveCapacity(snapshot.cells.count)
@@ -76,7 +149,8 @@ extension JobEngine {
             }
             for r in rows { op.restore(paneStart: r.window.start, group: r.group, row: r.row, watermark: snapshot.watermark) }
         case .session(let op):
-            for r in rows { op.restore(window: r.window, group: r.group, row: r.row) }
+            let serials = snapshot.serials
+            for (i, r) in rows.enumerated() { op.restore(window: r.window, group: r.group, row: r.row, serial: serials.isEmpty ? nil : serials[i]) }
         }
         restoreProgress(watermark: snapshot.watermark, maxEventTime: snapshot.maxEventTime,
                         stats: snapshot.stats, lateLedger: snapshot.lateLedger)

@@ -1,6 +1,8 @@
 /// The aggregate states of one (pane or session, group).
 final class RowState {
     var states: ContiguousArray<AggregateState>
+    /// Changed since the last checkpoint (listed in its operator's changes); only while tracking.
+    var changed = false
 
     init(_ job: CompiledJob) {
         states = ContiguousArray(job.spec.aggregates.map { AggregateState.initial($0.function) })

@@ -34,6 +34,10 @@ final class SessionOperator {
     private var open: [UInt32: [Session]] = [:]
     private var deadlines = Heap<Deadline>()
     private var nextSerial: UInt64 = 0
+    /// Whether groups whose sessions changed are recorded for incremental checkpoints (off
+    /// unless the engine checkpoints: the set only empties when taken).
+    var tracksChanges = false
+    private var changedGroups = Set<UInt32>()
 
     init(gapMilliseconds: Int64, latenessMilliseconds: Int64) {
         gap = gapMilliseconds
@@ -83,6 +87,7 @@ final class SessionOperator {
         deadlines.insert(Deadline(end: session.end, group: group, serial: session.serial))
         open[group] = sessions
         session.row.apply(inputs, time: t, order: extractor.valueOrder)
+        if tracksChanges { changedGroups.insert(group) }
         return .added
     }
 
@@ -99,11 +104,15 @@ final class SessionOperator {
     func finalize(upTo wm: Int64, extractor: EventExtractor, job: CompiledJob, emit: WindowEmitter) {
         while let next = deadlines.min, isFinal(end: next.end, watermark: wm) {
             _ = deadlines.popMin()
-            if let s = take(next) { emit(Window(start: s.start, end: s.end), [(next.group, s.row)], true) }
+            if let s = take(next) {
+                if tracksChanges { changedGroups.insert(next.group) }
+                emit(Window(start: s.start, end: s.end), [(next.group, s.row)], true)
+            }
         }
     }
 
     func flush(extractor: EventExtractor, job: CompiledJob, emit: WindowEmitter) {
+        if tracksChanges { changedGroups.formUnion(open.keys) }
         while let next = deadlines.popMin() {
             if let s = take(next) { emit(Window(start: s.start, end: s.end), [(next.group, s.row)], false) }
         }
@@ -120,18 +129,38 @@ final class SessionOperator {
         return s
     }
 
-    /// Every open session in the order of its last update (its deadline serial), so that a
-    /// restore gives equal-deadline sessions the same emission order; changes nothing.
-    func forEachOpenInSerialOrder(emit: WindowEmitter) {
-        let all = open.flatMap { group, sessions in sessions.map { (group, $0) } }.sorted { $0.1.serial < $1.1.serial }
-        for (group, s) in all { emit(Window(start: s.start, end: s.end), [(group, s.row)], false) }
+    /// Every open session (with its serial) in the order of its last update, so that a restore
+    /// gives equal-deadline sessions the same emission order; changes nothing.
+    func forEachOpenInSerialOrder(_ body: (Window, UInt32, RowState, UInt64) -> Void) {
+        var all: [(serial: UInt64, group: UInt32, session: Session)] = []
+        all.reserveCapacity(open.count)
+        for (group, sessions) in open { for s in sessions { all.append((s.serial, group, s)) } }
+        all.sort { $0.serial < $1.serial }
+        for e in all { body(Window(start: e.session.start, end: e.session.end), e.group, e.session.row, e.serial) }
     }
 
-    /// Puts back one open session of a snapshot (taken in serial order), with a fresh deadline.
-    func restore(window: Window, group: UInt32, row: RowState) {
-        nextSerial += 1
-        open[group, default: []].append(Session(start: window.start, end: window.end, row: row, serial: nextSerial))
-        deadlines.insert(Deadline(end: window.end, group: group, serial: nextSerial))
+    /// The open sessions of every group changed since the last call (a group without any now:
+    /// all its sessions closed), each with its serial; clears the changes. The groups are
+    /// returned so that a checkpoint can list those left without sessions.
+    func takeChanges(_ body: (Window, UInt32, RowState, UInt64) -> Void) -> [UInt32] {
+        defer { changedGroups.removeAll(keepingCapacity: true) }
+        for group in changedGroups {
+            for s in open[group] ?? [] { body(Window(start: s.start, end: s.end), group, s.row, s.serial) }
+        }
+        return Array(changedGroups)
+    }
+
+    /// Forgets the changes recorded so far (a base checkpoint carries everything).
+    func clearChanges() { changedGroups.removeAll(keepingCapacity: true) }
+
+    /// Puts back one open session of a snapshot (taken in serial order) with a fresh deadline,
+    /// under its snapshotted serial when there is one (so later checkpoints' serials continue it).
+    func restore(window: Window, group: UInt32, row: RowState, serial: UInt64? = nil) {
+        let assigned = serial ?? nextSerial + 1
+        precondition(assigned > nextSerial, "session serials of a snapshot must increase (\(assigned) after \(nextSerial))")
+        nextSerial = assigned
+        open[group, default: []].append(Session(start: window.start, end: window.end, row: row, serial: assigned))
+        deadlines.insert(Deadline(end: window.end, group: group, serial: assigned))
     }
 
     /// Every open session, not final; changes nothing.
