@@ -97,7 +97,13 @@ final class PartitionRunner: Sendable {
         run.inChain = true
         run.rejected = cp.rejected
         run.newestEnd = cp.newestEnd
-        for group in cp.finals { run.finals[group.start, default: FinalRowGroup(start: group.start)].add(group) }
+        for group in cp.finals {
+            if run.finals[group.start] == nil {
+                run.finals[group.start] = group  // shares the decoded bytes instead of copying them
+            } else {
+                run.finals[group.start]?.add(group)
+            }
+        }
         pruneFinals(run, retention: retention)
     }
 

@@ -147,21 +147,22 @@ final class AlignedOperator {
         }
     }
 
-    /// The rows changed since the last call (as pane cells) and the panes dropped since; clears
-    /// both. With `all`, every pane's rows instead (a base checkpoint), still clearing the changes.
-    func takeChanges(all: Bool, emit: WindowEmitter) -> [Int64] {
-        defer { changedRows.removeAll(keepingCapacity: true); droppedPanes.removeAll() }
-        for (start, group) in changedRows { panes[start]?.rows.row(group)?.changed = false }
-        if all {
-            forEachPane(emit: emit)
-            return []
-        }
+    /// The rows changed since the last call (as pane cells) and the panes dropped since; clears both.
+    func takeChanges(emit: WindowEmitter) -> [Int64] {
+        defer { clearChanges() }
         var byPane: [Int64: [(UInt32, RowState)]] = [:]
         for (start, group) in changedRows {
             if let row = panes[start]?.rows.row(group) { byPane[start, default: []].append((group, row)) }
         }
         for (start, rows) in byPane { emit(Window(start: start, end: start + windows.paneSize), rows, false) }
         return droppedPanes
+    }
+
+    /// Forgets the changes recorded so far (a base checkpoint carries everything).
+    func clearChanges() {
+        for (start, group) in changedRows { panes[start]?.rows.row(group)?.changed = false }
+        changedRows.removeAll(keepingCapacity: true)
+        droppedPanes.removeAll()
     }
 
     /// Puts back one (pane, group) row of a snapshot taken at watermark `wm`. The pane registers

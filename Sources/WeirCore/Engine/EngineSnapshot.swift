@@ -77,7 +77,7 @@ extension JobEngine {
     public func checkpointSnapshot(base: Bool) -> EngineSnapshot {
         guard !base else {
             switch windowing {
-            case .aligned(let op): _ = op.takeChanges(all: true) { _, _, _ in }
+            case .aligned(let op): op.clearChanges()
             case .session(let op): op.clearChanges()
             }
             return snapshot()
@@ -85,7 +85,7 @@ extension JobEngine {
         var s = EngineSnapshot(watermark: watermark, maxEventTime: maxEventTime, stats: stats, lateLedger: lateLedger, cells: [])
         switch windowing {
         case .aligned(let op):
-            let dropped = op.takeChanges(all: false) { window, states, _ in self.appendCells(window, states, to: &s) }
+            let dropped = op.takeChanges { window, states, _ in self.appendCells(window, states, to: &s) }
             s.changes = SnapshotChanges(droppedPanes: dropped)
         case .session(let op):
             var sessions: [(serial: UInt64, window: Window, group: UInt32, row: RowState)] = []
