@@ -58,9 +58,7 @@ public struct WireReader {
     }
 
     public mutating func u8(_ what: String = "u8") throws(WireError) -> UInt8 { try take(1, what).first ?? 0 }
-    public mutating func u16(_ what: String = "u16") throws(WireError) -> UInt16 {
-        try take(2, what).enumerated().reduce(0) { $0 | UInt16($1.element) << (8 * $1.offset) }
-    }
+    public mutating func u16(_ what: String = "u16") throws(WireError) -> UInt16 { UInt16(littleEndian: try load(what)) }
     public mutating func u32(_ what: String = "u32") throws(WireError) -> UInt32 { UInt32(littleEndian: try load(what)) }
     public mutating func u64(_ what: String = "u64") throws(WireError) -> UInt64 { UInt64(littleEndian: try load(what)) }
 
