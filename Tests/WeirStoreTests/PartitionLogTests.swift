@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import WeirCodec
 @testable import WeirStore
@@ -149,5 +150,43 @@ extension PartitionLogTests {
         let reopened = try PartitionLog(root: root, partition: 1, segmentBytesMax: 2_000)
         #expect(reopened.startOffset == start && reopened.durableEnd == 1_500)
         #expect(try reopened.read(from: 1_499).lines == Array("{\"n\":1499}\n".utf8))
+    }
+}
+
+extension PartitionLogTests {
+    /// Truncation runs on its own thread (behind each committed checkpoint) while the writer
+    /// appends and syncs and fetches read. A sync that straddled a truncation used to count the
+    /// frames it made durable from before the truncation, pointing readers past the end of the
+    /// frame index (the coordinator crashed on its next fetch).
+    @Test func truncatingWhileTheWriterSyncsAndReadersReadKeepsTheIndexConsistent() throws {
+        let root = Self.tempDir()
+        let log = try PartitionLog(root: root, partition: 2, segmentBytesMax: 1_000)
+        final class Shared: Sendable {
+            let done = Atomic<Bool>(false)
+            let truncations = Atomic<Int>(0)
+        }
+        let shared = Shared()
+        let truncator = Thread {
+            while !shared.done.load(ordering: .relaxed) {
+                let end = log.durableEnd
+                if end > 40 { shared.truncations.add(log.truncate(before: end - 40), ordering: .relaxed) }
+            }
+        }
+        truncator.start()
+        var next = 0
+        for _ in 0..<400 {
+            try Self.append(log, next..<(next + 10))
+            next += 10
+            try log.sync()
+            // Every event from the oldest kept one to the end reads back, in order.
+            let chunk = try log.read(from: 0, maxBytes: 1 << 20)
+            let numbers = String(decoding: chunk.lines, as: UTF8.self).split(separator: "\n").compactMap { Int($0.dropFirst(5).dropLast()) }
+            #expect(numbers == Array(Int(chunk.firstOffset)..<Int(chunk.firstOffset) + chunk.count))
+            #expect(chunk.firstOffset + UInt64(chunk.count) == UInt64(next))
+        }
+        shared.done.store(true, ordering: .relaxed)
+        while !truncator.isFinished { Thread.sleep(forTimeInterval: 0.01) }
+        #expect(shared.truncations.load(ordering: .relaxed) > 10)
+        #expect(log.durableEnd == UInt64(next))
     }
 }

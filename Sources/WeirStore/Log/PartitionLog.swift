@@ -19,9 +19,32 @@ public final class PartitionLog: Sendable {
 
     struct Segment: Sendable {
         var firstOffset: UInt64
-        var path: String
-        var fd: Int32
+        let file: SegmentFile
         var size: Int
+        var fd: Int32 { file.fd }
+        var path: String { file.path }
+
+        init(firstOffset: UInt64, path: String, fd: Int32, size: Int) {
+            self.firstOffset = firstOffset
+            file = SegmentFile(path: path, fd: fd)
+            self.size = size
+        }
+    }
+
+    /// An open segment file, closed when the last holder lets go: a fetch that copied the
+    /// segment list keeps reading a segment that a truncation meanwhile removed and unlinked
+    /// (closing it at once would fail that read, or let the descriptor's number be reused by
+    /// another file under the reader).
+    final class SegmentFile: Sendable {
+        let path: String
+        let fd: Int32
+
+        init(path: String, fd: Int32) {
+            self.path = path
+            self.fd = fd
+        }
+
+        deinit { close(fd) }
     }
 
     struct FrameRef: Sendable {
@@ -57,10 +80,6 @@ public final class PartitionLog: Sendable {
             throw LogError(directory, "cannot create the partition directory: \(error.localizedDescription)")
         }
         state = Mutex(try PartitionLogRecovery.recover(directory: directory))
-    }
-
-    deinit {
-        state.withLock { s in for seg in s.segments { close(seg.fd) } }
     }
 
     /// The offset after the last durable event.
@@ -131,25 +150,26 @@ public final class PartitionLog: Sendable {
             s.dirtySegments = Set(s.dirtySegments.map { $0 - n })
             return gone
         }
-        for seg in removed {
-            close(seg.fd)
-            unlink(seg.path)
-        }
+        for seg in removed { unlink(seg.path) }  // closed once no reader holds it
         return removed.count
     }
 
     /// Makes every appended event durable (fdatasync) and readable.
     public func sync() throws(LogError) {
-        let (dirty, end, frames) = state.withLock { s in
-            (s.dirtySegments.map { s.segments[$0] }, s.writtenEnd, s.frames.count)
-        }
+        let (dirty, end) = state.withLock { s in (s.dirtySegments.map { s.segments[$0] }, s.writtenEnd) }
         for seg in dirty where fdatasync(seg.fd) != 0 {
             throw LogError(seg.path, "fdatasync failed: \(String(cString: strerror(errno)))")
         }
         state.withLock { s in
             s.dirtySegments.removeAll()
             s.durableEnd = max(s.durableEnd, end)
-            s.durableFrames = max(s.durableFrames, frames)
+            // Counted now, not before the fdatasync: a truncation meanwhile (another thread)
+            // removed frames from the front of the index, and the writer appended none (it is
+            // this thread). Every frame that starts before `end` is durable.
+            var durable = s.frames.count
+            while durable > 0 && s.frames[durable - 1].firstOffset >= end { durable -= 1 }
+            s.durableFrames = max(s.durableFrames, durable)
+            precondition(s.durableFrames <= s.frames.count, "partition \(partition): more durable frames than frames")
         }
     }
 

@@ -59,9 +59,11 @@ public final class PartitionLogSet: Sendable {
     /// Fsync rounds and requests served, for metrics (requests / rounds = group-commit factor).
     private let counters = Mutex<(rounds: Int, requests: Int)>((0, 0))
 
-    public init(root: String, partitionCount: Int) throws(LogError) {
+    /// - Parameter segmentBytesMax: size at which a partition's log starts a new segment; the
+    ///   log is truncated a whole segment at a time, so this is its granularity.
+    public init(root: String, partitionCount: Int, segmentBytesMax: Int = 64 << 20) throws(LogError) {
         var logs: [PartitionLog] = []
-        for p in 0..<partitionCount { logs.append(try PartitionLog(root: root, partition: p)) }
+        for p in 0..<partitionCount { logs.append(try PartitionLog(root: root, partition: p, segmentBytesMax: segmentBytesMax)) }
         self.logs = logs
         let thread = Thread { [self] in self.writerLoop() }
         thread.name = "weir-log-writer"
