@@ -60,7 +60,8 @@ extension Coordinator {
             return StreamInfo(name: name, keyField: keyField)
         }
         do {
-            logs[name] = try PartitionLogSet(root: Self.logRoot(settings, name), partitionCount: partitioner.partitionCount)
+            logs[name] = try PartitionLogSet(root: Self.logRoot(settings, name), partitionCount: partitioner.partitionCount,
+                                          segmentBytesMax: settings.segmentBytesMax)
             try store.putStream(name: name, keyField: keyField)
         } catch {
             throw .unavailable("store_failed", "could not create stream \(name): \(error)")

@@ -88,7 +88,8 @@ public actor Coordinator {
             streams[s.name] = s.keyField
         }
         for name in streams.keys {
-            logs[name] = try PartitionLogSet(root: Self.logRoot(settings, name), partitionCount: partitionCount)
+            logs[name] = try PartitionLogSet(root: Self.logRoot(settings, name), partitionCount: partitionCount,
+                                          segmentBytesMax: settings.segmentBytesMax)
             consumed[name] = Array(repeating: 0, count: partitionCount)
         }
     }

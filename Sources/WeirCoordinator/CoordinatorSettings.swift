@@ -14,6 +14,10 @@ public struct CoordinatorSettings: Sendable {
     public var streams: [(name: String, keyField: String?)] = []
     /// Rejected lines reported back per ingest request (all are counted). Default 100.
     public var ingestProblemsMax = 100
+    /// A partition log starts a new segment at this size; segments are deleted whole once every
+    /// job's committed checkpoint is past them, so this bounds what a log keeps behind its
+    /// consumers. Default 64 MiB.
+    public var segmentBytesMax = 64 << 20
     /// Longest event line accepted. Default 1 MiB.
     public var lineBytesMax = 1 << 20
     /// Upper bound of one fetch reply's events. Default 4 MiB.

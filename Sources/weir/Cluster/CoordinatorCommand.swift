@@ -39,6 +39,9 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @Option(name: .customLong("idle-after"), help: "A partition without events for this long stops holding its jobs' watermarks back (e.g. 30s; off disables).")
     var idleAfter = "30s"
 
+    @Option(name: .customLong("segment-size"), help: "Size of one partition log segment, e.g. 64m; logs are truncated a segment at a time behind every job's committed checkpoint.")
+    var segmentSize = "64m"
+
     @Option(name: .customLong("auth-tokens"), help: "File of `read TOKEN` / `write TOKEN` lines: every request then needs a bearer token (required to listen beyond loopback).")
     var authTokens: String?
 
@@ -79,6 +82,8 @@ struct CoordinatorCommand: AsyncParsableCommand {
         guard (1...2).contains(replication) else { throw fail("--replication must be 1 or 2, got \(replication)") }
         settings.replicationFactor = replication
         settings.tokens = tokens
+        guard let segmentBytes = parseBytes(segmentSize), segmentBytes >= 64 << 10 else { throw fail("--segment-size \(segmentSize): expected a size of at least 64k, such as 64m") }
+        settings.segmentBytesMax = segmentBytes
         if idleAfter == "off" {
             settings.idleAfterMilliseconds = 0
         } else {

@@ -10,8 +10,11 @@ final class LocalCluster: Sendable {
     private let workers: Mutex<[ChildProcess]>
     private let ports = PortPair()
 
+    /// - Parameters:
+    ///   - retention: the workers' `--retention` (nil: their default).
+    ///   - segmentSize: the coordinator's `--segment-size` (nil: its default).
     init(dir: String, workers: Int, partitions: Int, stream: String, key: String, leaseTTL: String, checkpointInterval: String,
-         replication: Int = 2) {
+         replication: Int = 2, retention: String? = nil, segmentSize: String? = nil) {
         self.dir = dir
         let streamArg = key.isEmpty ? stream : "\(stream):\(key)"
         coordinator = ChildProcess(
@@ -19,10 +22,11 @@ final class LocalCluster: Sendable {
             arguments: ["coordinator", "--data-dir", dir + "/coordinator", "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0",
                         "--partitions", String(partitions), "--stream", streamArg, "--lease-ttl", leaseTTL,
                         "--replication", String(replication),
-                        "--ready-file", dir + "/coordinator.ready"],
+                        "--ready-file", dir + "/coordinator.ready"] + (segmentSize.map { ["--segment-size", $0] } ?? []),
             logPath: dir + "/logs/coordinator.log", restart: false)
         self.workers = Mutex((1...workers).map { Self.workerProcess(dir: dir, index: $0) })
         self.checkpointInterval = checkpointInterval
+        self.retention = retention
     }
 
     private static func workerProcess(dir: String, index i: Int) -> ChildProcess {
@@ -33,7 +37,7 @@ final class LocalCluster: Sendable {
 
     private func configure(_ w: ChildProcess, index i: Int) {
         w.setArguments(["worker", "--coordinator", wire, "--data-dir", dir + "/w\(i)", "--id", "w\(i)",
-                        "--checkpoint-interval", checkpointInterval])
+                        "--checkpoint-interval", checkpointInterval] + (retention.map { ["--retention", $0] } ?? []))
     }
 
     /// Starts one more worker (the next name, an empty data directory) and returns it.
@@ -49,6 +53,7 @@ final class LocalCluster: Sendable {
     }
 
     private let checkpointInterval: String
+    private let retention: String?
     var wire: String { "127.0.0.1:\(ports.get().wire)" }
     var http: String { "127.0.0.1:\(ports.get().http)" }
     var client: ClusterClient { ClusterClient(address: http) }

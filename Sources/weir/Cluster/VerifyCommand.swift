@@ -58,6 +58,12 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(name: .customLong("checkpoint-interval"), help: "Checkpoint interval of the workers.")
     var checkpointInterval = "1s"
 
+    @Option(help: "The workers' retention of final windows, e.g. 2m (default: theirs, 1h). Windows they may have dropped by the end are left out of the comparison; the report says from where it compared.")
+    var retention: String?
+
+    @Option(name: .customLong("segment-size"), help: "The coordinator's partition log segment size, e.g. 4m (default: its own, 64m); smaller segments are truncated sooner behind committed checkpoints.")
+    var segmentSize: String?
+
     @Option(name: .customLong("data-dir"), help: "Where the cluster keeps its data and logs (default: a new temporary directory).")
     var dataDir: String?
 
@@ -74,6 +80,10 @@ struct VerifyCommand: AsyncParsableCommand {
         guard (1...16).contains(workers) else { throw fail("--workers must be 1...16") }
         guard (1...2).contains(replication) else { throw fail("--replication must be 1 or 2") }
         guard FileManager.default.fileExists(atPath: recording) else { throw fail("recording \(recording) does not exist") }
+        let retentionMs = try retention.map { text in
+            guard let ms = DurationText.milliseconds(text), ms > 0 else { throw fail("--retention \(text): expected a duration such as 2m") }
+            return ms
+        }
         let specs = try loadJobs()
         let stream = specs[0].spec.stream
         let dir = dataDir ?? NSTemporaryDirectory() + "weir-verify-\(UUID().uuidString.prefix(8))"
@@ -92,7 +102,8 @@ struct VerifyCommand: AsyncParsableCommand {
         }
 
         let cluster = LocalCluster(dir: dir, workers: workers, partitions: partitions, stream: stream, key: key,
-                                   leaseTTL: leaseTTL, checkpointInterval: checkpointInterval, replication: replication)
+                                   leaseTTL: leaseTTL, checkpointInterval: checkpointInterval, replication: replication,
+                                   retention: retention, segmentSize: segmentSize)
         defer { cluster.stop() }
         let sweep = points.isEmpty ? nil : FailpointSweep(worker: cluster.workerProcesses[0], points: points)
         try await cluster.start(beforeWorkers: { sweep?.install() })
@@ -139,8 +150,9 @@ struct VerifyCommand: AsyncParsableCommand {
             let csv = try await cluster.rollupsCSV(job: name)
             let accepted = ((answer["events"] as? [String: Any])?["accepted"] as? Int).map(Int64.init) ?? -1
             let reference = expected[name] ?? ReferenceResult(csv: "", accepted: 0)
+            let from = retentionMs.flatMap { VerifyReport.retainedFrom(reference: reference.csv, retentionMs: $0) }
             results.append(VerifyReport.compare(job: name, reference: reference.csv, cluster: csv,
-                                                referenceAccepted: reference.accepted, clusterAccepted: accepted))
+                                                referenceAccepted: reference.accepted, clusterAccepted: accepted, windowsEndingFrom: from))
         }
         let status = try await cluster.client.get("/v1/cluster")
         let report = VerifyReport(jobs: results, kills: driver.kills, pauses: driver.pauses, joins: driver.joins, leaves: driver.leaves,

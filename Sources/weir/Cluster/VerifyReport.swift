@@ -12,6 +12,9 @@ struct VerifyReport {
         var extra: [String]
         var referenceAccepted: Int64
         var clusterAccepted: Int64
+        /// Only windows ending at or after this (ms) were compared (the workers' retention had
+        /// dropped older ones); nil: every window.
+        var windowsEndingFrom: Int64? = nil
         var passed: Bool { missing.isEmpty && extra.isEmpty && referenceAccepted == clusterAccepted }
         var eventsLost: Int64 { max(0, referenceAccepted - clusterAccepted) }
         var eventsDuplicated: Int64 { max(0, clusterAccepted - referenceAccepted) }
@@ -42,9 +45,12 @@ struct VerifyReport {
 
     /// Compares two CSV answers row by row (as multisets: canonical order is checked by the
     /// reference tests; here every row must be present exactly once).
-    static func compare(job: String, reference: String, cluster: String, referenceAccepted: Int64, clusterAccepted: Int64) -> JobResult {
-        let ref = reference.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
-        let got = cluster.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+    /// With `windowsEndingFrom`, only the header and the rows of windows ending at or after it
+    /// take part (`window_end` is the second column).
+    static func compare(job: String, reference: String, cluster: String, referenceAccepted: Int64, clusterAccepted: Int64,
+                        windowsEndingFrom: Int64? = nil) -> JobResult {
+        let ref = rows(reference, endingFrom: windowsEndingFrom)
+        let got = rows(cluster, endingFrom: windowsEndingFrom)
         var counts: [String: Int] = [:]
         for line in ref { counts[line, default: 0] += 1 }
         for line in got { counts[line, default: 0] -= 1 }
@@ -52,7 +58,33 @@ struct VerifyReport {
         let extra = got.filter { (counts[$0] ?? 0) < 0 }
         let windows = Set(ref.dropFirst().map { $0.split(separator: ",").prefix(2).joined(separator: ",") }).count
         return JobResult(job: job, rowsCompared: max(0, ref.count - 1), windowsCompared: windows, missing: Array(Set(missing)).sorted(),
-                         extra: Array(Set(extra)).sorted(), referenceAccepted: referenceAccepted, clusterAccepted: clusterAccepted)
+                         extra: Array(Set(extra)).sorted(), referenceAccepted: referenceAccepted, clusterAccepted: clusterAccepted,
+                         windowsEndingFrom: windowsEndingFrom)
+    }
+
+    /// The CSV's lines: the header, then the rows whose window ends at or after `from` (all of
+    /// them when nil).
+    static func rows(_ csv: String, endingFrom from: Int64?) -> [String] {
+        let lines = csv.split(separator: "\n", omittingEmptySubsequences: true)
+        guard let from else { return lines.map(String.init) }
+        return lines.enumerated().compactMap { i, line in
+            i == 0 || (windowEnd(line) ?? .max) >= from ? String(line) : nil
+        }
+    }
+
+    /// Where a worker whose final windows are kept for `retentionMs` of event time surely still
+    /// holds every window of `reference`: windows ending at or after its newest window end minus
+    /// the retention. (A partition drops a window only once it ends before the partition's
+    /// watermark minus the retention, and no watermark passes the newest event, which is before
+    /// the newest window end.)
+    static func retainedFrom(reference csv: String, retentionMs: Int64) -> Int64? {
+        let newest = csv.split(separator: "\n", omittingEmptySubsequences: true).dropFirst().compactMap(windowEnd).max()
+        return newest.map { $0 - retentionMs }
+    }
+
+    private static func windowEnd(_ line: Substring) -> Int64? {
+        let columns = line.split(separator: ",", maxSplits: 2, omittingEmptySubsequences: false)
+        return columns.count > 1 ? Int64(columns[1]) : nil
     }
 
     static func percentile(_ values: [Int], _ q: Double) -> Int? {
@@ -67,7 +99,8 @@ struct VerifyReport {
         out.append("")
         out.append("weir verify: \(passed ? "PASS" : "FAIL")")
         for j in jobs {
-            out.append("  \(j.passed ? "ok  " : "FAIL") \(j.job): \(j.rowsCompared) rows in \(j.windowsCompared) windows compared, "
+            let scope = j.windowsEndingFrom.map { " (windows ending at or after \($0), inside the retention)" } ?? ""
+            out.append("  \(j.passed ? "ok  " : "FAIL") \(j.job): \(j.rowsCompared) rows in \(j.windowsCompared) windows compared\(scope), "
                 + "\(j.missing.count) missing or different, \(j.extra.count) extra; events accepted \(j.clusterAccepted) "
                 + "(reference \(j.referenceAccepted)): \(j.eventsLost) lost, \(j.eventsDuplicated) duplicated")
             for line in j.missing.prefix(3) { out.append("         - \(line)") }
@@ -101,6 +134,7 @@ struct VerifyReport {
             "failover_catch_ups_ms": failoverCatchUpsMs, "schedule": chaos,
             "jobs": jobs.map { j -> [String: Any] in
                 ["job": j.job, "passed": j.passed, "rows_compared": j.rowsCompared, "windows_compared": j.windowsCompared,
+                 "windows_ending_from": j.windowsEndingFrom.map { $0 as Any } ?? NSNull(),
                  "missing": j.missing.count, "extra": j.extra.count, "events_lost": j.eventsLost, "events_duplicated": j.eventsDuplicated,
                  "first_differences": Array(j.missing.prefix(5).map { "- " + $0 } + j.extra.prefix(5).map { "+ " + $0 })]
             },
