@@ -8,6 +8,7 @@
 #
 #   bash bench/soak.sh                          # 2M events at 3,500/s ≈ 10 minutes
 #   EVENTS=600k RATE=5k/s KILL=20s bash bench/soak.sh     # 2 minutes
+#   RETENTION=1h SEGMENT=64m bash bench/soak.sh           # keep every window (see below)
 #
 # (The reference run that the final diff needs holds every group of the four jobs in memory:
 # 6M events take it ~15 minutes and 6 GB here, hence a lower rate rather than more events.)
@@ -16,18 +17,22 @@
 # replay (after warm-up), the slope of each series per minute: flat means the slope is small
 # against the level. Writes bench/results/soak.md, soak.json and soak-samples.csv.
 #
-# Reading it: the recording's events span ~12 minutes of event time, all inside the workers'
-# default 1 h retention of final windows, so the workers' state — and with it their memory and
-# checkpoint files — grows with every event by design (the final diff needs every window);
-# partition logs stay below one 64 MiB segment per partition, so none is truncated yet. What
-# must be flat here: the coordinator's memory, open files, and LMDB reader slots (no stale
-# slots left by the killed workers).
+# Reading it: the recording's events span ~15 minutes of event time. By default the workers keep
+# final windows for 2 minutes of event time (RETENTION; `weir verify --retention` then compares
+# only the windows surely still kept) and the coordinator's partition logs use 4 MiB segments
+# (SEGMENT), truncated behind the committed checkpoints, so state, checkpoint files and logs can
+# level off within the run and everything must be flat. RETENTION=1h SEGMENT=64m (the defaults of
+# `weir worker` and `weir coordinator`) keeps every window: then the workers' state and
+# checkpoint files grow with every event by design and only the coordinator's memory, open files
+# and reader slots must be flat.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EVENTS=${EVENTS:-2M}
 RATE=${RATE:-3500/s}
 KILL=${KILL:-30s}
 SEED=${SEED:-1}
+RETENTION=${RETENTION:-2m}
+SEGMENT=${SEGMENT:-4m}
 command -v mdb_stat >/dev/null || { echo "bench/soak.sh needs mdb_stat: apt-get install -y lmdb-utils" >&2; exit 2; }
 DATA=bench/data/clicks-${EVENTS,,}-seed12.zst
 mkdir -p bench/data bench/results
@@ -87,13 +92,14 @@ PY
 SAMPLER=$!
 set +e
 $WEIR verify "$DATA" --chaos kill="$KILL" --seed "$SEED" --rate "$RATE" --lease-ttl 2s --data-dir "$DIR" \
+  --retention "$RETENTION" --segment-size "$SEGMENT" \
   --report bench/results/soak.json | tee bench/results/soak.txt
 STATUS=${PIPESTATUS[0]}
 set -e
 wait $SAMPLER || true
-python3 - "$EVENTS" "$RATE" "$KILL" "$SAMPLES" <<'PY' | tee bench/results/soak.md
+python3 - "$EVENTS" "$RATE" "$KILL" "$SAMPLES" "$RETENTION" "$SEGMENT" <<'PY' | tee bench/results/soak.md
 import csv, json, sys, subprocess, datetime
-events, rate, kill, samples = sys.argv[1:]
+events, rate, kill, samples, retention, segment = sys.argv[1:]
 r = json.load(open('bench/results/soak.json'))
 rows = list(csv.DictReader(open(samples)))
 cpu = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), '?')
@@ -114,7 +120,7 @@ def total(field, names):
         if x['name'] in names: by_t[int(x['t_s'])] = by_t.get(int(x['t_s']), 0) + int(x[field])
     return sorted(by_t.items())
 workers = sorted({x['name'] for x in rows if x['name'] != 'coordinator'})
-print(f"# Soak — coordinator + 3 workers, 4 sample jobs, {events} events at {rate}, kill -9 every ~{kill}\n")
+print(f"# Soak — coordinator + 3 workers, 4 sample jobs, {events} events at {rate}, kill -9 every ~{kill}, retention {retention}, log segments {segment}\n")
 print(f"Machine: {subprocess.check_output(['nproc']).decode().strip()} cores, {cpu}; {datetime.datetime.utcnow():%Y-%m-%dT%H:%MZ}; the replay's {end - start} s sampled every 10 s\n")
 print(f"Result: {'PASS' if r['passed'] else 'FAIL'} ({sum(j['rows_compared'] for j in r['jobs'])} rows compared, "
       f"{sum(j['events_lost'] for j in r['jobs'])} events lost, {sum(j['events_duplicated'] for j in r['jobs'])} duplicated); {r['kills']} kill -9\n")
