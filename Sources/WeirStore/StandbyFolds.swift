@@ -58,6 +58,12 @@ public final class StandbyFolds: Sendable {
         }
     }
 
+    /// The seqs of the folds kept for `partition` (newest first), for the log line of a restore
+    /// that could not use them.
+    public func keptSeqs(partition p: Int) -> [UInt64] {
+        entries.withLock { all in [all[p]?.newest, all[p]?.previous].compactMap { $0?.header.seq } }
+    }
+
     /// The folded state of `committed`, if kept (without removing it).
     public func jobs(partition p: Int, committed: CommittedCheckpoint) -> [JobCheckpoint]? {
         entries.withLock { all in

@@ -12,12 +12,14 @@ extension Worker {
         var phases = RestorePhases()
         var restored: [JobCheckpoint] = []
         let folds = standbyFolds, store = self.store, p = lease.partition
+        let kept = folds.keptSeqs(partition: p)
         if committed.seq > 0, let folded = try? await DataPath.runRestore({ folds.take(partition: p, committed: committed, store: store) }) {
             restored = folded  // the warm standby's copy: at most the newest checkpoints to decode
             phases.source = "standby copy in memory"
             phases.loaded = ContinuousClock.now
             phases.decoded = phases.loaded
         } else if committed.seq > 0 {
+            phases.source = kept.isEmpty ? "checkpoint chain, no standby copy here" : "checkpoint chain, standby copies of \(kept.map(String.init).joined(separator: ", ")) here"
             let chain = await loadChain(lease, committed)
             phases.loaded = ContinuousClock.now
             guard let blobs = chain, !Task.isCancelled else {
