@@ -43,10 +43,12 @@ public final class StandbyFolds: Sendable {
                 try fold.append(opened: opened)
                 next = Entry(newest: fold, previous: kept?.newest, advancedAt: now)
             } else if header.kind == .base {
-                next = Entry(newest: try CheckpointFold(opened: opened, partition: p), previous: nil, advancedAt: now)
+                // The fold kept stays as the previous one: a base does not change that the owner
+                // may die before this copy commits, leaving the kept checkpoint committed.
+                next = Entry(newest: try CheckpointFold(opened: opened, partition: p), previous: kept?.newest, advancedAt: now)
             } else {
                 let chain = try store.chain(partition: p, upTo: header.seq, digest: header.digest)
-                next = Entry(newest: try CheckpointFold(chain: chain, partition: p), previous: nil, advancedAt: now)
+                next = Entry(newest: try CheckpointFold(chain: chain, partition: p), previous: kept?.newest, advancedAt: now)
             }
         } catch {
             entries.withLock { all in if all[p]?.newest.header.seq == kept?.newest.header.seq { all[p] = nil } }

@@ -39,6 +39,20 @@ import WeirCore
         #expect(folds.jobs(partition: 3, committed: committed(blobs[4])) == nil, "taking removes the fold")
     }
 
+    /// A base copy (a new owner starts its chain over) may not commit either: the fold it
+    /// replaces stays as the previous one, so a failover right then still restores from memory.
+    @Test func aBaseCopyKeepsTheFoldItReplacesAsThePreviousOne() throws {
+        let store = try CheckpointStore(directory: CheckpointStoreTests.tempDir())
+        let blobs = try storedChain(store, deltas: 1)
+        let base = try CheckpointStoreTests.blob(.base, epoch: 2, seq: 3, previous: blobs[1].header.digest)
+        #expect(try store.store(base.bytes, partition: 3) == .stored)
+        let folds = StandbyFolds()
+        for b in blobs + [base] { folds.advance(partition: 3, blob: b.bytes, store: store) }
+        #expect(folds.keptSeqs(partition: 3) == [3, 2])
+        #expect(folds.jobs(partition: 3, committed: committed(blobs[1])) == (try rebuilt(store, blobs[1])))
+        #expect(folds.jobs(partition: 3, committed: committed(base)) == (try rebuilt(store, base)))
+    }
+
     @Test func aFoldBehindTheCommittedCheckpointCatchesUpFromTheStore() throws {
         let store = try CheckpointStore(directory: CheckpointStoreTests.tempDir())
         let blobs = try storedChain(store, deltas: 5)
