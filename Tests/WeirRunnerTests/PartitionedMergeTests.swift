@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import WeirCodec
-import WeirCore
+@testable import WeirCore
 import WeirReference
 
 /// Partitioning a stream by key, running one engine per partition and merging their partial
@@ -78,6 +78,50 @@ import WeirReference
         #expect(strip(merged) == strip(expected), "\(job) over \(partitions) partitions")
         // The live query saw a prefix: every window it reported final-or-not exists at the end.
         #expect(!midQuery.isEmpty)
+    }
+
+    /// A top-n answer ranks each window's rows without sorting every merged row first; it must
+    /// equal the plain way: the whole answer in canonical order, each window's rows stably sorted
+    /// by the column, highest first, cut to n. The count columns have many ties.
+    @Test(arguments: sampleJobs)
+    func topNAnswersEqualSortingEveryRowThenCutting(job: String) throws {
+        let spec = try Self.spec(job)
+        let partitions = 4
+        let router = EventRouter(keyField: "user", partitioner: Partitioner(partitionCount: partitions))
+        let compiled = CompiledJob(spec)
+        let engines = (0..<partitions).map { _ in JobEngine(compiled, output: .partials) }
+        let scanners = (0..<partitions).map { _ in EventScanner(plan: compiled.plan) }
+        var kept: [[PartialRow]] = Array(repeating: [], count: partitions)
+        for line in Self.lines(events: 20_000, seed: 5) {
+            line.withUnsafeBytes { bytes in
+                guard case .success(let p) = router.route(bytes), scanners[p].scan(bytes) == nil else { return }
+                _ = engines[p].process(scanners[p].fields)
+                kept[p] += engines[p].drainPartials()
+            }
+        }
+        let reports = (0..<partitions).map { p in
+            PartitionReport(lease: LeaseRef(partition: p, epoch: 1), watermark: engines[p].watermark, offset: 0, accepted: 0,
+                            lateEvents: 0, rejected: 0, lateByWindow: [], rows: kept[p] + engines[p].openPartials())
+        }
+        let whole = try RollupAnswerBuilder.build(spec: spec, query: RollupQuery(), reports: reports, partitionCount: partitions)
+        #expect(whole.windows.reduce(0) { $0 + $1.rows.count } > (job == "hot-pages" ? 1 : 100))
+        let columns = spec.aggregates.flatMap(\.outputColumns)
+        for by in columns {
+            let column = columns.firstIndex(of: by) ?? 0
+            for top in [1, 3, 10, 1_000] {
+                let answer = try RollupAnswerBuilder.build(spec: spec, query: RollupQuery(top: top, by: by), reports: reports, partitionCount: partitions)
+                let expected = whole.windows.map { w in
+                    w.rows.enumerated().sorted { a, b in
+                        let x = a.element.cells[column].rankValue, y = b.element.cells[column].rankValue
+                        return x != y ? x > y : a.offset < b.offset
+                    }.prefix(top).map(\.element)
+                }
+                #expect(answer.windows.map(\.window) == whole.windows.map(\.window))
+                #expect(answer.windows.map(\.rows) == expected, "\(job) top \(top) by \(by)")
+                #expect(answer.windows.map(\.groupCount) == whole.windows.map(\.groupCount))
+                #expect(answer.windows.map(\.totals) == whole.windows.map(\.totals))
+            }
+        }
     }
 
     @Test func mergerRefusesPartialsOfAnotherShape() throws {

@@ -32,14 +32,29 @@ public enum RollupAnswerBuilder {
             let (limit, overflow) = w.end.addingReportingOverflow(lateness)
             return !overflow && watermark >= limit
         }
-        var rows = merger.rows(isFinal: isFinal)
-        rows = try filter(rows, spec: spec, query: query)
+        // A top-n answer ranks each window's rows itself (ties in canonical group order), so the
+        // canonical sort of every merged row — most of a dashboard query's work — is left out.
+        // Aligned windows only: there a group appears once per window, so that order is total.
+        var aligned = true
+        if case .session = spec.window { aligned = false }
+        let rankedLater = query.top != nil && aligned
+        let rows = try filter(merger.rows(isFinal: isFinal, canonicalOrder: !rankedLater), spec: spec, query: query)
         var windows: [RollupAnswer.WindowRows] = []
-        for row in rows {
-            if windows.last?.window != row.window {
-                windows.append(.init(window: row.window, isFinal: row.isFinal, lateEvents: late[row.window] ?? 0, rows: []))
+        if rankedLater {
+            var byWindow: [Window: Int] = [:]
+            for row in rows {
+                if let i = byWindow[row.window] { windows[i].rows.append(row); continue }
+                byWindow[row.window] = windows.count
+                windows.append(.init(window: row.window, isFinal: row.isFinal, lateEvents: late[row.window] ?? 0, rows: [row]))
             }
-            windows[windows.count - 1].rows.append(row)
+            windows.sort { $0.window < $1.window }
+        } else {
+            for row in rows {
+                if windows.last?.window != row.window {
+                    windows.append(.init(window: row.window, isFinal: row.isFinal, lateEvents: late[row.window] ?? 0, rows: []))
+                }
+                windows[windows.count - 1].rows.append(row)
+            }
         }
         if let last = query.lastMilliseconds, let newest = windows.map(\.window.end).max() {
             windows = windows.filter { $0.window.start >= newest - last }
@@ -82,12 +97,33 @@ public enum RollupAnswerBuilder {
         }
         return windows.map { w in
             var out = w
-            out.rows = w.rows.enumerated().sorted { a, b in
-                let x = a.element.cells[column].rankValue, y = b.element.cells[column].rankValue
-                return x != y ? x > y : a.offset < b.offset
-            }.prefix(top).map(\.element)
+            out.rows = best(top, of: w.rows, column: column)
             return out
         }
+    }
+
+    /// The `top` rows of one window by `column`, highest first; equal values in canonical group
+    /// order (the window's rows may come in any order). Keeps a sorted list of the best so far,
+    /// so picking 10 of 20,000 rows does not sort them all.
+    static func best(_ top: Int, of rows: [RollupRow], column: Int) -> [RollupRow] {
+        func before(_ a: RollupRow, _ b: RollupRow) -> Bool {
+            let x = a.cells[column].rankValue, y = b.cells[column].rankValue
+            return x != y ? x > y : a.group.canonicallyPrecedes(b.group)
+        }
+        guard top < rows.count / 4 else { return Array(rows.sorted(by: before).prefix(top)) }
+        var kept: [RollupRow] = []
+        kept.reserveCapacity(top + 1)
+        for row in rows {
+            if kept.count == top, let last = kept.last, !before(row, last) { continue }
+            var lo = 0, hi = kept.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if before(kept[mid], row) { lo = mid + 1 } else { hi = mid }
+            }
+            kept.insert(row, at: lo)
+            if kept.count > top { kept.removeLast() }
+        }
+        return kept
     }
 }
 

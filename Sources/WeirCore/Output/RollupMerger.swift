@@ -60,8 +60,9 @@ public final class RollupMerger {
         }
     }
 
-    /// The merged rows in canonical order; `isFinal(window)` decides each row's finality.
-    public func rows(isFinal: (Window) -> Bool) -> [RollupRow] {
+    /// The merged rows, in canonical order unless `canonicalOrder` is false (a caller that
+    /// orders them itself spares the sort); `isFinal(window)` decides each row's finality.
+    public func rows(isFinal: (Window) -> Bool, canonicalOrder: Bool = true) -> [RollupRow] {
         var out: [RollupRow] = []
         if isSession {
             for (group, partials) in sessions {
@@ -74,7 +75,7 @@ public final class RollupMerger {
                 for (group, states) in groups { out.append(row(window, group, states, isFinal(window))) }
             }
         }
-        return RollupRow.sortedCanonically(out)
+        return canonicalOrder ? RollupRow.sortedCanonically(out) : out
     }
 
     private func mergeSessions(_ partials: [SessionPartial]) -> [(Window, [AggregateState])] {
