@@ -32,6 +32,26 @@ struct ClusterClient: Sendable {
     }
 
     /// The response body of a successful request; API errors throw `Failure`.
+    /// One request through a completion-handler data task. `URLSession.data(for:)` deadlocks on
+    /// Linux when the awaiting task is cancelled while the response is being handled
+    /// (swift-corelibs-foundation #5412: the cancellation handler takes the task's status lock,
+    /// then the session's queue; the response handler takes them the other way round). `weir
+    /// verify` hung that way once in CI when it cancelled its epoch watcher. A cancelled caller
+    /// now waits for the request to end (every request has a timeout) instead.
+    private static func send(_ request: URLRequest) async throws -> (Data, URLResponse) {
+        try await withCheckedThrowingContinuation { (done: CheckedContinuation<(Data, URLResponse), any Error>) in
+            URLSession.shared.dataTask(with: request) { data, response, error in
+                if let error {
+                    done.resume(throwing: error)
+                } else if let response {
+                    done.resume(returning: (data ?? Data(), response))
+                } else {
+                    done.resume(throwing: URLError(.badServerResponse))
+                }
+            }.resume()
+        }
+    }
+
     func raw(_ method: String, _ path: String, query: [URLQueryItem] = [], body: Data? = nil,
              headers: [String: String] = [:]) async throws -> Data {
         guard var components = URLComponents(string: base + path) else {
@@ -47,7 +67,7 @@ struct ClusterClient: Sendable {
         if let token { req.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         let data: Data, response: URLResponse
         do {
-            (data, response) = try await URLSession.shared.data(for: req)
+            (data, response) = try await Self.send(req)
         } catch {
             throw Failure(status: 0, code: "unreachable",
                           message: "cannot reach the coordinator at \(base) (\(error.localizedDescription)); is `weir up` or `weir coordinator` running?")
