@@ -39,23 +39,15 @@ public enum RollupAnswerBuilder {
         if case .session = spec.window { aligned = false }
         let rankedLater = query.top != nil && aligned
         let rows = try filter(merger.rows(isFinal: isFinal, canonicalOrder: !rankedLater), spec: spec, query: query)
+        // Rows keep their order within a window (canonical unless ranked later).
         var windows: [RollupAnswer.WindowRows] = []
-        if rankedLater {
-            var byWindow: [Window: Int] = [:]
-            for row in rows {
-                if let i = byWindow[row.window] { windows[i].rows.append(row); continue }
-                byWindow[row.window] = windows.count
-                windows.append(.init(window: row.window, isFinal: row.isFinal, lateEvents: late[row.window] ?? 0, rows: [row]))
-            }
-            windows.sort { $0.window < $1.window }
-        } else {
-            for row in rows {
-                if windows.last?.window != row.window {
-                    windows.append(.init(window: row.window, isFinal: row.isFinal, lateEvents: late[row.window] ?? 0, rows: []))
-                }
-                windows[windows.count - 1].rows.append(row)
-            }
+        var byWindow: [Window: Int] = [:]
+        for row in rows {
+            if let i = byWindow[row.window] { windows[i].rows.append(row); continue }
+            byWindow[row.window] = windows.count
+            windows.append(.init(window: row.window, isFinal: row.isFinal, lateEvents: late[row.window] ?? 0, rows: [row]))
         }
+        windows.sort { $0.window < $1.window }
         if let last = query.lastMilliseconds, let newest = windows.map(\.window.end).max() {
             windows = windows.filter { $0.window.start >= newest - last }
         }

@@ -31,7 +31,6 @@ struct ClusterClient: Sendable {
         return (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
     }
 
-    /// The response body of a successful request; API errors throw `Failure`.
     /// One request through a completion-handler data task. `URLSession.data(for:)` deadlocks on
     /// Linux when the awaiting task is cancelled while the response is being handled
     /// (swift-corelibs-foundation #5412: the cancellation handler takes the task's status lock,
@@ -52,6 +51,7 @@ struct ClusterClient: Sendable {
         }
     }
 
+    /// The response body of a successful request; API errors throw `Failure`.
     func raw(_ method: String, _ path: String, query: [URLQueryItem] = [], body: Data? = nil,
              headers: [String: String] = [:]) async throws -> Data {
         guard var components = URLComponents(string: base + path) else {
