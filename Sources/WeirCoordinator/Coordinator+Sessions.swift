@@ -146,7 +146,11 @@ extension Coordinator {
         }
         guard let set = logs[stream] else { return .some(nil) }
         consumed[stream]?[lease.partition] = offset
-        if let move = moves.read(lease.partition, epoch: lease.epoch, now: now(), stream: stream, offset: offset) { metrics.partitionMoved(kind: move.kind, milliseconds: move.milliseconds) }
+        if let move = moves.read(lease.partition, epoch: lease.epoch, now: now(), stream: stream, offset: offset) {
+            metrics.partitionMoved(kind: move.kind, milliseconds: move.milliseconds)
+            let lastGrant = move.sinceLastGrant.map { ", the last \($0) ms before this read" } ?? ""
+            logger.info("partition \(lease.partition) \(move.kind.replacingOccurrences(of: "_", with: " ")): \(identity) epoch \(lease.epoch) reading \(move.milliseconds) ms after the move began (\(move.grants) grant(s)\(lastGrant))")
+        }
         return .some(set.logs[lease.partition])
     }
 

@@ -150,8 +150,10 @@ public actor Coordinator {
                 }
                 Failpoint.hit("coordinator.after_persist_epoch")
             case .grant(let worker, let p, let epoch):
-                logger.info("grant partition \(p) epoch \(epoch) to \(worker)")
+                let copies = commits[p].map { " (checkpoint \($0.seq), stored by \($0.replicas.joined(separator: ", ")))" } ?? ""
+                logger.info("grant partition \(p) epoch \(epoch) to \(worker)\(copies)")
                 metrics.leaseGranted()
+                moves.granted(p, now: now())
                 // The new holder restores the committed checkpoint and continues from its offsets.
                 for stream in consumed.keys {
                     consumed[stream]?[p] = commits[p]?.offsets.first { $0.stream == stream }?.offset ?? 0

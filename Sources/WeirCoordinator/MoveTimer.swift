@@ -7,6 +7,8 @@ struct MoveTimer {
     private var orphanedAt: [Int: (time: Int64, silent: Bool)] = [:]
     private var releasedAt: [Int: Int64] = [:]
     private var lastEpochRead: [Int: UInt64] = [:]
+    /// Per partition on the move: how many grants it has had since, and when the last one was.
+    private var grants: [Int: (count: Int, last: Int64)] = [:]
     /// The most recent measurements (bounded), in milliseconds.
     /// Owner's connection closed (crash, kill -9).
     private(set) var failovers: [Int64] = []
@@ -29,10 +31,26 @@ struct MoveTimer {
         if orphanedAt[p] == nil && releasedAt[p] == nil { releasedAt[p] = now }
     }
 
+    /// The partition was granted (again): a move may take several grants when new owners are
+    /// lost before they read, and the log line of the move says how many and when the last was.
+    mutating func granted(_ p: Int, now: Int64) {
+        guard orphanedAt[p] != nil || releasedAt[p] != nil else { return }
+        grants[p] = ((grants[p]?.count ?? 0) + 1, now)
+    }
+
+    /// A move that ended: its kind, its duration, the grants it took and the time from the last
+    /// grant to the first read (the new owner's restore).
+    struct Move {
+        var kind: String
+        var milliseconds: Int64
+        var grants: Int
+        var sinceLastGrant: Int64?
+    }
+
     /// A fenced read of the log by the partition's current owner; returns the move it ends
     /// (kind `failover`, `silent_failover` or `handoff`), if any.
     @discardableResult
-    mutating func read(_ p: Int, epoch: UInt64, now: Int64, stream: String = "", offset: UInt64 = 0) -> (kind: String, milliseconds: Int64)? {
+    mutating func read(_ p: Int, epoch: UInt64, now: Int64, stream: String = "", offset: UInt64 = 0) -> Move? {
         if var c = catchingUp[p] {
             if let target = c.targets[stream], offset >= target { c.targets[stream] = nil }
             if c.targets.isEmpty {
@@ -44,17 +62,21 @@ struct MoveTimer {
         }
         guard lastEpochRead[p] != epoch else { return nil }
         lastEpochRead[p] = epoch
+        let grant = grants.removeValue(forKey: p)
+        func move(_ kind: String, _ ms: Int64) -> Move {
+            Move(kind: kind, milliseconds: ms, grants: grant?.count ?? 0, sinceLastGrant: grant.map { now - $0.last })
+        }
         if let lost = orphanedAt.removeValue(forKey: p) {
             releasedAt[p] = nil
             if lost.silent {
                 Self.keep(now - lost.time, in: &silentFailovers)
-                return ("silent_failover", now - lost.time)
+                return move("silent_failover", now - lost.time)
             }
             Self.keep(now - lost.time, in: &failovers)
-            return ("failover", now - lost.time)
+            return move("failover", now - lost.time)
         } else if let t = releasedAt.removeValue(forKey: p) {
             Self.keep(now - t, in: &handoffs)
-            return ("handoff", now - t)
+            return move("handoff", now - t)
         }
         return nil
     }

@@ -112,6 +112,13 @@ public final class CheckpointStore: Sendable {
         return blobs
     }
 
+    /// The chain of the newest checkpoint stored for `p` (its base first; empty when none),
+    /// checked like `chain(partition:upTo:digest:)`.
+    public func newestChain(partition p: Int) throws -> [[UInt8]] {
+        guard let newest = try Self.decodeIndex(environment.get(Self.indexKey(p)) ?? []).last else { return [] }
+        return try chain(partition: p, upTo: newest.seq, digest: newest.digest)
+    }
+
     /// Moves a bad blob aside (kept for inspection) and drops it and everything after it from the chain.
     public func quarantine(partition p: Int, seq: UInt64) throws {
         try writer.withLock { _ in

@@ -60,6 +60,42 @@ public final class StandbyFolds: Sendable {
         }
     }
 
+    /// Keeps `fold` as the partition's newest (the one before it becomes the previous), unless
+    /// a newer one is kept already. For a fold built from state this worker holds in memory: a
+    /// partition it just handed off, whose standby it usually becomes.
+    public func keep(_ fold: CheckpointFold) {
+        let now = ContinuousClock.now
+        entries.withLock { all in
+            if let current = all[fold.partition], current.newest.header.seq >= fold.header.seq { return }
+            all[fold.partition] = Entry(newest: fold, previous: all[fold.partition]?.newest, advancedAt: now)
+        }
+    }
+
+    /// Folds the newest chain `store` holds for `partition` (and keeps the fold one checkpoint
+    /// before it as the previous, which is what the coordinator has committed if the newest
+    /// was not), unless a fold is kept already. For a worker that just started: its store still
+    /// holds the chains of partitions it owned or stood by for, and a failover that grants one of
+    /// them here then restores from memory. Returns the seq folded to, nil when nothing was.
+    @discardableResult
+    public func warm(partition p: Int, store: CheckpointStore) throws -> UInt64? {
+        guard keptSeqs(partition: p).isEmpty else { return nil }
+        let chain = try store.newestChain(partition: p)
+        guard let newestBlob = chain.last else { return nil }
+        var newest = try CheckpointFold(chain: chain.count > 1 ? Array(chain.dropLast()) : chain, partition: p)
+        var previous: CheckpointFold?
+        if chain.count > 1 {
+            previous = newest
+            try newest.append(newestBlob)
+        }
+        let now = ContinuousClock.now
+        let kept = entries.withLock { all -> Bool in
+            guard all[p] == nil else { return false }  // a copy arrived meanwhile and was folded
+            all[p] = Entry(newest: newest, previous: previous, advancedAt: now)
+            return true
+        }
+        return kept ? newest.header.seq : nil
+    }
+
     /// The seqs of the folds kept for `partition` (newest first), for the log line of a restore
     /// that could not use them.
     public func keptSeqs(partition p: Int) -> [UInt64] {

@@ -117,7 +117,37 @@ extension Worker {
                 await self.checkpoint(lease, generation: r.generation, runner, force: false)
             }
             Failpoint.hit("handoff.before_release")
+            let settled = r.runner.flatMap { self.settledState(lease, generation: r.generation, $0) }
             self.finishHandOff(lease, generation: r.generation)
+            if let settled { await self.keepHandedOffState(lease, settled.runner, committed: settled.committed) }
+        }
+    }
+
+    /// The runner of a partition being handed off and the checkpoint its state is exactly at:
+    /// processing has stopped and the last checkpoint committed what it had processed (or
+    /// nothing moved since the one before). nil when that is not certain.
+    private func settledState(_ lease: LeaseRef, generation: UInt64, _ runner: PartitionRunner) -> (runner: PartitionRunner, committed: CommittedCheckpoint)? {
+        guard let current = running[lease.partition], current.lease == lease, current.generation == generation,
+              !current.cursor.inFlight, current.cursor.committed.seq > 0,
+              runner.progress() == current.cursor.lastProgress else { return nil }
+        return (runner, current.cursor.committed)
+    }
+
+    /// Keeps the state of a partition just handed off as a standby fold at its committed
+    /// checkpoint, taken from memory (no decoding): this worker usually becomes the new owner's
+    /// standby, and if the partition comes back here the restore starts from it. The fold is
+    /// matched by exact (seq, digest) like any other, so it is used only at that checkpoint.
+    private func keepHandedOffState(_ lease: LeaseRef, _ runner: PartitionRunner, committed: CommittedCheckpoint) async {
+        let folds = standbyFolds
+        // The committed checkpoint was this epoch's (lastProgress is set only by a commit here).
+        let header = CheckpointBlob.Header(kind: .base, partition: lease.partition, epoch: lease.epoch, seq: committed.seq,
+                                           previousDigest: 0, digest: committed.digest)
+        do {
+            try await DataPath.run {
+                folds.keep(try CheckpointFold(whole: runner.capture(base: true).jobs, header: header, partition: lease.partition))
+            }
+        } catch {
+            logger.warning("partition \(lease.partition): the handed-off state is not kept as a standby copy: \(error)")
         }
     }
 

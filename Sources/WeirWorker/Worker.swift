@@ -140,6 +140,7 @@ public actor Worker {
         case .welcome(let ttl, let partitions):
             holder = LeaseHolder(settings: LeaseSettings(ttlMilliseconds: ttl))
             logger.info("registered: \(partitions) partitions, lease TTL \(ttl) ms")
+            warmStoredChains(partitionCount: partitions)
         case .jobs(let definitions): jobsChanged(definitions)
         case .grant(let l, let committed):
             // Only the newest grant's checkpoint counts (an older grant can never start).

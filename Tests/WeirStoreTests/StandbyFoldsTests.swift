@@ -74,4 +74,42 @@ import WeirCore
         #expect(folds.jobs(partition: 3, committed: committed(blobs[3])) == nil)
         #expect(folds.take(partition: 3, committed: committed(blobs[3]), store: store) == nil)
     }
+
+    /// A restarted worker's folds died with it, but its store still has the chains: folding
+    /// them at start gives the newest stored checkpoint and the one before it (what is
+    /// committed when the newest was not), and later copies extend that fold.
+    @Test func aRestartedWorkerFoldsTheChainsItStillStores() throws {
+        let store = try CheckpointStore(directory: CheckpointStoreTests.tempDir())
+        let blobs = try storedChain(store, deltas: 3)
+        let folds = StandbyFolds()  // a new process
+        #expect(try folds.warm(partition: 3, store: store) == 4)
+        #expect(try folds.warm(partition: 5, store: store) == nil, "nothing stored, nothing folded")
+        #expect(folds.jobs(partition: 3, committed: committed(blobs[3])) == (try rebuilt(store, blobs[3])))
+        #expect(folds.jobs(partition: 3, committed: committed(blobs[2])) == (try rebuilt(store, blobs[2])))
+        let next = try CheckpointStoreTests.blob(.delta, epoch: 1, seq: 5, previous: blobs[3].header.digest)
+        #expect(try store.store(next.bytes, partition: 3) == .stored)
+        folds.advance(partition: 3, blob: next.bytes, store: store)
+        #expect(folds.keptSeqs(partition: 3) == [5, 4])
+        #expect(folds.jobs(partition: 3, committed: committed(next)) == (try rebuilt(store, next)))
+        #expect(try folds.warm(partition: 3, store: store) == nil, "a fold kept is not replaced")
+        #expect(folds.keptSeqs(partition: 3) == [5, 4])
+    }
+
+    /// An owner that hands a partition off keeps its state (captured whole from memory) as a
+    /// fold at its committed checkpoint: restoring from it equals the stored chain, the new
+    /// owner's next copy extends it, and it never replaces a newer fold.
+    @Test func aFoldOfWholeStateInMemoryEqualsTheChainAndTakesTheNextCopy() throws {
+        let store = try CheckpointStore(directory: CheckpointStoreTests.tempDir())
+        let blobs = try storedChain(store, deltas: 3)
+        let atHandOff = blobs[2].header
+        let header = CheckpointBlob.Header(kind: .base, partition: 3, epoch: 1, seq: atHandOff.seq, previousDigest: 0, digest: atHandOff.digest)
+        let folds = StandbyFolds()
+        folds.keep(try CheckpointFold(whole: try rebuilt(store, blobs[2]), header: header, partition: 3))
+        #expect(folds.jobs(partition: 3, committed: committed(blobs[2])) == (try rebuilt(store, blobs[2])))
+        folds.advance(partition: 3, blob: blobs[3].bytes, store: store)
+        #expect(folds.keptSeqs(partition: 3) == [4, 3])
+        #expect(folds.jobs(partition: 3, committed: committed(blobs[3])) == (try rebuilt(store, blobs[3])))
+        folds.keep(try CheckpointFold(whole: try rebuilt(store, blobs[1]), header: blobs[1].header, partition: 3))
+        #expect(folds.keptSeqs(partition: 3) == [4, 3], "an older state does not replace a newer fold")
+    }
 }

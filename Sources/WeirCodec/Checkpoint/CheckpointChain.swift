@@ -49,6 +49,15 @@ public struct CheckpointFold: Sendable {
         try take(opened.jobs, delta: false)
     }
 
+    /// A fold of state already whole in memory (an owner's own state at its committed checkpoint
+    /// `header`, captured as a base): nothing to decode. Every job's engine must be whole.
+    public init(whole jobs: [JobCheckpoint], header: CheckpointBlob.Header, partition: Int) throws(CheckpointError) {
+        precondition(header.partition == partition, "a fold of partition \(partition) given the header of partition \(header.partition)")
+        self.partition = partition
+        self.header = header
+        try take(jobs, delta: false)
+    }
+
     /// Folds a whole chain: its base, then each later checkpoint in order.
     public init(chain blobs: [[UInt8]], partition: Int) throws(CheckpointError) {
         guard let first = blobs.first else { throw CheckpointError("partition \(partition): empty checkpoint chain") }
