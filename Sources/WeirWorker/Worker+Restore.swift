@@ -190,6 +190,7 @@ extension Worker {
         var cursor = r.cursor
         cursor.needBase = true
         cursor.inFlight = false
+        cursor.lastProgress = .max  // another job set: the old runner's progress says nothing of this one's state
         running[lease.partition] = RunningPartition(lease: lease, generation: generation, runner: nil, task: task, cursor: cursor)
     }
 
@@ -231,8 +232,13 @@ extension Worker {
             let began = ContinuousClock.now
             var folded = 0
             for p in 0..<partitionCount {
-                // A restore under way here goes first: it is the one a partition stands still for.
-                while running.values.contains(where: { $0.runner == nil }) { try? await Task.sleep(for: .milliseconds(20)) }
+                // A restore under way here goes first: it is the one a partition stands still for
+                // (waiting at most ~4 s per partition, in case one never finishes).
+                var waits = 0
+                while waits < 200, running.values.contains(where: { $0.runner == nil }) {
+                    try? await Task.sleep(for: .milliseconds(20))
+                    waits += 1
+                }
                 guard running[p] == nil else { continue }
                 do {
                     if try await DataPath.runRestore({ try folds.warm(partition: p, store: store) }) != nil { folded += 1 }
