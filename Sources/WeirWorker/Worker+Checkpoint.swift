@@ -117,20 +117,20 @@ extension Worker {
                 await self.checkpoint(lease, generation: r.generation, runner, force: false)
             }
             Failpoint.hit("handoff.before_release")
-            let settled = r.runner.flatMap { self.settledState(lease, generation: r.generation, $0) }
+            let settled = r.runner.flatMap { runner in self.settledCheckpoint(lease, generation: r.generation, runner).map { (runner, $0) } }
             self.finishHandOff(lease, generation: r.generation)
-            if let settled { await self.keepHandedOffState(lease, settled.runner, committed: settled.committed) }
+            if let (runner, committed) = settled { await self.keepHandedOffState(lease, runner, committed: committed) }
         }
     }
 
-    /// The runner of a partition being handed off and the checkpoint its state is exactly at:
-    /// processing has stopped and the last checkpoint committed what it had processed (or
-    /// nothing moved since the one before). nil when that is not certain.
-    private func settledState(_ lease: LeaseRef, generation: UInt64, _ runner: PartitionRunner) -> (runner: PartitionRunner, committed: CommittedCheckpoint)? {
+    /// The checkpoint the state of a partition being handed off is exactly at: processing has
+    /// stopped and the last checkpoint committed what it had processed (or nothing moved since
+    /// the one before). nil when that is not certain.
+    private func settledCheckpoint(_ lease: LeaseRef, generation: UInt64, _ runner: PartitionRunner) -> CommittedCheckpoint? {
         guard let current = running[lease.partition], current.lease == lease, current.generation == generation,
               !current.cursor.inFlight, current.cursor.committed.seq > 0,
               runner.progress() == current.cursor.lastProgress else { return nil }
-        return (runner, current.cursor.committed)
+        return current.cursor.committed
     }
 
     /// Keeps the state of a partition just handed off as a standby fold at its committed
