@@ -6,6 +6,9 @@
 #   EVENTS=2M bash bench/cluster.sh   # a smaller run
 #   CHECKPOINTS=off bash bench/cluster.sh   # without checkpoints (default: every 1s, replicated to the standby)
 #   WORKERS=1 bash bench/cluster.sh         # one worker (default 2)
+#   RATE=100k/s bash bench/cluster.sh       # paced ingest instead of --max (query latency while
+#                                           # windows close at a steady pace)
+#   COORDINATOR_ARGS="--final-window-rows 0" bash bench/cluster.sh   # extra coordinator flags
 #
 # Reports end-to-end events/s (first event sent → every partition consumed and the answer
 # queryable), replay (ingest) events/s, peak RSS per process, and the latency of rollup queries
@@ -16,7 +19,8 @@ cd "$(dirname "$0")/.."
 EVENTS=${EVENTS:-10M}
 CHECKPOINTS=${CHECKPOINTS:-1s}
 NWORKERS=${WORKERS:-2}
-SUFFIX=$([ "$CHECKPOINTS" = off ] && echo "-checkpoints-off" || true)$([ "$NWORKERS" = 2 ] || echo "-${NWORKERS}workers")
+RATE=${RATE:-max}
+SUFFIX=$([ "$CHECKPOINTS" = off ] && echo "-checkpoints-off" || true)$([ "$NWORKERS" = 2 ] || echo "-${NWORKERS}workers")$([ "$RATE" = max ] || echo "-rate-${RATE%/s}")
 DATA=bench/data/clicks-${EVENTS,,}.zst
 mkdir -p bench/data bench/results
 swift build -c release >/dev/null
@@ -28,7 +32,7 @@ cleanup() { for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done; rm
 trap cleanup EXIT
 
 $WEIR coordinator --data-dir "$RUN/coordinator" --listen 127.0.0.1:0 --http 127.0.0.1:0 --stream clicks:user \
-  --ready-file "$RUN/ready" > "$RUN/coordinator.log" 2>&1 &
+  --ready-file "$RUN/ready" ${COORDINATOR_ARGS:-} > "$RUN/coordinator.log" 2>&1 &
 COORD=$!; PIDS+=($COORD)
 for _ in $(seq 1 300); do [ -s "$RUN/ready" ] && break; sleep 0.1; done
 WIRE=$(grep wire "$RUN/ready" | cut -d= -f2); HTTP=127.0.0.1:$(grep http "$RUN/ready" | cut -d= -f2)
@@ -50,7 +54,7 @@ SAMPLER=$!
 
 lag() { curl -s "http://$HTTP/v1/cluster" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(sum(p["lag"] for p in d["partitions"]))'; }
 START=$(date +%s.%N)
-REPLAY=$($WEIR replay "$DATA" --stream clicks --coordinator 127.0.0.1:$WIRE --max)
+REPLAY=$($WEIR replay "$DATA" --stream clicks --coordinator 127.0.0.1:$WIRE $([ "$RATE" = max ] && echo --max || echo --rate "$RATE"))
 REPLAYED=$(date +%s.%N)
 rm -f "$RUN/sampling"; wait $SAMPLER || true
 until [ "$(lag)" = "0" ]; do sleep 0.1; done
@@ -62,10 +66,10 @@ sleep 11  # one more checkpoint summary line per worker
 COMMITTED=$(curl -s "http://$HTTP/v1/cluster" | python3 -c 'import json,sys; print(json.load(sys.stdin)["checkpoints"]["committed"])')
 grep -h "checkpoints: " "$RUN"/w*.log > "$RUN/checkpoints.txt" || true
 WORKER_RSS=$(for w in "${WORKERS[@]}"; do rss "$w"; echo -n " "; done)
-python3 - "$EVENTS" "$START" "$REPLAYED" "$END" "$RUN/latency.txt" "$(rss $COORD)" "$WORKER_RSS" "$EXPIRED" "$DATA" "$CHECKPOINTS" "$COMMITTED" "$RUN/checkpoints.txt" "bench/results/cluster$SUFFIX.json" <<'PY' | tee "bench/results/cluster$SUFFIX.md"
+python3 - "$EVENTS" "$START" "$REPLAYED" "$END" "$RUN/latency.txt" "$(rss $COORD)" "$WORKER_RSS" "$EXPIRED" "$DATA" "$CHECKPOINTS" "$COMMITTED" "$RUN/checkpoints.txt" "bench/results/cluster$SUFFIX.json" "$RATE" "${COORDINATOR_ARGS:-}" <<'PY' | tee "bench/results/cluster$SUFFIX.md"
 import sys, subprocess, platform, datetime, json
 import re
-events_text, start, replayed, end, lat_file, rc, worker_rss, expired, data, checkpoints, committed, ck_file, json_out = sys.argv[1:]
+events_text, start, replayed, end, lat_file, rc, worker_rss, expired, data, checkpoints, committed, ck_file, json_out, rate, coordinator_args = sys.argv[1:]
 worker_rss = [int(x) for x in worker_rss.split()]
 mult = {'k': 1e3, 'm': 1e6}
 events = float(events_text[:-1]) * mult[events_text[-1].lower()] if events_text[-1].lower() in mult else float(events_text)
@@ -74,7 +78,7 @@ lat = sorted(float(x) * 1000 for x in open(lat_file) if x.strip())
 pct = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))] if lat else float('nan')
 cpu = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), '?')
 print(f"# Cluster end to end — coordinator + {len(worker_rss)} worker(s), clicks-per-page, {events_text} canonical events, checkpoints {checkpoints}\n")
-print(f"Machine: {subprocess.check_output(['nproc']).decode().strip()} cores, {cpu}; {datetime.datetime.utcnow():%Y-%m-%dT%H:%MZ}; recording {data}\n")
+print(f"Machine: {subprocess.check_output(['nproc']).decode().strip()} cores, {cpu}; {datetime.datetime.utcnow():%Y-%m-%dT%H:%MZ}; recording {data}; replay {'--max' if rate == 'max' else '--rate ' + rate}{'; coordinator ' + coordinator_args if coordinator_args else ''}\n")
 print("| figure | value |\n|---|---|")
 print(f"| end-to-end events/s (first event sent → all partitions consumed, answer queryable) | {events / (end - start):,.0f} |")
 print(f"| replay (durable ingest, acknowledged) events/s | {events / (replayed - start):,.0f} |")
@@ -96,7 +100,7 @@ if checkpoints != 'off':
         print(f"| checkpoint duration (capture → coordinator commit), median p50 / worst p99 (ms) | {med([r['duration_ms'][0] for r in rows]):.1f} / {max(r['duration_ms'][1] for r in rows):.1f} |")
 med = lambda xs: sorted(xs)[len(xs) // 2] if xs else None
 json.dump({
-    "workers": len(worker_rss), "events": events, "checkpoints": checkpoints,
+    "workers": len(worker_rss), "events": events, "checkpoints": checkpoints, "rate": rate, "coordinator_args": coordinator_args,
     "end_to_end_events_per_second": events / (end - start), "replay_events_per_second": events / (replayed - start),
     "query_latency_ms": {"p50": pct(0.5), "p99": pct(0.99), "max": max(lat) if lat else None, "queries": len(lat)},
     "peak_rss_mib": {"coordinator": int(rc), "workers": worker_rss}, "leases_expired": int(expired),

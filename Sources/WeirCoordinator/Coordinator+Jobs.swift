@@ -24,6 +24,7 @@ extension Coordinator {
             throw .unavailable("store_failed", "could not persist job \(spec.name): \(error)")
         }
         jobs[spec.name] = (spec, specText)
+        finalWindows[spec.name] = nil
         logger.info("job \(spec.name) registered on stream \(spec.stream)")
         broadcastJobs()
         return JobInfo(name: spec.name, stream: spec.stream, specText: specText)
@@ -41,6 +42,7 @@ extension Coordinator {
             throw .unavailable("store_failed", "could not delete job \(name): \(error)")
         }
         jobs[name] = nil
+        finalWindows[name] = nil
         idlePlanner.forget(job: name)
         logger.info("job \(name) cancelled")
         broadcastJobs()

@@ -26,7 +26,9 @@ extension Coordinator {
             throw .notFound("unknown_job", "no job named \(job) (jobs: \(jobs.keys.isEmpty ? "none" : jobs.keys.joined(separator: ", ")))")
         }
         guard query.from < query.to else { throw .badRequest("bad_range", "from (\(query.from)) must be before to (\(query.to))") }
-        var collected = await collectReports(job: job, from: query.from, to: query.to, last: query.lastMilliseconds ?? 0)
+        let finals = finalWindows[job].flatMap { $0.spec == entry.spec ? $0 : nil } ?? FinalWindowCache(spec: entry.spec, rowLimit: settings.finalWindowRows)
+        var collected = await collectReports(job: job, from: query.from, to: query.to, last: query.lastMilliseconds ?? 0,
+                                             skipFinals: finals?.starts ?? 0..<0)
         let sources = await standIn(for: &collected, job: job, stream: entry.spec.stream, from: query.from, to: query.to, last: query.lastMilliseconds ?? 0)
         let reports = collected
         var behind: UInt64 = 0
@@ -39,11 +41,12 @@ extension Coordinator {
         }
         // Merging can take a while for big answers: off the actor, so lease renewals never wait for it.
         let spec = entry.spec, partitionCount = partitioner.partitionCount
-        let result: Result<RollupAnswer, APIError>
+        let result: Result<(answer: RollupAnswer, finals: FinalWindowCache?), APIError>
         do {
             result = try await DataPath.runInteractive {
                 do throws(APIError) {
-                    return .success(try RollupAnswerBuilder.build(spec: spec, query: query, reports: reports, partitionCount: partitionCount))
+                    return .success(try RollupAnswerBuilder.build(spec: spec, query: query, reports: reports, partitionCount: partitionCount,
+                                                                  finals: finals))
                 } catch {
                     return .failure(error)
                 }
@@ -51,19 +54,23 @@ extension Coordinator {
         } catch {
             throw .unavailable("shutting_down", "the coordinator is stopping")
         }
-        var answer = try result.get()
+        let built = try result.get()
+        keep(built.finals, job: job)
+        var answer = built.answer
         answer.eventsBehind = behind
         answer.eventsUncommitted = uncommitted
         answer.sources = sources
         return (answer, reports)
     }
 
-    func collectReports(job: String, from: Int64, to: Int64, last: Int64) async -> [PartitionReport] {
+    /// Every current owner's report of `job`; `skipFinals`: final windows by start that the
+    /// owners leave out (this coordinator has them merged).
+    func collectReports(job: String, from: Int64, to: Int64, last: Int64, skipFinals: Range<Int64> = 0..<0) async -> [PartitionReport] {
         let holders = Set(authority.leases.compactMap { $0?.holder }).filter { session(of: $0) != nil }
         guard !holders.isEmpty else { return [] }
         let request = nextRequest
         nextRequest += 1
-        for h in holders { session(of: h)?.outbound.send(.queryPartials(request: request, job: job, from: from, to: to, last: last)) }
+        for h in holders { session(of: h)?.outbound.send(.queryPartials(request: request, job: job, from: from, to: to, last: last, skipFinals: skipFinals)) }
         let timeout = settings.queryTimeoutMilliseconds
         let reports = await withCheckedContinuation { (done: CheckedContinuation<[PartitionReport], Never>) in
             pendingQueries[request] = PendingQuery(waiting: holders, reports: [], done: done)
@@ -86,6 +93,14 @@ extension Coordinator {
             }
         }
         return best.keys.sorted().compactMap { best[$0] }
+    }
+
+    /// Keeps a query's final windows for the next queries, unless the job changed meanwhile or
+    /// a query that finished first kept newer ones.
+    func keep(_ finals: FinalWindowCache?, job: String) {
+        guard let finals, jobs[job]?.spec == finals.spec else { return }
+        if let kept = finalWindows[job], kept.spec == finals.spec, kept.starts.upperBound > finals.starts.upperBound { return }
+        finalWindows[job] = finals
     }
 
     func partialsArrived(_ request: UInt64, from identity: WorkerIdentity, _ reports: [PartitionReport]) {

@@ -20,6 +20,8 @@ public actor Coordinator {
     var authority: LeaseAuthority
     var sessions: [String: WorkerSession] = [:]
     var jobs: OrderedDictionary<String, (spec: JobSpec, text: String)> = [:]
+    /// Per job: the merged rows of its final windows, so queries merge only open windows.
+    var finalWindows: [String: FinalWindowCache] = [:]
     var streams: OrderedDictionary<String, String?> = [:]
     /// Per stream and partition: the offset its holder last fetched from (its progress).
     var consumed: [String: [UInt64]] = [:]

@@ -214,12 +214,14 @@ final class PartitionRunner: Sendable {
         state.withLock { s in for o in offsets { s.committedOffsets[o.stream] = o.offset } }
     }
 
-    /// The partials of `job` for windows starting in `[from, to)`, and the partition's completeness facts.
-    func report(job: String, from: Int64, to: Int64, last: Int64) -> PartitionReport? {
-        state.withLock { s in report(s, job: job, from: from, to: to, last: last) }
+    /// The partials of `job` for windows starting in `[from, to)`, and the partition's
+    /// completeness facts. Final rows of windows starting in `skipFinals` are left out (the
+    /// coordinator keeps those windows merged).
+    func report(job: String, from: Int64, to: Int64, last: Int64, skipFinals: Range<Int64> = 0..<0) -> PartitionReport? {
+        state.withLock { s in report(s, job: job, from: from, to: to, last: last, skipFinals: skipFinals) }
     }
 
-    private func report(_ s: State, job: String, from: Int64, to: Int64, last: Int64) -> PartitionReport? {
+    private func report(_ s: State, job: String, from: Int64, to: Int64, last: Int64, skipFinals: Range<Int64>) -> PartitionReport? {
         guard let run = s.jobs[job] else { return nil }
         let open = run.engine.openPartials()
         var lower = from
@@ -230,7 +232,7 @@ final class PartitionRunner: Sendable {
         }
         var encoded: [UInt8] = []
         var encodedCount = 0
-        for start in run.finals.keys.sorted() where start >= lower && start < to {
+        for start in run.finals.keys.sorted() where start >= lower && start < to && !skipFinals.contains(start) {
             if let group = run.finals[start] { encoded += group.bytes; encodedCount += group.rows }
         }
         let rows = open.filter { $0.window.start >= lower && $0.window.start < to }
@@ -243,6 +245,10 @@ final class PartitionRunner: Sendable {
         report.committedOffset = min(s.committedOffsets[run.spec.stream] ?? 0, run.nextOffset)
         report.filtered = stats.filtered
         report.maxEventTime = run.engine.maxEventTime
+        // Windows starting at or after the retention horizon were never pruned (pruning takes a
+        // window only when both its start and its end are behind the horizon).
+        let (horizon, overflow) = run.engine.watermark.subtractingReportingOverflow(retentionMilliseconds)
+        report.coveredFrom = max(lower, run.engine.watermark == .min || overflow ? .min : horizon)
         return report
     }
 }

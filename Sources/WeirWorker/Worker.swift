@@ -159,14 +159,14 @@ public actor Worker {
             storeReplica(request: request, partition: p, epoch: epoch, seq: seq, blob: blob)
         case .stateRequest(let request, let lease, let seq, let digest):
             serveState(request: request, partition: lease.partition, seq: seq, digest: digest)
-        case .queryPartials(let request, let job, let from, let to, let last):
+        case .queryPartials(let request, let job, let from, let to, let last, let skip):
             let targets = running.values.filter { holder.isValid($0.lease.partition, epoch: $0.lease.epoch, now: now()) }.compactMap(\.runner)
             let queue = outbound
             Task {
                 // All partitions at once: each report waits for its runner's current chunk, not for the others'.
                 let reports = await withTaskGroup(of: PartitionReport?.self) { group in
                     for runner in targets {
-                        group.addTask { try? await DataPath.runInteractive({ runner.report(job: job, from: from, to: to, last: last) }) ?? nil }
+                        group.addTask { try? await DataPath.runInteractive({ runner.report(job: job, from: from, to: to, last: last, skipFinals: skip) }) ?? nil }
                     }
                     var out: [PartitionReport] = []
                     for await r in group { if let r { out.append(r) } }

@@ -1,7 +1,7 @@
 import WeirCore
 
 extension WireMessage {
-    public static let version: UInt8 = 1
+    public static let version: UInt8 = 2
     /// Frames above this are refused before any allocation. Fetch replies carry a few MiB; the
     /// largest frames are a worker's partials for a query over every retained window of a job
     /// with big distinct sets (72–100 MB seen at 2 M events) and checkpoint chains shipped to a
@@ -78,8 +78,9 @@ extension WireMessage {
             w.u64(chunk.firstOffset); w.int(chunk.count); w.u64(chunk.durableEnd); w.blob(chunk.lines)
         case .jobs(let jobs):
             w.u8(Kind.jobs.rawValue); w.u32(UInt32(jobs.count)); for j in jobs { w.string(j.name); w.string(j.specText) }
-        case .queryPartials(let request, let job, let from, let to, let last):
+        case .queryPartials(let request, let job, let from, let to, let last, let skip):
             w.u8(Kind.queryPartials.rawValue); w.u64(request); w.string(job); w.i64(from); w.i64(to); w.i64(last)
+            w.i64(skip.lowerBound); w.i64(skip.upperBound)
         case .standbyQuery(let request, let job, let from, let to, let last, let checkpoints):
             w.u8(Kind.standbyQuery.rawValue); w.u64(request); w.string(job); w.i64(from); w.i64(to); w.i64(last)
             w.u32(UInt32(checkpoints.count))
@@ -100,7 +101,7 @@ extension WireMessage {
     private func report(_ r: PartitionReport, _ w: inout WireWriter) {
         lease(r.lease, &w)
         w.i64(r.watermark); w.u64(r.offset); w.u64(r.committedOffset); w.i64(r.accepted); w.i64(r.lateEvents); w.i64(r.rejected)
-        w.i64(r.filtered); w.i64(r.maxEventTime)
+        w.i64(r.filtered); w.i64(r.maxEventTime); w.i64(r.coveredFrom)
         w.u32(UInt32(r.lateByWindow.count))
         for l in r.lateByWindow { w.i64(l.window.start); w.i64(l.window.end); w.i64(l.count) }
         w.u32(UInt32(r.rows.count + r.encodedRowCount))
@@ -193,7 +194,10 @@ extension WireMessage {
             for _ in 0..<n { jobs.append(JobDefinition(name: try r.string("job name"), specText: try r.string("job spec"))) }
             return .jobs(jobs)
         case .queryPartials:
-            return .queryPartials(request: try r.u64(), job: try r.string("job"), from: try r.i64(), to: try r.i64(), last: try r.i64())
+            let request = try r.u64(), job = try r.string("job"), from = try r.i64(), to = try r.i64(), last = try r.i64()
+            let skipFrom = try r.i64(), skipTo = try r.i64()
+            guard skipFrom <= skipTo else { throw WireError("query skips windows from \(skipFrom) to \(skipTo): an inverted range") }
+            return .queryPartials(request: request, job: job, from: from, to: to, last: last, skipFinals: skipFrom..<skipTo)
         case .standbyQuery:
             let request = try r.u64(), job = try r.string("job"), from = try r.i64(), to = try r.i64(), last = try r.i64()
             var checkpoints: [StandbyCheckpoint] = []
@@ -222,7 +226,7 @@ extension WireMessage {
     private static func report(_ r: inout WireReader) throws(WireError) -> PartitionReport {
         let l = try lease(&r)
         let watermark = try r.i64(), offset = try r.u64(), committedOffset = try r.u64(), accepted = try r.i64(), late = try r.i64(), rejected = try r.i64()
-        let filtered = try r.i64(), maxEventTime = try r.i64()
+        let filtered = try r.i64(), maxEventTime = try r.i64(), coveredFrom = try r.i64()
         let nLate = try r.count("late windows")
         var lateByWindow: [LateCount] = []
         for _ in 0..<nLate {
@@ -239,6 +243,7 @@ extension WireMessage {
         report.committedOffset = committedOffset
         report.filtered = filtered
         report.maxEventTime = maxEventTime
+        report.coveredFrom = coveredFrom
         return report
     }
 }

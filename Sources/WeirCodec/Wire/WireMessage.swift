@@ -50,7 +50,8 @@ public enum WireMessage: Sendable, Equatable {
     case replicate(request: UInt64, partition: Int, epoch: UInt64, seq: UInt64, blob: [UInt8])
     /// Partials of windows starting in `[from, to)`; with `last` > 0, only those starting within
     /// `last` ms of the partition's newest window end (a superset of the merged `last` answer).
-    case queryPartials(request: UInt64, job: String, from: Int64, to: Int64, last: Int64)
+    /// Rows of windows starting in `skipFinals` are left out: the coordinator has them merged.
+    case queryPartials(request: UInt64, job: String, from: Int64, to: Int64, last: Int64, skipFinals: Range<Int64>)
     /// Asks a standby for partials of partitions whose owner cannot answer (moving, failing
     /// over), computed from the committed checkpoint it stores (`lease.epoch`: the epoch that
     /// committed it). Answered with `partials`.

@@ -5,6 +5,13 @@ public enum RollupAnswerBuilder {
     ///   - reports: one per partition that answered (current epoch only).
     ///   - partitionCount: all partitions, so the missing ones can be named.
     public static func build(spec: JobSpec, query: RollupQuery, reports: [PartitionReport], partitionCount: Int) throws(APIError) -> RollupAnswer {
+        try build(spec: spec, query: query, reports: reports, partitionCount: partitionCount, finals: nil).answer
+    }
+
+    /// The same, with the windows `finals` covers taken from it instead of from the reports, and
+    /// `finals` grown by the windows this answer found final in every partition.
+    public static func build(spec: JobSpec, query: RollupQuery, reports: [PartitionReport], partitionCount: Int,
+                             finals: FinalWindowCache?) throws(APIError) -> (answer: RollupAnswer, finals: FinalWindowCache?) {
         let merger = RollupMerger(spec: spec)
         var late: [Window: Int64] = [:]
         var accepted: Int64 = 0, lateEvents: Int64 = 0, rejected: Int64 = 0, filtered: Int64 = 0
@@ -14,7 +21,7 @@ public enum RollupAnswerBuilder {
             lateEvents += report.lateEvents
             rejected += report.rejected
             for l in report.lateByWindow where l.window.start >= query.from && l.window.start < query.to { late[l.window, default: 0] += l.count }
-            for row in report.rows where row.window.start >= query.from && row.window.start < query.to {
+            for row in report.rows where row.window.start >= query.from && row.window.start < query.to && finals?.covers(row.window.start) != true {
                 do throws(RollupMerger.MergeError) {
                     try merger.add(row, partition: report.lease.partition)
                 } catch {
@@ -38,7 +45,9 @@ public enum RollupAnswerBuilder {
         var aligned = true
         if case .session = spec.window { aligned = false }
         let rankedLater = query.top != nil && aligned
-        let rows = try filter(merger.rows(isFinal: isFinal, canonicalOrder: !rankedLater), spec: spec, query: query)
+        let merged = merger.rows(isFinal: isFinal, canonicalOrder: !rankedLater)
+        let grown = finals.map { grow($0, merged: merged, reports: reports, partitionCount: partitionCount, query: query) }
+        let rows = try filter(merged, spec: spec, query: query)
         // Rows keep their order within a window (canonical unless ranked later).
         var windows: [RollupAnswer.WindowRows] = []
         var byWindow: [Window: Int] = [:]
@@ -46,6 +55,9 @@ public enum RollupAnswerBuilder {
             if let i = byWindow[row.window] { windows[i].rows.append(row); continue }
             byWindow[row.window] = windows.count
             windows.append(.init(window: row.window, isFinal: row.isFinal, lateEvents: late[row.window] ?? 0, rows: [row]))
+        }
+        if let finals {
+            windows += try kept(finals, query: query, spec: spec, newestOpen: windows.map(\.window.end).max(), late: late)
         }
         windows.sort { $0.window < $1.window }
         if let last = query.lastMilliseconds, let newest = windows.map(\.window.end).max() {
@@ -60,7 +72,52 @@ public enum RollupAnswerBuilder {
                                   watermark: watermark, partitionsReporting: reporting.sorted(), partitionsMissing: missing,
                                   eventsAccepted: accepted, eventsLate: lateEvents, eventsRejected: rejected)
         answer.eventsFiltered = filtered
-        return answer
+        return (answer, grown)
+    }
+
+    /// `finals` with the windows these reports show final in every partition: every partition
+    /// answered with a watermark, so a window whose start is below the lowest watermark minus
+    /// the longest window and the lateness is closed everywhere; and each report holds all rows
+    /// of windows starting at or after its `coveredFrom`.
+    static func grow(_ finals: FinalWindowCache, merged: [RollupRow], reports: [PartitionReport], partitionCount: Int,
+                     query: RollupQuery) -> FinalWindowCache {
+        guard Set(reports.map(\.lease.partition)).count == partitionCount, reports.allSatisfy({ $0.watermark > .min }),
+              let lowest = reports.map(\.watermark).min(), let bound = finals.finalStartBound(minimumWatermark: lowest),
+              let covered = reports.map(\.coveredFrom).max() else { return finals }
+        let range = max(covered, query.from)..<max(max(covered, query.from), min(bound, query.to))
+        guard !range.isEmpty else { return finals }
+        var byWindow: [Window: [RollupRow]] = [:]
+        for row in merged where range.contains(row.window.start) { byWindow[row.window, default: []].append(row) }
+        var grown = finals
+        grown.add(byWindow, covering: range)
+        return grown
+    }
+
+    /// The kept final windows the query asks for, filtered by its `where`; with `last`, only
+    /// those that can be within `last` of the newest window.
+    static func kept(_ finals: FinalWindowCache, query: RollupQuery, spec: JobSpec, newestOpen: Int64?,
+                     late: [Window: Int64]) throws(APIError) -> [RollupAnswer.WindowRows] {
+        var out: [RollupAnswer.WindowRows] = []
+        let candidates = finals.windows(from: query.from, to: query.to)
+        var newest = newestOpen ?? .min
+        var lower = Int64.min
+        if let last = query.lastMilliseconds {
+            // The newest kept window with a row that passes the filters (a window starting
+            // earlier than the newest end minus the longest window cannot end later).
+            for entry in candidates.reversed() {
+                let (reach, overflow) = entry.window.start.addingReportingOverflow(finals.longestWindow)
+                if !overflow, reach <= newest { break }
+                if entry.window.end > newest, try !filter(entry.rows, spec: spec, query: query).isEmpty { newest = entry.window.end }
+            }
+            lower = newest.subtractingReportingOverflow(last).overflow ? .min : newest - last
+        }
+        for entry in candidates.reversed() {
+            if entry.window.start < lower { break }
+            let rows = try filter(entry.rows, spec: spec, query: query)
+            guard !rows.isEmpty else { continue }
+            out.append(.init(window: entry.window, isFinal: true, lateEvents: late[entry.window] ?? 0, rows: rows))
+        }
+        return out
     }
 
     static func filter(_ rows: [RollupRow], spec: JobSpec, query: RollupQuery) throws(APIError) -> [RollupRow] {

@@ -22,6 +22,9 @@ public struct PartitionReport: Sendable, Equatable {
     public var filtered: Int64 = 0
     /// The largest event time seen for this job (`Int64.min` before the first event).
     public var maxEventTime: Int64 = .min
+    /// Every window starting at or after this has all its rows in the report (none left out
+    /// by `last` or dropped by the worker's retention); `Int64.max` when that is not known.
+    public var coveredFrom: Int64 = .max
     public var lateByWindow: [LateCount]
     public var rows: [PartialRow]
     /// More rows, already in wire form (`PartialRowCodec`): a worker keeps final windows encoded

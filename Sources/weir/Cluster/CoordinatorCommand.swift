@@ -48,6 +48,9 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-result-rows"), help: "Largest query answer in rows (larger ones get 400).")
     var maxResultRows = 2_000_000
 
+    @Option(name: .customLong("final-window-rows"), help: "Merged rows of final windows kept per job, so queries merge only open windows (0 keeps none).")
+    var finalWindowRows = 100_000
+
     @Option(name: .customLong("max-query-range"), help: "Longest last= and from…to span of a query, e.g. 31d.")
     var maxQueryRange = "31d"
 
@@ -90,6 +93,8 @@ struct CoordinatorCommand: AsyncParsableCommand {
             guard let idle = DurationText.milliseconds(idleAfter), idle >= 100 else { throw fail("--idle-after \(idleAfter): expected a duration of at least 100ms, or off") }
             settings.idleAfterMilliseconds = idle
         }
+        guard finalWindowRows >= 0 else { throw fail("--final-window-rows must be 0 or more") }
+        settings.finalWindowRows = finalWindowRows
         for s in streams {
             let parts = s.split(separator: ":", maxSplits: 1).map(String.init)
             guard let name = parts.first, !name.isEmpty else { throw fail("--stream \(s): expected NAME or NAME:KEYFIELD") }
