@@ -51,8 +51,12 @@ extension Coordinator {
                 while let frame = try await messages.next() {
                     if frame.isBulk {
                         // Partials can be large: decode them on a data-path thread while renewals go on.
+                        // A query waits for partials, so they get the interactive thread; checkpoints
+                        // (megabytes, 16 partitions a second) queue on the bulk threads instead.
                         group.addTask {
-                            let message = try await DataPath.runInteractive { try frame.decode() }
+                            let message = frame.kind == WireMessage.partialsKind
+                                ? try await DataPath.runInteractive { try frame.decode() }
+                                : try await DataPath.run { try frame.decode() }
                             switch message {
                             case .partials(let request, let reports):
                                 await self.partialsArrived(request, from: identity, reports)

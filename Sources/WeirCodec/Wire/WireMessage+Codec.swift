@@ -17,6 +17,9 @@ extension WireMessage {
         case auth = 70
     }
 
+    /// The type byte of `partials` (a query waits for it).
+    public static var partialsKind: UInt8 { Kind.partials.rawValue }
+
     /// Message types whose decoding may take long (decode them off the connection's hot path).
     public static func isBulk(kind: UInt8) -> Bool {
         kind == Kind.partials.rawValue || kind == Kind.checkpoint.rawValue || kind == Kind.stateReply.rawValue

@@ -12,9 +12,20 @@ public final class RollupMerger {
     private let isSession: Bool
     private var values: [FieldValue] = []
     private var ids: [FieldValue: UInt32] = [:]
-    /// Aligned: one entry per (window, group). Sessions: one per partial, merged at the end.
-    private var aligned: [Window: [[FieldValue]: [AggregateState]]] = [:]
+    /// Aligned: one slot per (window, group), its states merged in place. Sessions: one entry
+    /// per partial, merged at the end.
+    private var slots: [AlignedKey: Int] = [:]
+    private var slotKeys: [AlignedKey] = []
+    private var slotStates: [[AggregateState]] = []
     private var sessions: [[FieldValue]: [SessionPartial]] = [:]
+    /// Each aggregate's empty state, made once: a partial's state must be of the same kind
+    /// (making them per row allocated a sketch or 2^p HyperLogLog registers each time).
+    private let initials: [AggregateState]
+
+    private struct AlignedKey: Hashable {
+        var window: Window
+        var group: [FieldValue]
+    }
 
     private struct SessionPartial {
         var window: Window
@@ -25,6 +36,7 @@ public final class RollupMerger {
     public init(spec: JobSpec) {
         self.spec = spec
         if case .session = spec.window { isSession = true } else { isSession = false }
+        initials = spec.aggregates.map { AggregateState.initial($0.function) }
     }
 
     public enum MergeError: Error, Equatable, CustomStringConvertible {
@@ -45,18 +57,22 @@ public final class RollupMerger {
         var states: [AggregateState] = []
         states.reserveCapacity(partial.states.count)
         for (i, p) in partial.states.enumerated() {
-            guard let s = p.state(intern: intern), s.sameKind(as: .initial(spec.aggregates[i].function)) else {
+            guard let s = p.state(intern: intern), s.sameKind(as: initials[i]) else {
                 throw .shape("state \(i) is not a valid \(spec.aggregates[i].function.keyword) partial")
             }
             states.append(s)
         }
         if isSession {
             sessions[partial.group, default: []].append(SessionPartial(window: partial.window, states: states, partitions: [partition]))
-        } else if var existing = aligned[partial.window]?[partial.group] {
-            for i in existing.indices { existing[i].merge(states[i], order: valueOrder) }
-            aligned[partial.window]?[partial.group] = existing
         } else {
-            aligned[partial.window, default: [:]][partial.group] = states
+            let key = AlignedKey(window: partial.window, group: partial.group)
+            if let slot = slots[key] {
+                for i in states.indices { slotStates[slot][i].merge(states[i], order: valueOrder) }
+            } else {
+                slots[key] = slotStates.count
+                slotKeys.append(key)
+                slotStates.append(states)
+            }
         }
     }
 
@@ -71,9 +87,8 @@ public final class RollupMerger {
                 }
             }
         } else {
-            for (window, groups) in aligned {
-                for (group, states) in groups { out.append(row(window, group, states, isFinal(window))) }
-            }
+            out.reserveCapacity(slotKeys.count)
+            for (key, states) in zip(slotKeys, slotStates) { out.append(row(key.window, key.group, states, isFinal(key.window))) }
         }
         return canonicalOrder ? RollupRow.sortedCanonically(out) : out
     }
