@@ -37,6 +37,8 @@ extension Coordinator {
                 metrics.gauge("weir_job_events", [("job", name), ("outcome", outcome)], n)
             }
             metrics.gauge("weir_job_partitions_reporting", [("job", name)], Int64(reports.count))
+            // Merged rows of final windows kept for queries (bounded by --final-window-rows).
+            metrics.gauge("weir_query_final_window_rows", [("job", name)], Int64(finalWindows[name]?.rowCount ?? 0))
         }
         return metrics.text()
     }

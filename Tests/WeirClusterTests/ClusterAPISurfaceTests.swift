@@ -66,6 +66,7 @@ extension ClusterTests { @Suite struct APISurface {
         #expect(lag == 0)
         #expect(m.samples.keys.contains { $0.hasPrefix(#"weir_partition_watermark_ms{job="clicks-per-page""#) })
         #expect((m.samples[#"weir_query_duration_seconds_count{job="clicks-per-page"}"#] ?? 0) >= 3)
+        #expect(m.samples[#"weir_query_final_window_rows{job="clicks-per-page"}"#] != nil)
         #expect((m.samples["weir_checkpoint_duration_seconds_count"] ?? 0) > 0 && (m.samples["weir_checkpoint_bytes_sum"] ?? 0) > 0)
         #expect(m.types["weir_checkpoint_duration_seconds"] == "histogram")
 
