@@ -100,7 +100,16 @@ import WeirCore
         for start in 0..<9 {
             for end in stride(from: start, through: data.count, by: 7) {
                 #expect(CRC32C.checksum(Array(data[start..<end])) == bytewise(data[start..<end]))
+                let table = Array(data[start..<end]).withUnsafeBytes { CRC32C.tableChecksum($0) }
+                #expect(table == bytewise(data[start..<end]))
             }
         }
+        // Seeded (a checksum continued over a second buffer) agrees between the two ways.
+        let head = Array(data[0..<37]), tail = Array(data[37...])
+        let seed = CRC32C.checksum(head)
+        #expect(tail.withUnsafeBytes { CRC32C.checksum($0, seed: seed) } == tail.withUnsafeBytes { CRC32C.tableChecksum($0, seed: seed) })
+        #if arch(x86_64)
+        #expect(CRC32C.usesHardware, "x86-64 machines that run Weir have SSE4.2")
+        #endif
     }
 }
