@@ -25,6 +25,7 @@ extension Coordinator {
         }
         jobs[spec.name] = (spec, specText)
         finalWindows[spec.name] = nil
+        finalWindowsGeneration += 1
         logger.info("job \(spec.name) registered on stream \(spec.stream)")
         broadcastJobs()
         return JobInfo(name: spec.name, stream: spec.stream, specText: specText)
@@ -43,6 +44,7 @@ extension Coordinator {
         }
         jobs[name] = nil
         finalWindows[name] = nil
+        finalWindowsGeneration += 1
         idlePlanner.forget(job: name)
         logger.info("job \(name) cancelled")
         broadcastJobs()

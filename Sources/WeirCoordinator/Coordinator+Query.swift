@@ -26,6 +26,7 @@ extension Coordinator {
             throw .notFound("unknown_job", "no job named \(job) (jobs: \(jobs.keys.isEmpty ? "none" : jobs.keys.joined(separator: ", ")))")
         }
         guard query.from < query.to else { throw .badRequest("bad_range", "from (\(query.from)) must be before to (\(query.to))") }
+        let generation = finalWindowsGeneration
         let finals = finalWindows[job].flatMap { $0.spec == entry.spec ? $0 : nil } ?? FinalWindowCache(spec: entry.spec, rowLimit: settings.finalWindowRows)
         var collected = await collectReports(job: job, from: query.from, to: query.to, last: query.lastMilliseconds ?? 0,
                                              skipFinals: finals?.starts ?? 0..<0)
@@ -55,7 +56,7 @@ extension Coordinator {
             throw .unavailable("shutting_down", "the coordinator is stopping")
         }
         let built = try result.get()
-        keep(built.finals, job: job)
+        if generation == finalWindowsGeneration { keep(built.finals, job: job) }
         var answer = built.answer
         answer.eventsBehind = behind
         answer.eventsUncommitted = uncommitted
@@ -96,7 +97,8 @@ extension Coordinator {
     }
 
     /// Keeps a query's final windows for the next queries, unless the job changed meanwhile or
-    /// a query that finished first kept newer ones.
+    /// a query that finished first kept newer ones. (A query that began before a job was
+    /// registered or cancelled keeps nothing: its caller checks `finalWindowsGeneration`.)
     func keep(_ finals: FinalWindowCache?, job: String) {
         guard let finals, jobs[job]?.spec == finals.spec else { return }
         if let kept = finalWindows[job], kept.spec == finals.spec, kept.starts.upperBound > finals.starts.upperBound { return }

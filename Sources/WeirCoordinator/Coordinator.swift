@@ -22,6 +22,9 @@ public actor Coordinator {
     var jobs: OrderedDictionary<String, (spec: JobSpec, text: String)> = [:]
     /// Per job: the merged rows of its final windows, so queries merge only open windows.
     var finalWindows: [String: FinalWindowCache] = [:]
+    /// Bumped whenever a job is registered or cancelled: a query that began before keeps no
+    /// windows (they were merged for another instance of the job).
+    var finalWindowsGeneration: UInt64 = 0
     var streams: OrderedDictionary<String, String?> = [:]
     /// Per stream and partition: the offset its holder last fetched from (its progress).
     var consumed: [String: [UInt64]] = [:]
