@@ -29,7 +29,7 @@ public struct CoordinatorSettings: Sendable {
     public var queryTimeoutMilliseconds: Int64 = 30_000
     /// Merged rows of final windows kept per job (aligned windows only), so a query merges
     /// only the windows still open and the workers leave the kept ones out. 0 keeps none.
-    /// Default 100,000 (tens of MiB per job at most).
+    /// Default 100,000.
     public var finalWindowRows = 100_000
     /// Replay connections may have this many ingest messages being committed at once. Default 8.
     public var ingestInFlightMax = 8

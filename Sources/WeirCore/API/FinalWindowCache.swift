@@ -61,6 +61,8 @@ public struct FinalWindowCache: Sendable {
     mutating func add(_ rows: [Window: [RollupRow]], covering range: Range<Int64>) {
         guard !range.isEmpty else { return }
         let fresh = rows.filter { range.contains($0.key.start) && !starts.contains($0.key.start) }
+        // Most queries find nothing new: leave the kept windows as they are (no copy, no sort).
+        if fresh.isEmpty, starts.lowerBound <= range.lowerBound, range.upperBound <= starts.upperBound { return }
         if starts.isEmpty || range.lowerBound > starts.upperBound || range.upperBound < starts.lowerBound {
             guard starts.isEmpty || range.upperBound > starts.upperBound else { return }
             windows = []
