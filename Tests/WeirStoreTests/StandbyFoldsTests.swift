@@ -29,11 +29,14 @@ import WeirCore
         let folds = StandbyFolds()
         for b in blobs { folds.advance(partition: 3, blob: b.bytes, store: store) }
         // The newest and the one before it (an owner lost before its commit) are both there.
-        #expect(folds.jobs(partition: 3, committed: committed(blobs[4])) == (try rebuilt(store, blobs[4])))
+        #expect(folds.keptSeqs(partition: 3) == [5, 4])
         #expect(folds.jobs(partition: 3, committed: committed(blobs[3])) == (try rebuilt(store, blobs[3])))
         #expect(folds.jobs(partition: 3, committed: committed(blobs[2])) == nil, "older folds are not kept")
         // Another digest at the same seq (another epoch's history) is never taken from the fold.
         #expect(folds.jobs(partition: 3, committed: CommittedCheckpoint(seq: 5, digest: blobs[4].header.digest ^ 1)) == nil)
+        #expect(folds.jobs(partition: 3, committed: committed(blobs[4])) == (try rebuilt(store, blobs[4])))
+        // Once the newest is committed, the one before it never will be asked for again.
+        #expect(folds.keptSeqs(partition: 3) == [5])
         let taken = folds.take(partition: 3, committed: committed(blobs[4]), store: store)
         #expect(taken == (try rebuilt(store, blobs[4])) && taken?.first?.finalCount == 5)
         #expect(folds.jobs(partition: 3, committed: committed(blobs[4])) == nil, "taking removes the fold")
@@ -84,15 +87,15 @@ import WeirCore
         let folds = StandbyFolds()  // a new process
         #expect(try folds.warm(partition: 3, store: store) == 4)
         #expect(try folds.warm(partition: 5, store: store) == nil, "nothing stored, nothing folded")
-        #expect(folds.jobs(partition: 3, committed: committed(blobs[3])) == (try rebuilt(store, blobs[3])))
         #expect(folds.jobs(partition: 3, committed: committed(blobs[2])) == (try rebuilt(store, blobs[2])))
+        #expect(folds.jobs(partition: 3, committed: committed(blobs[3])) == (try rebuilt(store, blobs[3])))
         let next = try CheckpointStoreTests.blob(.delta, epoch: 1, seq: 5, previous: blobs[3].header.digest)
         #expect(try store.store(next.bytes, partition: 3) == .stored)
         folds.advance(partition: 3, blob: next.bytes, store: store)
         #expect(folds.keptSeqs(partition: 3) == [5, 4])
-        #expect(folds.jobs(partition: 3, committed: committed(next)) == (try rebuilt(store, next)))
         #expect(try folds.warm(partition: 3, store: store) == nil, "a fold kept is not replaced")
         #expect(folds.keptSeqs(partition: 3) == [5, 4])
+        #expect(folds.jobs(partition: 3, committed: committed(next)) == (try rebuilt(store, next)))
     }
 
     /// An owner that hands a partition off keeps its state (captured whole from memory) as a
@@ -110,6 +113,27 @@ import WeirCore
         #expect(folds.keptSeqs(partition: 3) == [4, 3])
         #expect(folds.jobs(partition: 3, committed: committed(blobs[3])) == (try rebuilt(store, blobs[3])))
         folds.keep(try CheckpointFold(whole: try rebuilt(store, blobs[1]), header: blobs[1].header, partition: 3))
-        #expect(folds.keptSeqs(partition: 3) == [4, 3], "an older state does not replace a newer fold")
+        #expect(folds.keptSeqs(partition: 3) == [4], "an older state does not replace a newer fold")
+    }
+
+    /// A copy that was not committed (its standby answered "need a base") comes again as a base
+    /// with the same seq: it replaces the pending copy, and the fold before it stays usable.
+    @Test func aCopySentAgainAsABaseReplacesThePendingOne() throws {
+        let store = try CheckpointStore(directory: CheckpointStoreTests.tempDir())
+        let blobs = try storedChain(store, deltas: 2)
+        let folds = StandbyFolds()
+        for b in blobs { folds.advance(partition: 3, blob: b.bytes, store: store) }
+        let again = try CheckpointBlob.seal(kind: .base, partition: 3, epoch: 1, seq: 3, previousDigest: blobs[1].header.digest,
+                                            jobs: [CheckpointStoreTests.job(30)])
+        #expect(try store.store(again.bytes, partition: 3) == .stored)
+        folds.advance(partition: 3, blob: again.bytes, store: store)
+        #expect(folds.keptSeqs(partition: 3) == [3, 2])
+        #expect(folds.jobs(partition: 3, committed: committed(blobs[2])) == nil, "the replaced copy is gone")
+        #expect(folds.jobs(partition: 3, committed: committed(blobs[1])) == (try rebuilt(store, blobs[1])))
+        #expect(folds.jobs(partition: 3, committed: committed(again)) == (try rebuilt(store, again)))
+        let next = try CheckpointStoreTests.blob(.delta, epoch: 1, seq: 4, previous: again.header.digest)
+        #expect(try store.store(next.bytes, partition: 3) == .stored)
+        folds.advance(partition: 3, blob: next.bytes, store: store)
+        #expect(folds.take(partition: 3, committed: committed(next), store: store) == (try rebuilt(store, next)))
     }
 }

@@ -66,21 +66,22 @@ public struct CheckpointFold: Sendable {
     }
 
     /// Folds in the next checkpoint (a delta adds its final rows and applies its engine changes,
-    /// a base starts over). Refused, leaving the fold as it was, unless it follows the newest
-    /// one (seq + 1, chained digest).
+    /// a base starts over). Refused unless it follows the newest one (seq + 1, chained digest);
+    /// that refusal leaves the fold as it was. A checkpoint that follows but does not apply
+    /// (changes without the state they change) leaves the fold half-applied: discard it.
     public mutating func append(_ blob: [UInt8]) throws(CheckpointError) {
         try append(opened: CheckpointBlob.open(blob, partition: partition))
     }
 
-    /// Folds in the next checkpoint, already opened.
+    /// Folds in the next checkpoint, already opened, in place: its cost is the checkpoint's size,
+    /// not the state's (unless another copy of this fold is alive: then the state is copied
+    /// once). Errors as `append(_:)`.
     public mutating func append(opened: Opened) throws(CheckpointError) {
         guard opened.header.seq == header.seq + 1, opened.header.previousDigest == header.digest else {
             throw CheckpointError("partition \(partition): checkpoint \(opened.header.seq) does not follow \(header.seq)")
         }
-        var next = self
-        next.header = opened.header
-        try next.take(opened.jobs, delta: opened.header.kind == .delta)
-        self = next
+        header = opened.header
+        try take(opened.jobs, delta: opened.header.kind == .delta)
     }
 
     private mutating func take(_ newest: [JobCheckpoint], delta: Bool) throws(CheckpointError) {
@@ -89,11 +90,18 @@ public struct CheckpointFold: Sendable {
         for job in newest {
             var merged = job
             merged.engine = EngineSnapshot(watermark: .min, maxEventTime: .min, stats: EngineStats(), lateLedger: LateLedger(), cells: [])
-            let same = byName[job.name].map { $0.specDigest == job.specDigest } ?? false
-            if delta, same, let earlier = byName[job.name] { merged.finals = earlier.finals + job.finals }
+            // Taken out of the fold, so that appending to them and applying changes to them do
+            // not copy what they hold (the fold is replaced below anyway).
+            var earlier = byName.removeValue(forKey: job.name)
+            let same = earlier.map { $0.specDigest == job.specDigest } ?? false
+            if delta, same, var finals = earlier?.finals {
+                earlier = nil
+                finals.append(contentsOf: job.finals)
+                merged.finals = finals
+            }
             do throws(SnapshotMismatch) {
                 if job.engine.changes != nil {
-                    guard delta, same, var engine = engines[job.name] else {
+                    guard delta, same, var engine = engines.removeValue(forKey: job.name) else {
                         throw SnapshotMismatch("holds changes without the state they change")
                     }
                     try engine.apply(job.engine)
