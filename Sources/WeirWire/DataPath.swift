@@ -5,12 +5,22 @@ import NIOPosix
 /// engines). Keeping it off Swift's cooperative pool means lease renewals and other control
 /// messages are never starved by a busy data path: a lease must not lapse because the process
 /// was busy aggregating.
+///
+/// Priorities (Linux; elsewhere every thread runs at normal priority): bulk threads run at nice
+/// 5, so that when the cores are saturated the work something stands still for — a failover's
+/// restore, a query, lease renewals and the network on the event loops (nice 0) — gets about
+/// three times their share; speculative work runs in the idle class.
 public enum DataPath {
     static let pool: NIOThreadPool = {
-        let pool = NIOThreadPool(numberOfThreads: max(2, ProcessInfo.processInfo.activeProcessorCount))
+        let threads = max(2, ProcessInfo.processInfo.activeProcessorCount)
+        let pool = NIOThreadPool(numberOfThreads: threads)
         pool.start()
+        onEveryThread(of: pool, threads: threads) { setCurrentThreadNice(bulkNice) }
         return pool
     }()
+
+    /// The nice value of bulk data-path threads.
+    static let bulkNice: Int32 = 5
 
     /// A separate thread for work a person waits for (queries), so it never queues behind bulk
     /// ingest and processing work.
@@ -29,6 +39,17 @@ public enum DataPath {
         return pool
     }()
 
+    /// One thread at the lowest CPU priority (idle class) for speculative work, such as folding the
+    /// checkpoint chains a restarted worker still stores in case a failover brings one of them:
+    /// it gets the cores when processing and restores (in this process and the others on the
+    /// machine) leave them idle, instead of slowing a failover down.
+    static let backgroundPool: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        onEveryThread(of: pool, threads: 1) { moveCurrentThreadToIdleClass() }
+        return pool
+    }()
+
     /// Runs `body` on a data-path thread and returns its result.
     public static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await pool.runIfActive(body)
@@ -39,8 +60,51 @@ public enum DataPath {
         try await interactivePool.runIfActive(body)
     }
 
+    /// Runs `body` on the background thread (speculative work nothing waits for).
+    public static func runBackground<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await backgroundPool.runIfActive(body)
+    }
+
     /// Runs `body` on a restore thread (rebuilding a partition that stands still meanwhile).
     public static func runRestore<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await restorePool.runIfActive(body)
     }
+}
+
+/// Runs `configure` once on each of the pool's `threads` threads before anything else runs there:
+/// every call waits until all have started, so no thread takes two.
+private func onEveryThread(of pool: NIOThreadPool, threads: Int, _ configure: @escaping @Sendable () -> Void) {
+    let started = DispatchGroup()
+    let configured = DispatchGroup()
+    for _ in 0..<threads {
+        started.enter()
+        configured.enter()
+    }
+    for _ in 0..<threads {
+        pool.submit { _ in
+            configure()
+            started.leave()
+            started.wait()
+            configured.leave()
+        }
+    }
+    configured.wait()
+}
+
+/// Sets the calling thread's nice value (on Linux the nice value is per thread, and `who` 0 is
+/// the calling thread). Best effort: where it fails the thread runs at normal priority.
+private func setCurrentThreadNice(_ nice: Int32) {
+    #if os(Linux)
+    _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, nice)
+    #endif
+}
+
+/// Puts the calling thread in Linux's idle scheduling class (`SCHED_IDLE`: it runs only when no
+/// normal thread wants the core). Best effort: where it fails the thread runs at normal priority.
+private func moveCurrentThreadToIdleClass() {
+    #if os(Linux)
+    let schedIdle: Int32 = 5  // SCHED_IDLE in <sched.h>, which Glibc's module does not export
+    var parameters = sched_param(sched_priority: 0)
+    _ = pthread_setschedparam(pthread_self(), schedIdle, &parameters)
+    #endif
 }

@@ -241,7 +241,7 @@ extension Worker {
                 }
                 guard running[p] == nil else { continue }
                 do {
-                    if try await DataPath.runRestore({ try folds.warm(partition: p, store: store) }) != nil { folded += 1 }
+                    if try await DataPath.runBackground({ try folds.warm(partition: p, store: store) }) != nil { folded += 1 }
                 } catch {
                     logger.warning("partition \(p): the stored checkpoint chain does not fold (\(error)); a restore reads it again")
                 }
