@@ -26,14 +26,27 @@ extension Coordinator {
         return nil
     }
 
-    /// The standby for a partition owned by `owner`: the authority's choice (the worker it will
-    /// move the partition to, else the current standby, else spread) if connected, else any other
-    /// connected worker — a commit with a single copy is the last resort.
-    func standby(for partition: Int, owner: WorkerIdentity) -> WorkerSession? {
-        guard settings.replicationFactor > 1 else { return nil }
-        if let chosen = authority.standby(for: partition, owner: owner), let session = session(of: chosen) { return session }
-        let others = sessions.values.filter { $0.identity != owner }.sorted { $0.identity < $1.identity }
-        return others.isEmpty ? nil : others[partition % others.count]
+    /// The standbys for a partition owned by `owner`, as many as the replication factor asks for
+    /// (fewer when fewer other workers are connected). The first is the authority's choice (the
+    /// worker it will move the partition to, else the current standby, else spread); further ones
+    /// are responsive workers storing the committed checkpoint already (they take a delta, not a
+    /// base), then the other responsive ones, spread by partition. A commit with a single copy is
+    /// the last resort.
+    func standbys(for partition: Int, owner: WorkerIdentity) -> [WorkerSession] {
+        let wanted = settings.replicationFactor - 1
+        guard wanted > 0 else { return [] }
+        var chosen: [WorkerSession] = []
+        if let first = authority.standby(for: partition, owner: owner), let session = session(of: first) { chosen.append(session) }
+        // Only responsive workers: a copy sent to a paused one would hold the commit up.
+        let live = Set(authority.liveWorkers)
+        let others = sessions.values.filter { $0.identity != owner && live.contains($0.identity) }.sorted { $0.identity < $1.identity }
+        guard !others.isEmpty else { return chosen }
+        let storing = Set(commits[partition]?.replicas ?? [])
+        let spread = (0..<others.count).map { others[($0 + partition) % others.count] }
+        for candidate in spread.filter({ storing.contains($0.identity.name) }) + spread where chosen.count < wanted {
+            if !chosen.contains(where: { $0.identity == candidate.identity }) { chosen.append(candidate) }
+        }
+        return chosen
     }
 
     /// Handles one checkpoint end to end and returns the reply for its owner.
@@ -53,12 +66,20 @@ extension Coordinator {
             return reply(.refused, "\(error)")
         }
         var replicas = [identity.name]
-        if let standby = await standby(for: lease.partition, owner: identity) {
-            switch await replicate(to: standby, lease: lease, seq: seq, blob: blob) {
-            case .stored: replicas.append(standby.identity.name)
-            case .needBase: return reply(.needBase, "standby \(standby.identity.name) needs a base checkpoint")
+        // Every standby stores the copy side by side; the commit waits for all of them.
+        let standbys = await standbys(for: lease.partition, owner: identity)
+        let answers = await withTaskGroup(of: (String, ReplicaStatus?).self) { group in
+            for standby in standbys {
+                group.addTask { (standby.identity.name, await self.replicate(to: standby, lease: lease, seq: seq, blob: blob)) }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        for (name, status) in answers.sorted(by: { $0.0 < $1.0 }) {
+            switch status {
+            case .stored: replicas.append(name)
+            case .needBase: return reply(.needBase, "standby \(name) needs a base checkpoint")
             case .refused, nil:
-                logger.warning("partition \(lease.partition): standby \(standby.identity.name) did not store checkpoint \(seq); committing with one replica")
+                logger.warning("partition \(lease.partition): standby \(name) did not store checkpoint \(seq); committing without it")
             }
         }
         let answer = await commit(identity, lease: lease, seq: seq, digest: digest, offsets: offsets, replicas: replicas)

@@ -34,8 +34,9 @@ public struct CoordinatorSettings: Sendable {
     /// Replay connections may have this many ingest messages being committed at once. Default 8.
     public var ingestInFlightMax = 8
 
-    /// Copies of each partition's checkpoints: the owner's and, at 2, one standby's. Default 2
-    /// (takes effect when at least 2 workers are connected).
+    /// Copies of each partition's checkpoints: the owner's and `replicationFactor - 1` standbys'
+    /// (as many as other workers are connected). Default 2: one standby; 3 keeps a copy on a
+    /// live worker when an owner and a standby fail together.
     public var replicationFactor = 2
 
     /// A partition whose log has not grown for this long is idle: it no longer holds its

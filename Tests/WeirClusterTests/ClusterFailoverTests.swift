@@ -86,6 +86,45 @@ extension ClusterTests { @Suite struct Failover {
         try await ClusterTests.Integration.expectRollupsEqualReference(h, reference)
     }
 
+    /// With 3 copies, an owner killed while a standby of its partitions is paused leaves every
+    /// partition's committed checkpoint on the one live worker: it restores all 16 from its own
+    /// store, asking no replica (with 2 copies it would wait for the paused or killed one).
+    @Test func anOwnerAndAStandbyFailingTogetherRestoreFromTheThirdCopy() async throws {
+        let h = ClusterHarness(name: "replication3")
+        defer { h.shutdown() }
+        let (recording, reference) = try ClusterTests.Integration.fixture(h, events: "60k", seed: 25)
+        try await h.startCoordinator(leaseTTL: "1s", extra: ["--replication", "3"])
+        for w in ["w1", "w2", "w3"] { try h.startWorker(w) }
+        try ClusterTests.Integration.submitSampleJobs(h)
+        let replay = try Self.replay(h, recording, rate: "30k/s")
+        replay.waitUntilExit()
+        #expect(replay.terminationStatus == 0, "\(h.log("replay.log"))")
+        try await h.waitUntilCaughtUp()
+        try await h.waitFor("every partition's checkpoint to be stored by all three workers", seconds: 60) {
+            let partitions = try await h.status()["partitions"] as? [[String: Any]] ?? []
+            return partitions.count == 16 && partitions.allSatisfy {
+                Set(($0["checkpoint"] as? [String: Any])?["replicas"] as? [String] ?? []) == ["w1", "w2", "w3"]
+            }
+        }
+        let killed = try #require(try await h.holders()[0])
+        let others = ["w1", "w2", "w3"].filter { $0 != killed }
+        let (paused, survivor) = (others[0], others[1])
+        h.signal(paused, SIGSTOP)
+        h.signal(killed, SIGKILL)
+        try await h.waitFor("\(survivor) to hold every partition", seconds: 30) {
+            let holders = try await h.holders()
+            return holders.count == 16 && Set(holders.values) == [survivor]
+        }
+        try await h.waitUntilCaughtUp()
+        let log = h.log("\(survivor).log")
+        #expect(log.contains("restored partition"), "\(survivor) restored nothing:\n\(log.suffix(3000))")
+        #expect(!log.contains("asking a replica"), "\(survivor) fetched state it should have stored:\n\(log.suffix(3000))")
+        h.signal(paused, SIGCONT)
+        // The resumed worker gets partitions back; answers are compared once they have settled.
+        try await h.waitUntilBalanced(workers: 2)
+        try await ClusterTests.Integration.expectRollupsEqualReference(h, reference)
+    }
+
     @Test func partitionsMoveWhenAWorkerJoinsAndWhenOneLeavesCleanly() async throws {
         let h = ClusterHarness(name: "rebalance")
         defer { h.shutdown() }

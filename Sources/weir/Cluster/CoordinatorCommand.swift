@@ -33,7 +33,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @Option(name: .customLong("lease-ttl"), help: "Lease time-to-live, e.g. 3s.")
     var leaseTTL = "3s"
 
-    @Option(name: .customLong("replication"), help: "Copies of each partition's checkpoints (owner + standbys): 1 or 2.")
+    @Option(name: .customLong("replication"), help: "Copies of each partition's checkpoints (owner + standbys, at most one per connected worker): 1 to 8; 3 survives an owner and a standby failing together.")
     var replication = 2
 
     @Option(name: .customLong("idle-after"), help: "A partition without events for this long stops holding its jobs' watermarks back (e.g. 30s; off disables).")
@@ -82,7 +82,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
         settings.wirePort = wire.port
         settings.partitionCount = partitions
         settings.lease = LeaseSettings(ttlMilliseconds: ttl)
-        guard (1...2).contains(replication) else { throw fail("--replication must be 1 or 2, got \(replication)") }
+        guard (1...8).contains(replication) else { throw fail("--replication must be 1...8, got \(replication)") }
         settings.replicationFactor = replication
         settings.tokens = tokens
         guard let segmentBytes = parseBytes(segmentSize), segmentBytes >= 64 << 10 else { throw fail("--segment-size \(segmentSize): expected a size of at least 64k, such as 64m") }

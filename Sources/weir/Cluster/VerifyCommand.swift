@@ -49,7 +49,7 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(help: "Replay rate, e.g. 50k/s, or max (as fast as the cluster acknowledges).")
     var rate = "50k/s"
 
-    @Option(help: "Copies of each partition's checkpoints (owner + standbys): 2 gives every partition a standby, 1 makes a new owner fetch the state from the old one when it comes back (cold restore).")
+    @Option(help: "Copies of each partition's checkpoints (owner + standbys): 2 gives every partition a standby, 3 two (an owner and a standby may fail together), 1 makes a new owner fetch the state from the old one when it comes back (cold restore).")
     var replication = 2
 
     @Option(name: .customLong("lease-ttl"), help: "Lease TTL of the cluster (a pause longer than this moves partitions).")
@@ -78,7 +78,7 @@ struct VerifyCommand: AsyncParsableCommand {
         let points = try failpoints.map(FailpointSweep.parse) ?? []
         let coordinatorPoints = try crashCoordinator.map(CoordinatorCrashes.parse) ?? []
         guard (1...16).contains(workers) else { throw fail("--workers must be 1...16") }
-        guard (1...2).contains(replication) else { throw fail("--replication must be 1 or 2") }
+        guard (1...min(8, workers)).contains(replication) else { throw fail("--replication must be 1...\(min(8, workers)) (no more copies than workers)") }
         guard FileManager.default.fileExists(atPath: recording) else { throw fail("recording \(recording) does not exist") }
         let retentionMs = try retention.map { text in
             guard let ms = DurationText.milliseconds(text), ms > 0 else { throw fail("--retention \(text): expected a duration such as 2m") }
