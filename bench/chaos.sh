@@ -7,6 +7,7 @@
 #   bash bench/chaos.sh                 # 2M events
 #   EVENTS=500k SEED=3 bash bench/chaos.sh
 #   CHAOS=kill=2s bash bench/chaos.sh   # kills only (R1 as the issue states it), no pauses
+#   REPLICATION=3 bash bench/chaos.sh   # 3 copies of each checkpoint (survives a kill during a pause)
 #
 # Reports pass/fail, kills and pauses, failover time (owner lost → new owner reading its log)
 # p50/p99 for kills and for pauses (from when the paused worker was last heard of), handoffs,
@@ -17,13 +18,14 @@ EVENTS=${EVENTS:-2M}
 SEED=${SEED:-1}
 RATE=${RATE:-60k/s}
 CHAOS=${CHAOS:-kill=2s,pause=10s,pause-for=3s}
+REPLICATION=${REPLICATION:-2}
 DATA=bench/data/clicks-${EVENTS,,}-seed11.zst
 mkdir -p bench/data bench/results
 swift build -c release >/dev/null
 WEIR=$PWD/.build/release/weir
 [ -f "$DATA" ] || $WEIR gen --events "$EVENTS" --seed 11 --out "$DATA"
 set +e
-$WEIR verify "$DATA" --chaos "$CHAOS" --seed "$SEED" --rate "$RATE" --lease-ttl 2s \
+$WEIR verify "$DATA" --chaos "$CHAOS" --seed "$SEED" --rate "$RATE" --lease-ttl 2s --replication "$REPLICATION" \
   --report bench/results/chaos.json | tee bench/results/chaos.txt
 STATUS=${PIPESTATUS[0]}
 set -e
@@ -35,7 +37,7 @@ cpu = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.start
 def pct(v, q):
     v = sorted(v)
     return v[max(0, min(len(v) - 1, math.ceil(len(v) * q) - 1))] if v else float('nan')  # nearest rank
-print(f"# Chaos ({chaos}) — coordinator + 3 workers, 4 sample jobs, {events} events at {rate}, seed {seed}\n")
+print(f"# Chaos ({chaos}) — coordinator + 3 workers, 4 sample jobs, {events} events at {rate}, seed {seed}, replication {r['replication']}\n")
 print(f"Machine: {subprocess.check_output(['nproc']).decode().strip()} cores, {cpu}; {datetime.datetime.utcnow():%Y-%m-%dT%H:%MZ}\n")
 print("| figure | value |\n|---|---|")
 print(f"| result | {'PASS' if r['passed'] else 'FAIL'} |")
