@@ -8,6 +8,13 @@ extension ClusterTests { @Suite struct Failover {
         try h.spawn(["replay", recording, "--stream", "clicks", "--coordinator", "127.0.0.1:\(h.wirePort)", "--rate", rate], log: "replay.log")
     }
 
+    /// Replays `recording` to its end; the replay must succeed.
+    static func replayToEnd(_ h: ClusterHarness, _ recording: String, rate: String) throws {
+        let replay = try replay(h, recording, rate: rate)
+        replay.waitUntilExit()
+        #expect(replay.terminationStatus == 0, "\(h.log("replay.log"))")
+    }
+
     @Test func aWorkerPausedPastItsLeaseLosesItsPartitions_andItsLateRequestsAreRefused() async throws {
         let h = ClusterHarness(name: "sigstop")
         defer { h.shutdown() }
@@ -52,9 +59,7 @@ extension ClusterTests { @Suite struct Failover {
         try await h.startCoordinator(leaseTTL: "1s")
         for w in ["w1", "w2", "w3"] { try h.startWorker(w) }
         try ClusterTests.Integration.submitSampleJobs(h)
-        let replay = try Self.replay(h, recording, rate: "100k/s")
-        replay.waitUntilExit()
-        #expect(replay.terminationStatus == 0, "\(h.log("replay.log"))")
+        try Self.replayToEnd(h, recording, rate: "100k/s")
         try await h.waitUntilCaughtUp()
         try await h.waitFor("every partition to have a standby", seconds: 30) {
             let all = try await Self.standbys(h)
@@ -96,9 +101,7 @@ extension ClusterTests { @Suite struct Failover {
         try await h.startCoordinator(leaseTTL: "1s", extra: ["--replication", "3"])
         for w in ["w1", "w2", "w3"] { try h.startWorker(w) }
         try ClusterTests.Integration.submitSampleJobs(h)
-        let replay = try Self.replay(h, recording, rate: "30k/s")
-        replay.waitUntilExit()
-        #expect(replay.terminationStatus == 0, "\(h.log("replay.log"))")
+        try Self.replayToEnd(h, recording, rate: "30k/s")
         try await h.waitUntilCaughtUp()
         try await h.waitFor("every partition's checkpoint to be stored by all three workers", seconds: 60) {
             let partitions = try await h.status()["partitions"] as? [[String: Any]] ?? []
