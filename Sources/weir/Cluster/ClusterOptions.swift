@@ -7,9 +7,9 @@ struct ClusterOptions: ParsableArguments {
     var http = ProcessInfo.processInfo.environment["WEIR_HTTP"] ?? "127.0.0.1:7480"
 
     @Option(help: "A token of the coordinator's --auth-tokens file (default: $WEIR_TOKEN).")
-    var token = ProcessInfo.processInfo.environment["WEIR_TOKEN"]
+    var token: String?
 
-    var client: ClusterClient { ClusterClient(address: http, token: token) }
+    var client: ClusterClient { ClusterClient(address: http, token: token ?? ProcessInfo.processInfo.environment["WEIR_TOKEN"]) }
 }
 
 /// Runs a cluster call; an API failure becomes `weir: <message>` and exit code 1.

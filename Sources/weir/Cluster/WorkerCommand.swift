@@ -30,7 +30,7 @@ struct WorkerCommand: AsyncParsableCommand {
     var stateMapSize = "1g"
 
     @Option(help: "A write token of the coordinator's --auth-tokens file (default: $WEIR_TOKEN).")
-    var token = ProcessInfo.processInfo.environment["WEIR_TOKEN"]
+    var token: String?
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
@@ -57,7 +57,7 @@ struct WorkerCommand: AsyncParsableCommand {
         settings.coordinatorPort = address.port
         settings.retentionMilliseconds = retentionMs
         settings.checkpointIntervalMilliseconds = intervalMs
-        settings.token = token
+        settings.token = token ?? ProcessInfo.processInfo.environment["WEIR_TOKEN"]
         let stop = StopFlag()
         let watcher = SignalWatcher { _ in stop.set() }
         defer { watcher.cancel() }
