@@ -141,11 +141,14 @@ extension Coordinator {
         pendingReplications.removeValue(forKey: request)?.done.resume(returning: status)
     }
 
-    /// A new owner asks for a committed checkpoint it does not have: forward to a replica.
+    /// A new owner asks for a committed checkpoint it does not have: forward to a replica heard
+    /// from lately. When there is none, answer at once with the log's bounds, so the new owner can
+    /// rebuild from older state instead of waiting for a worker that is paused or gone.
     func stateRequested(_ identity: WorkerIdentity, request: UInt64, lease: LeaseRef, seq: UInt64, digest: UInt64) {
         guard let requester = session(of: identity) else { return }
         func fail(_ why: String) {
-            requester.outbound.send(.stateReply(request: request, partition: lease.partition, blobs: [], error: why))
+            requester.outbound.send(.stateReply(request: request, partition: lease.partition, blobs: [], error: why,
+                                                bounds: replayBounds(of: lease.partition)))
         }
         guard authority.isCurrent(identity, lease.partition, lease.epoch, now: now()) else {
             return fail("epoch \(lease.epoch) of partition \(lease.partition) is not current")
@@ -153,22 +156,42 @@ extension Coordinator {
         guard let commit = commits[lease.partition], commit.seq == seq, commit.digest == digest else {
             return fail("checkpoint \(seq) is not the committed one of partition \(lease.partition)")
         }
-        // Responsive replicas first: a paused owner is still connected but would not answer.
+        let connected = commit.replicas.compactMap { name in sessions[name] }.filter { $0.identity != identity }
+        guard !connected.isEmpty else { return fail(StateTransfer.noReplicaConnected) }
         let live = Set(authority.liveWorkers)
-        let sources = commit.replicas.compactMap { name in sessions[name] }.filter { $0.identity != identity }
-            .sorted { live.contains($0.identity) && !live.contains($1.identity) }
-        guard let source = sources.first else {
-            let streams = Set(jobs.values.map(\.spec.stream))
-            if streams.allSatisfy({ logs[$0]?.logs[lease.partition].startOffset == 0 }) {
-                return fail(StateTransfer.replayFromStart)
-            }
-            return fail("no connected worker holds checkpoint \(seq) of partition \(lease.partition) (replicas: \(commit.replicas))")
-        }
+        let prompt = connected.filter { live.contains($0.identity) && now() - $0.lastHeard <= stateRelayTimeoutMilliseconds }
+        guard let source = prompt.first else { return fail(StateTransfer.replicasSilent) }
         let relay = nextRequest
         nextRequest += 1
         pendingStateRelays[relay] = StateRelay(requester: identity, request: request, lease: lease, seq: seq, digest: digest,
-                                               source: source.identity, others: sources.dropFirst().map(\.identity))
+                                               source: source.identity, others: prompt.dropFirst().map(\.identity))
         source.outbound.send(.stateRequest(request: relay, lease: lease, seq: seq, digest: digest))
+        let timeout = stateRelayTimeoutMilliseconds
+        Task {
+            try? await Task.sleep(for: .milliseconds(timeout))
+            self.stateRelayTimedOut(relay)
+        }
+    }
+
+    /// How long a replica may take to answer a state request, and how lately it must have been
+    /// heard from to be asked: half a lease TTL (renewals come every third of one).
+    var stateRelayTimeoutMilliseconds: Int64 { max(settings.lease.ttlMilliseconds / 2, 100) }
+
+    /// A replica took too long to ship a chain: the new owner hears it as silent (a late answer
+    /// is dropped).
+    func stateRelayTimedOut(_ relay: UInt64) {
+        guard let r = pendingStateRelays.removeValue(forKey: relay), let requester = session(of: r.requester) else { return }
+        logger.info("partition \(r.lease.partition): replica \(r.source.name) did not ship checkpoint \(r.seq) within \(stateRelayTimeoutMilliseconds) ms")
+        requester.outbound.send(.stateReply(request: r.request, partition: r.lease.partition, blobs: [], error: StateTransfer.replicasSilent,
+                                            bounds: replayBounds(of: r.lease.partition)))
+    }
+
+    /// Where the partition's logs start and how far its committed checkpoint got, per stream of
+    /// the registered jobs.
+    func replayBounds(of p: Int) -> ReplayBounds {
+        let streams = Set(jobs.values.map(\.spec.stream)).sorted()
+        let starts = streams.compactMap { stream in logs[stream].map { StreamOffset(stream: stream, offset: $0.logs[p].startOffset) } }
+        return ReplayBounds(logStarts: starts, committed: commits[p]?.offsets ?? [])
     }
 
     /// A replica answered a state request: pass it on to the new owner, or ask the next replica
@@ -183,7 +206,8 @@ extension Coordinator {
             source.outbound.send(.stateRequest(request: relay, lease: r.lease, seq: r.seq, digest: r.digest))
             return
         }
-        requester.outbound.send(.stateReply(request: r.request, partition: r.lease.partition, blobs: blobs, error: error))
+        requester.outbound.send(.stateReply(request: r.request, partition: r.lease.partition, blobs: blobs, error: error,
+                                            bounds: blobs.isEmpty ? replayBounds(of: r.lease.partition) : .none))
     }
 
     /// A worker left: nothing it was asked for will come.
@@ -195,7 +219,8 @@ extension Coordinator {
         for (relay, r) in pendingStateRelays where r.source == identity {
             pendingStateRelays[relay] = nil
             session(of: r.requester)?.outbound.send(.stateReply(request: r.request, partition: r.lease.partition, blobs: [],
-                                                                 error: "replica \(identity.name) disconnected"))
+                                                                 error: "replica \(identity.name) disconnected",
+                                                                 bounds: replayBounds(of: r.lease.partition)))
         }
     }
 

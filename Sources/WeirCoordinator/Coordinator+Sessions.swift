@@ -63,7 +63,7 @@ extension Coordinator {
                             case .checkpoint(let lease, let seq, let digest, let offsets, let blob, let timing):
                                 queue.send(await self.checkpointArrived(identity, lease: lease, seq: seq, digest: digest, offsets: offsets,
                                                                         blob: blob, timing: timing))
-                            case .stateReply(let request, _, let blobs, let error):
+                            case .stateReply(let request, _, let blobs, let error, _):
                                 await self.stateReplied(request: request, blobs: blobs, error: error)
                             default:
                                 throw WireError("unexpected bulk message from worker \(identity)")
@@ -102,7 +102,7 @@ extension Coordinator {
 
     func workerJoined(_ identity: WorkerIdentity, _ queue: OutboundQueue) {
         logger.info("worker \(identity) connected")
-        sessions[identity.name] = WorkerSession(identity: identity, outbound: queue)
+        sessions[identity.name] = WorkerSession(identity: identity, outbound: queue, lastHeard: now())
         queue.send(.welcome(leaseTTLMilliseconds: settings.lease.ttlMilliseconds, partitionCount: partitioner.partitionCount))
         queue.send(.jobs(jobs.map { JobDefinition(name: $0.key, specText: $0.value.text) }))
         execute(authority.workerJoined(identity, now: now()))
@@ -122,6 +122,7 @@ extension Coordinator {
 
     func renew(_ identity: WorkerIdentity, _ leases: [LeaseRef], problem: String) -> [LeaseVerdict] {
         if session(of: identity) != nil {
+            sessions[identity.name]?.lastHeard = now()
             if !problem.isEmpty, workerProblems[identity.name] != problem {
                 logger.error("worker \(identity) is unhealthy: \(problem)")
                 metrics.checkpointStoreFailed(worker: identity.name)

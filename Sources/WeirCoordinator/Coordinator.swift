@@ -55,6 +55,9 @@ public actor Coordinator {
     struct WorkerSession {
         var identity: WorkerIdentity
         var outbound: OutboundQueue
+        /// When its last renewal (the heartbeat, every TTL/3) arrived: a worker not heard from
+        /// for longer is paused or starved, and would not answer a state request soon.
+        var lastHeard: Int64
     }
 
     public init(settings: CoordinatorSettings, logger: Logger = Logger(label: "weir.coordinator")) throws {
@@ -172,6 +175,9 @@ public actor Coordinator {
                 moves.ownerLost(p, now: lastRenewal, silent: true)
                 metrics.leaseExpired()
                 logger.warning("lease of partition \(p) epoch \(epoch) held by \(worker) expired without renewal")
+            case .notTakenUp(let worker, let p, let epoch):
+                metrics.leaseExpired()
+                logger.warning("grant of partition \(p) epoch \(epoch) to \(worker) was not taken up within \(settings.lease.grantTakeUpMilliseconds) ms (paused or starved); granting it elsewhere")
             }
         }
     }

@@ -154,25 +154,43 @@ public final class StandbyFolds: Sendable {
         }
     }
 
+    /// What `take` found for a new owner.
+    public enum Taken: Sendable {
+        /// The state of the committed checkpoint.
+        case committed([JobCheckpoint])
+        /// Only the state of an older checkpoint (seq): a fallback when no replica can ship the
+        /// committed chain, as processing the log from its offsets reaches the committed state.
+        case older(seq: UInt64, jobs: [JobCheckpoint])
+        case nothing
+
+        /// The committed state, if that is what was found.
+        public var committedJobs: [JobCheckpoint]? {
+            if case .committed(let jobs) = self { return jobs }
+            return nil
+        }
+    }
+
     /// Removes the partition's fold (this worker owns the partition now) and returns the state
     /// of `committed` from it: as kept, or brought forward with the checkpoints `store` holds
-    /// past it (copies stored but not folded yet). nil when the fold cannot reach `committed`.
-    public func take(partition p: Int, committed: CommittedCheckpoint, store: CheckpointStore) -> [JobCheckpoint]? {
+    /// past it (copies stored but not folded yet); else the older state it holds, if any.
+    public func take(partition p: Int, committed: CommittedCheckpoint, store: CheckpointStore) -> Taken {
         if let jobs = jobs(partition: p, committed: committed) {
             entries.withLock { _ = $0.removeValue(forKey: p) }
-            return jobs
+            return .committed(jobs)
         }
         // Behind: a pending copy older than the committed checkpoint was committed too.
         guard var entry = entries.withLock({ $0.removeValue(forKey: p) }), (try? entry.settle(partition: p)) != nil,
-              var fold = entry.takeFold(), fold.header.seq < committed.seq,
-              let chain = try? store.chain(partition: p, upTo: committed.seq, digest: committed.digest) else { return nil }
+              var fold = entry.takeFold(), fold.header.seq < committed.seq else { return .nothing }
+        guard let chain = try? store.chain(partition: p, upTo: committed.seq, digest: committed.digest) else {
+            return .older(seq: fold.header.seq, jobs: fold.jobs)  // the committed chain is not here
+        }
         let behind = committed.seq - fold.header.seq
-        guard behind < UInt64(chain.count) else { return nil }  // the chain here starts after the fold (a newer base)
+        guard behind < UInt64(chain.count) else { return .older(seq: fold.header.seq, jobs: fold.jobs) }  // a newer base there
         do {
             for blob in chain.suffix(Int(behind)) { try fold.append(blob) }
         } catch {
-            return nil  // another chain (a new epoch rewrote it): read the whole chain instead
+            return .nothing  // another chain (a new epoch rewrote it), and the fold is half-applied: read the whole chain
         }
-        return fold.header.digest == committed.digest ? fold.jobs : nil
+        return fold.header.digest == committed.digest ? .committed(fold.jobs) : .nothing
     }
 }

@@ -5,39 +5,50 @@ import WeirWire
 
 extension Worker {
     /// Restores the committed checkpoint of a newly started partition (from this worker's store,
-    /// else from a replica through the coordinator), then runs it.
+    /// else from a replica through the coordinator, else from older state and the log), then runs it.
     func restoreAndRun(_ lease: LeaseRef, generation: UInt64, committed: CommittedCheckpoint) async {
         standbyRunners[lease.partition] = nil  // the owner now
         let began = ContinuousClock.now
         var phases = RestorePhases()
         var restored: [JobCheckpoint] = []
+        var replaying = false
         let folds = standbyFolds, store = self.store, p = lease.partition
         let kept = folds.keptSeqs(partition: p)
-        if committed.seq > 0, let folded = try? await DataPath.runRestore({ folds.take(partition: p, committed: committed, store: store) }) {
+        let taken = committed.seq > 0 ? try? await DataPath.runRestore({ folds.take(partition: p, committed: committed, store: store) }) : nil
+        if let folded = taken?.committedJobs {
             restored = folded  // the warm standby's copy: at most the newest checkpoints to decode
             phases.source = "standby copy in memory"
             phases.loaded = ContinuousClock.now
             phases.decoded = phases.loaded
         } else if committed.seq > 0 {
             phases.source = kept.isEmpty ? "checkpoint chain, no standby copy here" : "checkpoint chain, standby copies of \(kept.map(String.init).joined(separator: ", ")) here"
-            let chain = await loadChain(lease, committed)
+            var older = OlderState(partition: p)
+            if case .older(let seq, let jobs)? = taken { older.offer(jobs, what: "checkpoint \(seq), kept in memory") }
+            let state = await loadState(lease, committed, older: older)
             phases.loaded = ContinuousClock.now
-            guard let blobs = chain, !Task.isCancelled else {
+            guard let state, !Task.isCancelled else {
                 if !Task.isCancelled {
                     logger.error("partition \(lease.partition): committed checkpoint \(committed.seq) is not available here or at any replica; giving the partition up")
                     apply(holder.refusedAsStale(partition: lease.partition, epoch: lease.epoch))
                 }
                 return
             }
-            do {
-                if !blobs.isEmpty { restored = try await DataPath.runRestore { try CheckpointChain.rebuild(blobs, partition: lease.partition).jobs } }
-                phases.decoded = ContinuousClock.now
-            } catch {
-                guard !Task.isCancelled, !(error is CancellationError) else { return }
-                logger.error("partition \(lease.partition): checkpoint \(committed.seq) does not rebuild: \(error); giving the partition up")
-                apply(holder.refusedAsStale(partition: lease.partition, epoch: lease.epoch))
-                return
+            switch state {
+            case .chain(let blobs):
+                do {
+                    restored = try await DataPath.runRestore { try CheckpointChain.rebuild(blobs, partition: lease.partition).jobs }
+                } catch {
+                    guard !Task.isCancelled, !(error is CancellationError) else { return }
+                    logger.error("partition \(lease.partition): checkpoint \(committed.seq) does not rebuild: \(error); giving the partition up")
+                    apply(holder.refusedAsStale(partition: lease.partition, epoch: lease.epoch))
+                    return
+                }
+            case .older(let jobs, let what, let distance):
+                restored = jobs
+                replaying = true
+                phases.source = "\(what), \(distance) events to process again"
             }
+            phases.decoded = ContinuousClock.now
         }
         let specs = jobs
         let retention = settings.retentionMilliseconds
@@ -45,7 +56,8 @@ extension Worker {
         let runner: PartitionRunner
         do {
             let state = restored
-            let checkpointed = committed.seq > 0 && !restored.isEmpty
+            // From older state, a job it lacks starts from offset 0 (`replayDistance` checked the log has it).
+            let checkpointed = committed.seq > 0 && !restored.isEmpty && !replaying
             runner = try await DataPath.runRestore {
                 try PartitionRunner(lease: lease, jobs: specs, restored: state, newJobsMayStartPastZero: checkpointed, retentionMilliseconds: retention,
                                     checkpoints: checkpoints)
@@ -58,51 +70,79 @@ extension Worker {
         }
         guard isCurrent(lease, generation: generation), !Task.isCancelled else { return }
         running[lease.partition]?.runner = runner
+        // State that is not the committed chain's: the next checkpoint starts a new chain.
+        if replaying { running[lease.partition]?.cursor.needBase = true }
         if committed.seq > 0 {
             let ms = (ContinuousClock.now - began).milliseconds
-            logger.info("restored partition \(lease.partition) epoch \(lease.epoch) from checkpoint \(committed.seq) in \(ms) ms (\(phases.describe(began: began)))")
+            logger.info("restored partition \(lease.partition) epoch \(lease.epoch) \(replaying ? "towards" : "from") checkpoint \(committed.seq) in \(ms) ms (\(phases.describe(began: began)))")
         }
         Failpoint.hit("handoff.after_restore")
         await run(lease, generation: generation, runner)
     }
 
-    /// The blobs of committed checkpoint `committed`: from the local store when it has exactly
-    /// that chain, else asked from a replica (through the coordinator) and stored here first.
-    /// A replica that is down may come back (a restarting worker): asks again while the lease
-    /// holds, up to `stateWaitMilliseconds`. An empty chain means: no replica, but the log is
-    /// complete, so process it from the start. nil: no way to rebuild the committed state.
-    func loadChain(_ lease: LeaseRef, _ committed: CommittedCheckpoint) async -> [[UInt8]]? {
+    /// Where a restore's state comes from.
+    enum RestoreState {
+        /// The committed checkpoint's chain, base first.
+        case chain([[UInt8]])
+        /// Older state (perhaps none at all), from which processing `distance` events of the log
+        /// reaches the committed state.
+        case older([JobCheckpoint], what: String, distance: UInt64)
+    }
+
+    /// The state to restore committed checkpoint `committed` from: its chain in the local store,
+    /// else shipped from a replica (through the coordinator) and stored here first. When no
+    /// replica can ship it, older state (`older`, or none) is taken if the log still holds what
+    /// it lacks: at once when no replica is connected, when little is to be processed again
+    /// while the replicas are silent, and whatever the cost once `stateWaitMilliseconds` is
+    /// over. Until then it asks again (a replica may be restarting or paused). nil: no way to
+    /// rebuild the committed state.
+    func loadState(_ lease: LeaseRef, _ committed: CommittedCheckpoint, older: OlderState) async -> RestoreState? {
         let store = self.store
         let p = lease.partition
         do {
-            return try await DataPath.runRestore { try store.chain(partition: p, upTo: committed.seq, digest: committed.digest) }
+            return .chain(try await DataPath.runRestore { try store.chain(partition: p, upTo: committed.seq, digest: committed.digest) })
         } catch {
             if Task.isCancelled { return nil }
             logger.info("partition \(p): checkpoint \(committed.seq) not usable locally (\(error)); asking a replica")
         }
+        var older = older
+        var storedLoaded = false  // read only when no replica ships the chain: it costs a decode
+        let serving = jobs.map { ReplayBounds.Job(name: $0.spec.name, specDigest: $0.digest, stream: $0.spec.stream) }
         let deadline = now() + settings.stateWaitMilliseconds
         var attempt = 0
+        var lastBounds: ReplayBounds?
         while !Task.isCancelled, now() < deadline {
             attempt += 1
-            guard let reply = await requestState(lease, committed), case .stateReply(_, _, let blobs, let problem) = reply else { return nil }
+            guard let reply = await requestState(lease, committed), case .stateReply(_, _, let blobs, let problem, let bounds) = reply else { return nil }
             if blobs.isEmpty {
-                if problem == StateTransfer.replayFromStart {
-                    logger.warning("partition \(p): no replica of checkpoint \(committed.seq) is reachable; the log is complete, processing it from the start")
-                    return []
+                lastBounds = bounds
+                if !storedLoaded {
+                    storedLoaded = true
+                    await older.loadStored(from: store, below: committed.seq, logger: logger)
+                }
+                let limit: UInt64 = problem == StateTransfer.noReplicaConnected ? .max : settings.replayInsteadOfWaitingEvents
+                if let choice = older.best(bounds, serving: serving), choice.distance <= limit {
+                    logger.warning("partition \(p): no replica ships checkpoint \(committed.seq) (\(problem)); rebuilding from \(choice.what) and the log")
+                    return .older(choice.jobs, what: choice.what, distance: choice.distance)
                 }
                 if attempt == 1 || attempt % 10 == 0 { logger.warning("partition \(p): state request \(attempt) failed: \(problem); asking again") }
                 try? await Task.sleep(for: .milliseconds(300))
                 continue
             }
             do {
-                return try await DataPath.runRestore {
+                return .chain(try await DataPath.runRestore {
                     try store.install(chain: blobs, partition: p, seq: committed.seq, digest: committed.digest)
                     return try store.chain(partition: p, upTo: committed.seq, digest: committed.digest)
-                }
+                })
             } catch {
                 if Task.isCancelled { return nil }
                 logger.warning("partition \(p): shipped checkpoint chain refused: \(error)")
             }
+        }
+        // No replica came back in time: older state at any cost beats giving the partition up.
+        if !Task.isCancelled, let bounds = lastBounds, let choice = older.best(bounds, serving: serving) {
+            logger.warning("partition \(p): no replica shipped checkpoint \(committed.seq) in time; rebuilding from \(choice.what) and the log")
+            return .older(choice.jobs, what: choice.what, distance: choice.distance)
         }
         return nil
     }

@@ -153,7 +153,7 @@ public actor Worker {
             pendingFetches.removeValue(forKey: request)?.resume(returning: message)
         case .checkpointReply(let lease, _, _, _):
             pendingCheckpoints.removeValue(forKey: lease)?.resume(returning: message)
-        case .stateReply(let request, _, _, _):
+        case .stateReply(let request, _, _, _, _):
             pendingStates.removeValue(forKey: request)?.resume(returning: message)
         case .replicate(let request, let p, let epoch, let seq, let blob):
             storeReplica(request: request, partition: p, epoch: epoch, seq: seq, blob: blob)

@@ -16,6 +16,10 @@ public struct WorkerSettings: Sendable {
     /// How long a new owner keeps asking for a committed checkpoint whose replicas are
     /// unreachable (one may be restarting) before giving the partition up. Default 30 s.
     public var stateWaitMilliseconds: Int64 = 30_000
+    /// When the replicas of a committed checkpoint are connected but silent (paused, starved), a
+    /// new owner rebuilds from older state it holds instead of waiting, if that means processing
+    /// at most this many events again. Default 500,000 (about a second of one engine thread).
+    public var replayInsteadOfWaitingEvents: UInt64 = 500_000
     /// Bytes of events asked for per fetch. Default 256 KiB: a chunk is applied under the
     /// partition's lock, so smaller chunks keep queries from waiting long.
     public var fetchBytesMax = 256 << 10

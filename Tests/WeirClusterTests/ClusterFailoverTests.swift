@@ -128,6 +128,43 @@ extension ClusterTests { @Suite struct Failover {
         try await ClusterTests.Integration.expectRollupsEqualReference(h, reference)
     }
 
+    /// A double fault with two copies: partition 0's owner is killed while its standby is
+    /// paused. The third worker has no copy of the committed checkpoint and the one replica is
+    /// connected but silent, so instead of waiting for it (its lease alone takes a TTL to lapse)
+    /// the new owner rebuilds from older state it holds, or none, by processing the log; the
+    /// results stay exact.
+    @Test func anOwnerLostWhileItsStandbyIsPausedRebuildsFromTheLogWithoutWaiting() async throws {
+        let h = ClusterHarness(name: "double-fault")
+        defer { h.shutdown() }
+        let (recording, reference) = try ClusterTests.Integration.fixture(h, events: "60k", seed: 27)
+        try await h.startCoordinator(leaseTTL: "3s")
+        for w in ["w1", "w2", "w3"] { try h.startWorker(w) }
+        try ClusterTests.Integration.submitSampleJobs(h)
+        try Self.replayToEnd(h, recording, rate: "30k/s")
+        try await h.waitUntilCaughtUp()
+        var replicas: [String] = []
+        try await h.waitFor("partition 0's checkpoint to have two copies", seconds: 60) {
+            let partitions = try await h.status()["partitions"] as? [[String: Any]] ?? []
+            let p0 = partitions.first { $0["partition"] as? Int == 0 }
+            replicas = (p0?["checkpoint"] as? [String: Any])?["replicas"] as? [String] ?? []
+            return replicas.count == 2
+        }
+        let killed = try #require(try await h.holders()[0])
+        let paused = try #require(replicas.first { $0 != killed })
+        let survivor = try #require(["w1", "w2", "w3"].first { $0 != killed && $0 != paused })
+        h.signal(paused, SIGSTOP)
+        h.signal(killed, SIGKILL)
+        try await h.waitFor("\(survivor) to run partition 0", seconds: 30) {
+            h.log("\(survivor).log").contains("restored partition 0 ")
+        }
+        let log = h.log("\(survivor).log")
+        #expect(log.contains("partition 0: no replica ships checkpoint"), "\(survivor) did not rebuild from the log:\n\(log.suffix(3000))")
+        try await h.waitUntilCaughtUp()
+        h.signal(paused, SIGCONT)
+        try await h.waitUntilBalanced(workers: 2)
+        try await ClusterTests.Integration.expectRollupsEqualReference(h, reference)
+    }
+
     @Test func partitionsMoveWhenAWorkerJoinsAndWhenOneLeavesCleanly() async throws {
         let h = ClusterHarness(name: "rebalance")
         defer { h.shutdown() }

@@ -43,6 +43,8 @@ import WeirCore
         .replicated(request: 6, partition: 2, seq: 4, status: .needBase, message: "no predecessor"),
         .stateRequest(request: 7, lease: LeaseRef(partition: 2, epoch: 4), seq: 4, digest: 5),
         .stateReply(request: 7, partition: 2, blobs: [[9, 9], []], error: ""),
+        .stateReply(request: 8, partition: 3, blobs: [], error: StateTransfer.replicasSilent,
+                    bounds: ReplayBounds(logStarts: [StreamOffset(stream: "clicks", offset: 10)], committed: [StreamOffset(stream: "clicks", offset: 99)])),
         .checkpointReply(lease: LeaseRef(partition: 2, epoch: 3), seq: 4, status: .committed, message: ""),
         .replicate(request: 8, partition: 2, epoch: 3, seq: 4, blob: [4, 5]),
     ]

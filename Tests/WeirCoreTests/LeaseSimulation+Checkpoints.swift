@@ -9,6 +9,15 @@ struct SimCheckpoint: Equatable {
     var offset: Int
 }
 
+/// What a state reply without a chain says (the real `ReplayBounds` and `StateTransfer` codes).
+struct SimReplayBounds {
+    var logStart: Int
+    var committedOffset: Int
+    /// A replica is connected but was not heard from lately (`replicasSilent`), as opposed to
+    /// none being connected: waiting may still pay.
+    var replicaSilent: Bool
+}
+
 /// The simulated processes' checkpoint state. The coordinator's commit rules and every store's
 /// chain rules are the real ones (`LeaseAuthority.isCurrent`, seq = committed + 1,
 /// `CheckpointChainIndex`); the "engine" is a running sum, so the reference is a prefix sum.
@@ -46,7 +55,9 @@ struct CheckpointState {
     var nextRequest: UInt64 = 1
     /// (partition, epoch) → the one worker whose checkpoints were accepted under it.
     var writers: [String: String] = [:]
-    var stats = (commits: 0, restoresLocal: 0, restoresShipped: 0, replays: 0, needBase: 0, staleRefused: 0)
+    /// When the coordinator last got a renewal from each worker incarnation.
+    var lastHeard: [WorkerIdentity: Int64] = [:]
+    var stats = (commits: 0, restoresLocal: 0, restoresShipped: 0, replays: 0, olderRestores: 0, needBase: 0, staleRefused: 0)
     /// Events of one seed, printed when it is replayed alone.
     var trace: [String] = []
 }
@@ -236,7 +247,7 @@ extension LeaseSimulation {
             send(.replicated(id, request: request, status), from: w)
         case .stateFetch(let request, let p, let committed):
             send(.stateChain(id, request: request, localChain(w, p, committed)), from: w)
-        case .stateReply(let p, let e, let chain, let replayFromStart):
+        case .stateReply(let p, let e, let chain, let bounds):
             guard var r = ck.workers[w].running[p], r.epoch == e, r.waitingForState else { return }
             if let chain {
                 install(w, p, chain, committed: r.committed)
@@ -244,16 +255,35 @@ extension LeaseSimulation {
                     restore(&r, from: stored)
                     ck.stats.restoresShipped += 1
                 }
-            } else if replayFromStart {
-                r.restored = true
-                r.waitingForState = false
-                r.sum = 0
-                r.offset = 0
-                ck.stats.replays += 1
+            } else if let bounds {
+                rebuildFromOlderState(w, p, &r, bounds)
             }
             ck.workers[w].running[p] = r
         default: break
         }
+    }
+
+    /// The worker's fallback (`OlderState`, `ReplayBounds.replayDistance`): the newest state
+    /// its store holds below the committed seq, or none (offset 0), whichever the log still
+    /// covers with the fewest events to process again; when a replica is only silent, only if
+    /// that is a few events.
+    mutating func rebuildFromOlderState(_ w: Int, _ p: PartitionID, _ r: inout CheckpointState.Running, _ bounds: SimReplayBounds) {
+        var candidates = [(sum: Int64(0), offset: 0)]
+        if let store = ck.workers[w].stores[p], let newest = store.index.entries.last, newest.seq < r.committed.seq,
+           let c = store.blobs[newest.seq] {
+            candidates.append((c.sum, c.offset))
+        }
+        let usable = candidates.filter { $0.offset >= bounds.logStart }
+        guard let best = usable.min(by: { $0.offset > $1.offset }) else { return }
+        let distance = max(0, bounds.committedOffset - best.offset)
+        if bounds.replicaSilent && distance > 12 { return }  // asks again
+        ck.trace.append("t=\(now) \(workers[w].identity) rebuilds p\(p) from offset \(best.offset) (log starts at \(bounds.logStart), committed \(bounds.committedOffset))")
+        r.sum = best.sum
+        r.offset = best.offset
+        r.restored = true
+        r.waitingForState = false
+        r.needBase = true  // not the committed chain's state: a new chain starts
+        if best.offset == 0 { ck.stats.replays += 1 } else { ck.stats.olderRestores += 1 }
     }
 
     // MARK: coordinator side
@@ -297,9 +327,12 @@ extension LeaseSimulation {
             }
         case .stateRequest(let id, let p, let e, let committed):
             guard authority.isCurrent(id, p, e, now: now), let commit = ck.commits[p], commit.seq == committed.seq, commit.digest == committed.digest else { return }
-            let sources = commit.replicas.compactMap { name in workers.first { $0.name == name && $0.connected && $0.alive && $0.identity != id } }
+            let connected = commit.replicas.compactMap { name in workers.first { $0.name == name && $0.connected && $0.alive && $0.identity != id } }
+            // Only replicas heard from within half a TTL are asked (`Coordinator.stateRequested`).
+            let sources = connected.filter { now - (ck.lastHeard[$0.identity] ?? .min / 2) <= settings.ttlMilliseconds / 2 }
             guard !sources.isEmpty else {
-                return reply(.stateReply(p, e, nil, replayFromStart: ck.logStart[p] == 0), to: id)
+                let bounds = SimReplayBounds(logStart: ck.logStart[p], committedOffset: commit.offset, replicaSilent: !connected.isEmpty)
+                return reply(.stateReply(p, e, nil, bounds), to: id)
             }
             let request = ck.nextRequest
             ck.nextRequest += 1
@@ -313,7 +346,10 @@ extension LeaseSimulation {
                 ck.pendingStates[request] = pending
                 return reply(.stateFetch(request: request, pending.partition, pending.committed), to: next)
             }
-            reply(.stateReply(pending.partition, pending.epoch, chain, replayFromStart: false), to: pending.requester)
+            let bounds = chain == nil ? ck.commits[pending.partition].map {
+                SimReplayBounds(logStart: ck.logStart[pending.partition], committedOffset: $0.offset, replicaSilent: true)
+            } : nil
+            reply(.stateReply(pending.partition, pending.epoch, chain, bounds), to: pending.requester)
         default: break
         }
     }

@@ -11,6 +11,7 @@ extension LeaseSimulation {
         case .leave(let id): execute(authority.workerLeaving(id, now: now))
         case .release(let id, let p, let e): execute(authority.released(id, partition: p, epoch: e, now: now))
         case .renew(let id, let seq, let leases):
+            ck.lastHeard[id] = now
             let verdicts = authority.renew(id, leases: leases.map { ($0.0, $0.1) }, now: now)
             reply(.renewReply(seq: seq, zip(leases, verdicts).map { ($0.0.0, $0.0.1, $0.1) }), to: id)
         case .fetch(let id, let p, let e):
@@ -79,7 +80,7 @@ extension LeaseSimulation {
                 if checkpointing { ck.trace.append("t=\(now) grant p\(p) e\(e) to \(id) committed \(committedCheckpoint(p).seq)") }
                 reply(.grant(p, e, committedCheckpoint(p)), to: id)
             case .revoke(let id, let p, let e): reply(.revoke(p, e), to: id)
-            case .expired: break
+            case .expired, .notTakenUp: break
             }
         }
     }

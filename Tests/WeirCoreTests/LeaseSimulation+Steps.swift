@@ -73,6 +73,7 @@ extension LeaseSimulation {
         network.removeAll { $0.to == nil }
         ck.pendingReplications.removeAll()
         ck.pendingStates.removeAll()
+        ck.lastHeard.removeAll()
         for w in workers.indices where workers[w].connected {
             workers[w].connected = false
             let delay = Int64(rng.below(30))

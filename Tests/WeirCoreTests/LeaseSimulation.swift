@@ -40,7 +40,8 @@ struct LeaseSimulation {
         case stateRequest(WorkerIdentity, PartitionID, Epoch, CommittedCheckpoint)
         case stateFetch(request: UInt64, PartitionID, CommittedCheckpoint)
         case stateChain(WorkerIdentity, request: UInt64, [SimCheckpoint]?)
-        case stateReply(PartitionID, Epoch, [SimCheckpoint]?, replayFromStart: Bool)
+        /// No chain: the log's bounds, for a rebuild from older state (`ReplayBounds`).
+        case stateReply(PartitionID, Epoch, [SimCheckpoint]?, SimReplayBounds?)
     }
 
     struct InFlight {

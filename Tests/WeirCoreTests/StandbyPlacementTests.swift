@@ -132,4 +132,38 @@ import WeirCore
         for case .revoke(_, let p, _) in authority.tick(now: now + 1_100) { revoked.append(p) }
         #expect(!revoked.isEmpty, "w2 is above its quota: balancing moves partitions")
     }
+
+    /// A double fault: w1 is killed while w2, which stores its partitions' state, is paused but
+    /// not yet known to be. The grants go to w2 first; w2 never renews them, so after TTL/3 (not
+    /// a whole TTL) they are withdrawn and granted to w3 under new epochs, and w2's late renewal
+    /// of them is refused.
+    @Test func grantsAPausedWorkerNeverRenewsAreWithdrawnAfterATTLThird() throws {
+        var authority = balancedAuthority()
+        let (w1, w2, w3) = (workers[0], workers[1], workers[2])
+        for p in 0..<16 { authority.preferredHolders[p] = [authority.leases[p]?.holder.name ?? "", "w2"] }
+        let lost = owned(by: w1, in: authority)
+        let now: Int64 = 10_100
+        var first: [Int: (String, UInt64)] = [:]
+        for case .grant(let w, let p, let epoch) in authority.workerDisconnected(w1, now: now) { first[p] = (w.name, epoch) }
+        #expect(lost.allSatisfy { first[$0]?.0 == "w2" }, "the grants go where the state is: \(first)")
+        // w3 keeps renewing; w2 (paused) does not.
+        func renewW3(at t: Int64) {
+            let held = (0..<16).compactMap { p in authority.leases[p].flatMap { $0.holder == w3 ? (partition: p, epoch: $0.epoch) : nil } }
+            _ = authority.renew(w3, leases: held, now: t)
+        }
+        renewW3(at: now + 300)
+        #expect(!authority.tick(now: now + 300).contains { if case .notTakenUp = $0 { true } else { false } }, "within TTL/3 nothing is withdrawn")
+        renewW3(at: now + 340)
+        let directives = authority.tick(now: now + 340)
+        var withdrawn: [Int] = [], regranted: [Int: String] = [:]
+        for d in directives {
+            if case .notTakenUp(let w, let p, _) = d, w == w2 { withdrawn.append(p) }
+            if case .grant(let w, let p, _) = d { regranted[p] = w.name }
+        }
+        #expect(Set(withdrawn).isSuperset(of: lost), "grants w2 did not renew are withdrawn: \(withdrawn)")
+        #expect(lost.allSatisfy { regranted[$0] == "w3" }, "and granted to w3: \(regranted)")
+        // w2 resumes and renews what it was granted: every one of them is refused.
+        let late = lost.compactMap { p in first[p].map { (partition: p, epoch: $0.1) } }
+        #expect(authority.renew(w2, leases: late, now: now + 400).allSatisfy { $0 == .stale })
+    }
 }

@@ -37,7 +37,7 @@ import WeirCore
         #expect(folds.jobs(partition: 3, committed: committed(blobs[4])) == (try rebuilt(store, blobs[4])))
         // Once the newest is committed, the one before it never will be asked for again.
         #expect(folds.keptSeqs(partition: 3) == [5])
-        let taken = folds.take(partition: 3, committed: committed(blobs[4]), store: store)
+        let taken = folds.take(partition: 3, committed: committed(blobs[4]), store: store).committedJobs
         #expect(taken == (try rebuilt(store, blobs[4])) && taken?.first?.finalCount == 5)
         #expect(folds.jobs(partition: 3, committed: committed(blobs[4])) == nil, "taking removes the fold")
     }
@@ -61,7 +61,26 @@ import WeirCore
         let blobs = try storedChain(store, deltas: 5)
         let folds = StandbyFolds()
         for b in blobs.prefix(2) { folds.advance(partition: 3, blob: b.bytes, store: store) }  // copies 3…6 not folded yet
-        #expect(folds.take(partition: 3, committed: committed(blobs[5]), store: store) == (try rebuilt(store, blobs[5])))
+        #expect(folds.take(partition: 3, committed: committed(blobs[5]), store: store).committedJobs == (try rebuilt(store, blobs[5])))
+    }
+
+    /// The committed chain went on elsewhere (this worker stopped being its standby): the fold
+    /// cannot reach it, and is handed out as older state, a fallback when no replica answers.
+    @Test func aFoldThatCannotReachTheCommittedCheckpointIsOfferedAsOlderState() throws {
+        let store = try CheckpointStore(directory: CheckpointStoreTests.tempDir())
+        let blobs = try storedChain(store, deltas: 3)
+        let folds = StandbyFolds()
+        for b in blobs.prefix(3) { folds.advance(partition: 3, blob: b.bytes, store: store) }
+        let elsewhere = try CheckpointStoreTests.blob(.delta, epoch: 1, seq: 9, previous: 12_345)
+        let taken = folds.take(partition: 3, committed: committed(elsewhere), store: store)
+        guard case .older(let seq, let jobs) = taken else {
+            Issue.record("expected older state, got \(taken)")
+            return
+        }
+        // The pending copy (seq 3) is folded in: it was committed, as a later one is.
+        #expect(seq == blobs[2].header.seq)
+        #expect(jobs == (try rebuilt(store, blobs[2])))
+        #expect(folds.keptSeqs(partition: 3).isEmpty, "taking removes the fold")
     }
 
     @Test func aCopyThatDoesNotFollowTheFoldStartsOverFromTheStoredChain() throws {
@@ -75,7 +94,7 @@ import WeirCore
         bad[bad.count / 2] ^= 0xFF
         folds.advance(partition: 3, blob: bad, store: store)
         #expect(folds.jobs(partition: 3, committed: committed(blobs[3])) == nil)
-        #expect(folds.take(partition: 3, committed: committed(blobs[3]), store: store) == nil)
+        #expect(folds.take(partition: 3, committed: committed(blobs[3]), store: store).committedJobs == nil)
     }
 
     /// A restarted worker's folds died with it, but its store still has the chains: folding
@@ -134,6 +153,6 @@ import WeirCore
         let next = try CheckpointStoreTests.blob(.delta, epoch: 1, seq: 4, previous: again.header.digest)
         #expect(try store.store(next.bytes, partition: 3) == .stored)
         folds.advance(partition: 3, blob: next.bytes, store: store)
-        #expect(folds.take(partition: 3, committed: committed(next), store: store) == (try rebuilt(store, next)))
+        #expect(folds.take(partition: 3, committed: committed(next), store: store).committedJobs == (try rebuilt(store, next)))
     }
 }

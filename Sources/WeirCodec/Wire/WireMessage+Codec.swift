@@ -57,15 +57,16 @@ extension WireMessage {
         case .checkpoint(let l, let seq, let digest, let offsets, let blob, let timing):
             w.u8(Kind.checkpoint.rawValue); lease(l, &w); w.u64(seq); w.u64(digest)
             w.u64(timing.stallMicroseconds); w.u64(timing.localMicroseconds)
-            w.u32(UInt32(offsets.count)); for o in offsets { w.string(o.stream); w.u64(o.offset) }
+            streamOffsets(offsets, &w)
             w.blob(blob)
         case .replicated(let request, let p, let seq, let status, let message):
             w.u8(Kind.replicated.rawValue); w.u64(request); w.u32(UInt32(p)); w.u64(seq); w.u8(status.rawValue); w.string(message)
         case .stateRequest(let request, let l, let seq, let digest):
             w.u8(Kind.stateRequest.rawValue); w.u64(request); lease(l, &w); w.u64(seq); w.u64(digest)
-        case .stateReply(let request, let p, let blobs, let error):
+        case .stateReply(let request, let p, let blobs, let error, let bounds):
             w.u8(Kind.stateReply.rawValue); w.u64(request); w.u32(UInt32(p)); w.string(error)
             w.u32(UInt32(blobs.count)); for b in blobs { w.blob(b) }
+            streamOffsets(bounds.logStarts, &w); streamOffsets(bounds.committed, &w)
         case .checkpointReply(let l, let seq, let status, let message):
             w.u8(Kind.checkpointReply.rawValue); lease(l, &w); w.u64(seq); w.u8(status.rawValue); w.string(message)
         case .replicate(let request, let p, let epoch, let seq, let blob):
@@ -100,6 +101,11 @@ extension WireMessage {
     }
 
     private func lease(_ l: LeaseRef, _ w: inout WireWriter) { w.u32(UInt32(l.partition)); w.u64(l.epoch) }
+
+    private func streamOffsets(_ offsets: [StreamOffset], _ w: inout WireWriter) {
+        w.u32(UInt32(offsets.count))
+        for o in offsets { w.string(o.stream); w.u64(o.offset) }
+    }
 
     private func report(_ r: PartitionReport, _ w: inout WireWriter) {
         lease(r.lease, &w)
@@ -147,8 +153,7 @@ extension WireMessage {
         case .checkpoint:
             let l = try lease(&r), seq = try r.u64(), digest = try r.u64()
             let timing = CheckpointTiming(stallMicroseconds: try r.u64(), localMicroseconds: try r.u64())
-            var offsets: [StreamOffset] = []
-            for _ in 0..<(try r.count("offsets", max: 1 << 12)) { offsets.append(StreamOffset(stream: try r.string("stream"), offset: try r.u64())) }
+            let offsets = try streamOffsets(&r)
             return .checkpoint(lease: l, seq: seq, digest: digest, offsets: offsets, blob: try r.blob("checkpoint"), timing: timing)
         case .replicated:
             let request = try r.u64(), p = Int(try r.u32("partition")), seq = try r.u64()
@@ -161,7 +166,8 @@ extension WireMessage {
             let request = try r.u64(), p = Int(try r.u32("partition")), error = try r.string("error")
             var blobs: [[UInt8]] = []
             for _ in 0..<(try r.count("checkpoints", max: 1 << 16)) { blobs.append(try r.blob("checkpoint")) }
-            return .stateReply(request: request, partition: p, blobs: blobs, error: error)
+            let bounds = ReplayBounds(logStarts: try streamOffsets(&r), committed: try streamOffsets(&r))
+            return .stateReply(request: request, partition: p, blobs: blobs, error: error, bounds: bounds)
         case .checkpointReply:
             let l = try lease(&r), seq = try r.u64()
             let raw = try r.u8("checkpoint status")
@@ -219,6 +225,12 @@ extension WireMessage {
             return .ingestReply(seq: seq, accepted: accepted, rejected: rejected, problems: problems, error: hasError ? error : nil)
         case .failure: return .failure(code: try r.string("code"), message: try r.string("message"))
         }
+    }
+
+    private static func streamOffsets(_ r: inout WireReader) throws(WireError) -> [StreamOffset] {
+        var offsets: [StreamOffset] = []
+        for _ in 0..<(try r.count("offsets", max: 1 << 12)) { offsets.append(StreamOffset(stream: try r.string("stream"), offset: try r.u64())) }
+        return offsets
     }
 
     private static func lease(_ r: inout WireReader) throws(WireError) -> LeaseRef {

@@ -32,8 +32,9 @@ public enum WireMessage: Sendable, Equatable {
     /// Either way: ask for the checkpoint chain that rebuilds committed checkpoint (seq, digest)
     /// of the lease's partition (new owner → coordinator → a worker that has it).
     case stateRequest(request: UInt64, lease: LeaseRef, seq: UInt64, digest: UInt64)
-    /// Either way: the answer to `.stateRequest`: the blobs, base first, or why there are none.
-    case stateReply(request: UInt64, partition: Int, blobs: [[UInt8]], error: String)
+    /// Either way: the answer to `.stateRequest`: the blobs, base first, or why there are none
+    /// (with `bounds`, what else the new owner may rebuild from: see `StateTransfer`).
+    case stateReply(request: UInt64, partition: Int, blobs: [[UInt8]], error: String, bounds: ReplayBounds = .none)
 
     // Coordinator → worker
     case welcome(leaseTTLMilliseconds: Int64, partitionCount: Int)
@@ -70,10 +71,19 @@ public enum WireMessage: Sendable, Equatable {
 }
 
 /// Conventions of `.stateRequest` / `.stateReply`.
+///
+/// When no replica can ship the committed chain at once, the reply says so with one of these
+/// `error`s and carries `ReplayBounds`. The new owner may then rebuild from any state it holds
+/// that is older than the committed checkpoint (or from nothing) and process the log from that
+/// state's offsets, provided the log still starts at or before them: processing is a
+/// deterministic function of the log, so it reaches the committed state and goes on from there.
 public enum StateTransfer {
-    /// The `error` of a state reply when no replica is reachable but the partition's logs are
-    /// complete from offset 0: the new owner rebuilds by processing the whole log.
-    public static let replayFromStart = "replay-from-start"
+    /// No connected worker holds the committed chain (it may be restarting).
+    public static let noReplicaConnected = "no-replica-connected"
+    /// The workers holding it are connected but have not been heard from lately (paused, or too
+    /// busy to answer soon): the new owner either rebuilds from older state, when little of the
+    /// log is to be processed again, or asks again.
+    public static let replicasSilent = "replicas-silent"
 }
 
 /// What the coordinator committed for a partition: the checkpoint a new owner restores.

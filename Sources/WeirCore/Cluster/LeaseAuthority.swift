@@ -7,7 +7,9 @@
 /// - each grant uses epoch = last persisted epoch + 1, so epochs never repeat, even across a
 ///   coordinator restart (the shell restores `persistedEpochs`);
 /// - a lease lapses at (receive time of its last accepted renewal) + TTL + grace, or at once when
-///   its worker's connection closes (the process is gone) or it releases the partition;
+///   its worker's connection closes (the process is gone) or it releases the partition; a grant
+///   its worker does not renew within TTL/3 is withdrawn (the worker is paused or starved, and
+///   cannot have used a lease it never renewed);
 /// - after its own restart the authority grants nothing for TTL + grace, because leases granted by
 ///   its previous run may still be valid at their holders;
 /// - partitions are balanced over live workers: a joining worker gets partitions revoked from the
@@ -29,6 +31,9 @@ public struct LeaseAuthority: Sendable {
         /// Informational: a lease lapsed without renewal or release; `lastRenewal` is when its
         /// holder was last heard of for it.
         case expired(worker: WorkerIdentity, partition: PartitionID, epoch: Epoch, lastRenewal: Int64)
+        /// Informational: a grant was withdrawn because its worker did not renew it in time
+        /// (`LeaseSettings.grantTakeUpMilliseconds`).
+        case notTakenUp(worker: WorkerIdentity, partition: PartitionID, epoch: Epoch)
     }
 
     /// The answer to one lease in a renewal.
@@ -51,6 +56,9 @@ public struct LeaseAuthority: Sendable {
         /// When it was granted: balancing leaves a partition with its new owner for one TTL, so
         /// a failover is not followed at once by a move back (the partition would stand still twice).
         public var grantedAt: Int64 = 0
+        /// Its holder renewed it at least once. A holder uses a lease only once a renewal's
+        /// answer made it valid there, so until then the grant can be withdrawn at once.
+        public var takenUp = false
     }
 
     struct WorkerEntry: Sendable {
@@ -129,6 +137,7 @@ public struct LeaseAuthority: Sendable {
         if workers[worker.name]?.identity == worker { workers[worker.name]?.responsive = true }
         return requested.map { p, epoch in
             guard p >= 0, p < partitionCount, isCurrent(worker, p, epoch, now: now), var lease = leases[p] else { return .stale }
+            lease.takenUp = true
             if lease.revoking {
                 // A holder handing off still renews so its last checkpoint can commit, up to a limit:
                 // past it the lease lapses as usual and the next owner replays from the last commit.
@@ -168,6 +177,12 @@ public struct LeaseAuthority: Sendable {
                 lostOwner.insert(p)
                 if workers[lease.holder.name]?.identity == lease.holder { workers[lease.holder.name]?.responsive = false }
                 directives.append(.expired(worker: lease.holder, partition: p, epoch: lease.epoch, lastRenewal: lease.lastRenewalReceived))
+            } else if let lease = leases[p], !lease.takenUp, now - lease.grantedAt > settings.grantTakeUpMilliseconds {
+                // It stands still until granted again: like a lost owner's, it goes to a worker storing its state.
+                leases[p] = nil
+                lostOwner.insert(p)
+                if workers[lease.holder.name]?.identity == lease.holder { workers[lease.holder.name]?.responsive = false }
+                directives.append(.notTakenUp(worker: lease.holder, partition: p, epoch: lease.epoch))
             }
         }
         return directives + rebalance(now: now)

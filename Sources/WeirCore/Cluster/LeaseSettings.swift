@@ -61,4 +61,9 @@ public struct LeaseSettings: Sendable, Equatable {
 
     /// Holders renew every TTL/3, so two renewals may be lost before a lease lapses.
     public var renewIntervalMilliseconds: Int64 { ttlMilliseconds / 3 }
+
+    /// A new holder renews a granted lease at once; a grant not renewed within this long went to
+    /// a worker that is paused or starved, and goes elsewhere (no need to wait a whole TTL: the
+    /// holder cannot have used a lease it never renewed). TTL/3.
+    public var grantTakeUpMilliseconds: Int64 { ttlMilliseconds / 3 }
 }
