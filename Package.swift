@@ -86,13 +86,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Scratch directories the tests remove when they exit (not shipped: no product uses it).
+        .target(name: "WeirTestSupport", path: "Tests/WeirTestSupport"),
         .testTarget(name: "WeirCoreTests", dependencies: ["WeirCore", "WeirCodec"]),
-        .testTarget(name: "WeirCodecTests", dependencies: ["WeirCodec", "WeirCore"]),
-        .testTarget(name: "WeirStoreTests", dependencies: ["WeirStore", "WeirCodec", "WeirCore"]),
+        .testTarget(name: "WeirCodecTests", dependencies: ["WeirCodec", "WeirCore", "WeirTestSupport"]),
+        .testTarget(name: "WeirStoreTests", dependencies: ["WeirStore", "WeirCodec", "WeirCore", "WeirTestSupport"]),
         // Real `weir` processes on loopback (the tests start the built executable).
-        .testTarget(name: "WeirClusterTests", dependencies: ["weir"]),
+        .testTarget(name: "WeirClusterTests", dependencies: ["weir", "WeirTestSupport"]),
         .testTarget(name: "WeirHTTPTests", dependencies: ["WeirHTTP", "WeirCore", .product(name: "Yams", package: "Yams")]),
-        .testTarget(name: "WeirRunnerTests", dependencies: ["WeirRunner", "WeirReference", "WeirCodec", "WeirCore"]),
+        .testTarget(name: "WeirRunnerTests", dependencies: ["WeirRunner", "WeirReference", "WeirCodec", "WeirCore", "WeirTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

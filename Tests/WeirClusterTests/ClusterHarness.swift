@@ -3,9 +3,11 @@ import Foundation
 import FoundationNetworking
 #endif
 import Testing
+import WeirTestSupport
 
 /// Real `weir` processes on loopback for integration tests: a coordinator on free ports and
-/// named workers, each with its log in the test's directory. Everything is stopped by `shutdown`.
+/// named workers, each with its log in the test's directory. Everything is stopped by `shutdown`;
+/// the directory goes when the test process exits (`WEIR_KEEP_TEST_DIRS=1` keeps it).
 final class ClusterHarness: @unchecked Sendable {
     // @unchecked: mutated only from the test's own task.
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -16,8 +18,7 @@ final class ClusterHarness: @unchecked Sendable {
     var httpPort = 0
 
     init(name: String) {
-        dir = NSTemporaryDirectory() + "weir-cluster-\(name)-\(UUID().uuidString.prefix(8))"
-        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        dir = TestScratch.directory("weir-cluster-\(name)")
     }
 
     static var binary: String {

@@ -1,14 +1,11 @@
 import Foundation
 import Testing
 import WeirCore
+import WeirTestSupport
 @testable import WeirCodec
 
 @Suite struct RecordingTests {
-    let dir: String = {
-        let d = NSTemporaryDirectory() + "weir-codec-\(UUID().uuidString)"
-        try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
-        return d
-    }()
+    let dir = TestScratch.directory("weir-codec")
 
     func lines(_ n: Int) -> [String] { (0..<n).map { #"{"ts":\#($0),"v":"\#(String(repeating: "x", count: $0 % 50))"}"# } }
 
@@ -161,11 +158,7 @@ import WeirCore
 }
 
 @Suite struct RecordingSeekAndAbuseTests {
-    let dir: String = {
-        let d = NSTemporaryDirectory() + "weir-seek-\(UUID().uuidString)"
-        try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
-        return d
-    }()
+    let dir = TestScratch.directory("weir-seek")
 
     @Test func seeksToTheFirstFrameHoldingATime() throws {
         let path = dir + "/seek.zst"

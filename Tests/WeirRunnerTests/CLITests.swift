@@ -1,14 +1,11 @@
 import Foundation
 import Testing
+import WeirTestSupport
 
 /// The `weir` executable, started as a real process: exit codes and the one-line errors users see.
 @Suite struct CLITests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let dir: String = {
-        let d = NSTemporaryDirectory() + "weir-cli-\(UUID().uuidString)"
-        try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
-        return d
-    }()
+    static let dir = TestScratch.directory("weir-cli")
 
     struct Result {
         var status: Int32

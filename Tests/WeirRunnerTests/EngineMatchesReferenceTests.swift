@@ -2,16 +2,13 @@ import Foundation
 import Testing
 import WeirCodec
 import WeirCore
+import WeirTestSupport
 @testable import WeirRunner
 
 /// The engine must produce exactly what the naive reference computes, on random jobs over
 /// random streams (late, out-of-order and malformed events included), for many seeds.
 @Suite struct EngineMatchesReferenceTests {
-    static let dir: String = {
-        let d = NSTemporaryDirectory() + "weir-runner-\(UUID().uuidString)"
-        try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
-        return d
-    }()
+    static let dir = TestScratch.directory("weir-runner")
 
     func writeNDJSON(_ lines: [[UInt8]], name: String) -> String {
         let path = Self.dir + "/\(name).jsonl"

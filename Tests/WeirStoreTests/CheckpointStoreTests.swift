@@ -2,15 +2,14 @@ import Foundation
 import Testing
 import WeirCodec
 import WeirCore
+import WeirTestSupport
 @testable import WeirStore
 
 /// The worker's checkpoint store: chains of base + deltas, fencing by epoch, and corruption
 /// refused before use (reliability matrix R7).
 @Suite struct CheckpointStoreTests {
     static func tempDir() -> String {
-        let d = NSTemporaryDirectory() + "weir-ckpt-\(UUID().uuidString)"
-        try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
-        return d
+        TestScratch.directory("weir-ckpt")
     }
 
     /// A job checkpoint with real content: an engine snapshot with cells and some final rows.

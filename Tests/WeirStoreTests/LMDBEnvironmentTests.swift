@@ -1,12 +1,11 @@
 import Foundation
 import Testing
+import WeirTestSupport
 @testable import WeirStore
 
 @Suite struct LMDBEnvironmentTests {
     func freshDir() -> String {
-        let d = NSTemporaryDirectory() + "weir-lmdb-\(UUID().uuidString)"
-        try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
-        return d
+        TestScratch.directory("weir-lmdb")
     }
 
     @Test func committedWritesSurviveReopening() throws {

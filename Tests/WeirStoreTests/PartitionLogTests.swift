@@ -2,13 +2,12 @@ import Foundation
 import Synchronization
 import Testing
 import WeirCodec
+import WeirTestSupport
 @testable import WeirStore
 
 @Suite struct PartitionLogTests {
     static func tempDir() -> String {
-        let d = NSTemporaryDirectory() + "weir-log-\(UUID().uuidString)"
-        try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
-        return d
+        TestScratch.directory("weir-log")
     }
 
     static func lines(_ range: Range<Int>) -> [UInt8] {
