@@ -11,23 +11,27 @@ import WeirWire
 struct OlderState: Sendable {
     let partition: Int
     private(set) var candidates: [(jobs: [JobCheckpoint], what: String)] = [([], "no state (the log from its start)")]
+    /// The newest checkpoint seq among the candidates (0: none).
+    private var newestSeq: UInt64 = 0
 
     init(partition: Int) {
         self.partition = partition
     }
 
-    mutating func offer(_ jobs: [JobCheckpoint], what: String) {
+    mutating func offer(_ jobs: [JobCheckpoint], seq: UInt64, what: String) {
         candidates.append((jobs, what))
+        newestSeq = max(newestSeq, seq)
     }
 
     /// Adds the newest chain the store holds, if it is older than `committedSeq` (a newer one
-    /// belongs to a history that was not committed); a chain that does not rebuild is skipped.
+    /// belongs to a history that was not committed) and newer than what is offered already (a
+    /// fold of the same chain costs no decoding); a chain that does not rebuild is skipped.
     mutating func loadStored(from store: CheckpointStore, below committedSeq: UInt64, logger: Logger) async {
         let p = partition
         do {
-            guard let newest = try store.storedSeqs(partition: p).last, newest < committedSeq else { return }
+            guard let newest = try store.storedSeqs(partition: p).last, newest < committedSeq, newest > newestSeq else { return }
             let jobs = try await DataPath.runRestore { try CheckpointChain.rebuild(store.newestChain(partition: p), partition: p).jobs }
-            offer(jobs, what: "checkpoint \(newest) stored here")
+            offer(jobs, seq: newest, what: "checkpoint \(newest) stored here")
         } catch {
             logger.info("partition \(p): the stored checkpoint chain is no fallback: \(error)")
         }

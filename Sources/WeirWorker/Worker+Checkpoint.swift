@@ -78,9 +78,12 @@ extension Worker {
             cursor.lastProgress = made.progress  // `cursor` was copied before `inFlight` was set
             cursor.committedAt = ContinuousClock.now
             running[lease.partition]?.cursor = cursor
-            runner.committed(made.offsets)
             storeProblem = nil
             checkpointStats.record(stall: made.stall, total: ContinuousClock.now - began, bytes: made.bytes.count)
+            // Off this actor: the runner's lock is held while a chunk is applied (`inFlight`
+            // keeps the next checkpoint from overtaking this one).
+            let offsets = made.offsets
+            _ = try? await DataPath.runInteractive { runner.committed(offsets) }
             return true
         case .needBase:
             running[lease.partition]?.cursor.needBase = true

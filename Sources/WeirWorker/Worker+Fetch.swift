@@ -6,9 +6,9 @@ extension Worker {
     /// Pulls `stream`'s log of the partition and feeds the runner until the lease ends.
     /// One request in flight per (partition, stream): flow control by pulling.
     func fetchLoop(_ lease: LeaseRef, _ runner: PartitionRunner, _ stream: String) async {
-        // The loop tracks the offset itself: asking the runner would wait for its lock, and this
-        // actor must stay free for lease renewals.
-        var offset = runner.offset(of: stream)
+        // The loop tracks the offset itself: asking the runner waits for its lock, which this
+        // actor must not do (it must stay free for lease renewals).
+        guard var offset = try? await DataPath.runInteractive({ runner.offset(of: stream) }) else { return }
         while !Task.isCancelled {
             guard let reply = await fetch(lease, stream: stream, offset: offset),
                   case .fetchReply(_, _, let status, let chunk) = reply else { return }

@@ -13,8 +13,12 @@ extension Worker {
         var restored: [JobCheckpoint] = []
         var replaying = false
         let folds = standbyFolds, store = self.store, p = lease.partition
-        let kept = folds.keptSeqs(partition: p)
-        let taken = committed.seq > 0 ? try? await DataPath.runRestore({ folds.take(partition: p, committed: committed, store: store) }) : nil
+        // Off this actor: the folds' lock may be held by a bulk thread folding a copy in, and an
+        // actor blocked on it would hold up lease renewals (priority inversion on busy cores).
+        let found = try? await DataPath.runRestore { () -> ([UInt64], StandbyFolds.Taken?) in
+            (folds.keptSeqs(partition: p), committed.seq > 0 ? folds.take(partition: p, committed: committed, store: store) : nil)
+        }
+        let kept = found?.0 ?? [], taken = found?.1
         if let folded = taken?.committedJobs {
             restored = folded  // the warm standby's copy: at most the newest checkpoints to decode
             phases.source = "standby copy in memory"
@@ -23,7 +27,7 @@ extension Worker {
         } else if committed.seq > 0 {
             phases.source = kept.isEmpty ? "checkpoint chain, no standby copy here" : "checkpoint chain, standby copies of \(kept.map(String.init).joined(separator: ", ")) here"
             var older = OlderState(partition: p)
-            if case .older(let seq, let jobs)? = taken { older.offer(jobs, what: "checkpoint \(seq), kept in memory") }
+            if case .older(let seq, let jobs)? = taken { older.offer(jobs, seq: seq, what: "checkpoint \(seq), kept in memory") }
             let state = await loadState(lease, committed, older: older)
             phases.loaded = ContinuousClock.now
             guard let state, !Task.isCancelled else {
