@@ -146,10 +146,7 @@ extension Coordinator {
     /// rebuild from older state instead of waiting for a worker that is paused or gone.
     func stateRequested(_ identity: WorkerIdentity, request: UInt64, lease: LeaseRef, seq: UInt64, digest: UInt64) {
         guard let requester = session(of: identity) else { return }
-        func fail(_ why: String) {
-            requester.outbound.send(.stateReply(request: request, partition: lease.partition, blobs: [], error: why,
-                                                bounds: replayBounds(of: lease.partition)))
-        }
+        func fail(_ why: String) { answerWithoutState(requester, request: request, partition: lease.partition, why) }
         guard authority.isCurrent(identity, lease.partition, lease.epoch, now: now()) else {
             return fail("epoch \(lease.epoch) of partition \(lease.partition) is not current")
         }
@@ -180,10 +177,14 @@ extension Coordinator {
     /// A replica took too long to ship a chain: the new owner hears it as silent (a late answer
     /// is dropped).
     func stateRelayTimedOut(_ relay: UInt64) {
-        guard let r = pendingStateRelays.removeValue(forKey: relay), let requester = session(of: r.requester) else { return }
+        guard let r = pendingStateRelays.removeValue(forKey: relay) else { return }
         logger.info("partition \(r.lease.partition): replica \(r.source.name) did not ship checkpoint \(r.seq) within \(stateRelayTimeoutMilliseconds) ms")
-        requester.outbound.send(.stateReply(request: r.request, partition: r.lease.partition, blobs: [], error: StateTransfer.replicasSilent,
-                                            bounds: replayBounds(of: r.lease.partition)))
+        answerWithoutState(session(of: r.requester), request: r.request, partition: r.lease.partition, StateTransfer.replicasSilent)
+    }
+
+    /// Tells a new owner no chain comes, and why, with the bounds it may rebuild older state within.
+    func answerWithoutState(_ requester: WorkerSession?, request: UInt64, partition p: Int, _ why: String) {
+        requester?.outbound.send(.stateReply(request: request, partition: p, blobs: [], error: why, bounds: replayBounds(of: p)))
     }
 
     /// Where the partition's logs start and how far its committed checkpoint got, per stream of
@@ -206,8 +207,8 @@ extension Coordinator {
             source.outbound.send(.stateRequest(request: relay, lease: r.lease, seq: r.seq, digest: r.digest))
             return
         }
-        requester.outbound.send(.stateReply(request: r.request, partition: r.lease.partition, blobs: blobs, error: error,
-                                            bounds: blobs.isEmpty ? replayBounds(of: r.lease.partition) : .none))
+        guard !blobs.isEmpty else { return answerWithoutState(requester, request: r.request, partition: r.lease.partition, error) }
+        requester.outbound.send(.stateReply(request: r.request, partition: r.lease.partition, blobs: blobs, error: error))
     }
 
     /// A worker left: nothing it was asked for will come.
@@ -218,9 +219,7 @@ extension Coordinator {
         }
         for (relay, r) in pendingStateRelays where r.source == identity {
             pendingStateRelays[relay] = nil
-            session(of: r.requester)?.outbound.send(.stateReply(request: r.request, partition: r.lease.partition, blobs: [],
-                                                                 error: "replica \(identity.name) disconnected",
-                                                                 bounds: replayBounds(of: r.lease.partition)))
+            answerWithoutState(session(of: r.requester), request: r.request, partition: r.lease.partition, "replica \(identity.name) disconnected")
         }
     }
 

@@ -15,6 +15,18 @@ extension ClusterTests { @Suite struct Failover {
         #expect(replay.terminationStatus == 0, "\(h.log("replay.log"))")
     }
 
+    /// A coordinator and workers w1–w3 with the sample jobs, a 60 k-event recording replayed to
+    /// its end at 30 k/s and processed; returns the reference rollups.
+    static func threeWorkersCaughtUp(_ h: ClusterHarness, seed: Int, leaseTTL: String, coordinator extra: [String] = []) async throws -> [String: String] {
+        let (recording, reference) = try ClusterTests.Integration.fixture(h, events: "60k", seed: seed)
+        try await h.startCoordinator(leaseTTL: leaseTTL, extra: extra)
+        for w in ["w1", "w2", "w3"] { try h.startWorker(w) }
+        try ClusterTests.Integration.submitSampleJobs(h)
+        try replayToEnd(h, recording, rate: "30k/s")
+        try await h.waitUntilCaughtUp()
+        return reference
+    }
+
     @Test func aWorkerPausedPastItsLeaseLosesItsPartitions_andItsLateRequestsAreRefused() async throws {
         let h = ClusterHarness(name: "sigstop")
         defer { h.shutdown() }
@@ -97,17 +109,10 @@ extension ClusterTests { @Suite struct Failover {
     @Test func anOwnerAndAStandbyFailingTogetherRestoreFromTheThirdCopy() async throws {
         let h = ClusterHarness(name: "replication3")
         defer { h.shutdown() }
-        let (recording, reference) = try ClusterTests.Integration.fixture(h, events: "60k", seed: 25)
-        try await h.startCoordinator(leaseTTL: "1s", extra: ["--replication", "3"])
-        for w in ["w1", "w2", "w3"] { try h.startWorker(w) }
-        try ClusterTests.Integration.submitSampleJobs(h)
-        try Self.replayToEnd(h, recording, rate: "30k/s")
-        try await h.waitUntilCaughtUp()
+        let reference = try await Self.threeWorkersCaughtUp(h, seed: 25, leaseTTL: "1s", coordinator: ["--replication", "3"])
         try await h.waitFor("every partition's checkpoint to be stored by all three workers", seconds: 60) {
-            let partitions = try await h.status()["partitions"] as? [[String: Any]] ?? []
-            return partitions.count == 16 && partitions.allSatisfy {
-                Set(($0["checkpoint"] as? [String: Any])?["replicas"] as? [String] ?? []) == ["w1", "w2", "w3"]
-            }
+            let replicas = try await h.checkpointReplicas()
+            return replicas.count == 16 && replicas.values.allSatisfy { Set($0) == ["w1", "w2", "w3"] }
         }
         let killed = try #require(try await h.holders()[0])
         let others = ["w1", "w2", "w3"].filter { $0 != killed }
@@ -136,17 +141,10 @@ extension ClusterTests { @Suite struct Failover {
     @Test func anOwnerLostWhileItsStandbyIsPausedRebuildsFromTheLogWithoutWaiting() async throws {
         let h = ClusterHarness(name: "double-fault")
         defer { h.shutdown() }
-        let (recording, reference) = try ClusterTests.Integration.fixture(h, events: "60k", seed: 27)
-        try await h.startCoordinator(leaseTTL: "3s")
-        for w in ["w1", "w2", "w3"] { try h.startWorker(w) }
-        try ClusterTests.Integration.submitSampleJobs(h)
-        try Self.replayToEnd(h, recording, rate: "30k/s")
-        try await h.waitUntilCaughtUp()
+        let reference = try await Self.threeWorkersCaughtUp(h, seed: 27, leaseTTL: "3s")
         var replicas: [String] = []
         try await h.waitFor("partition 0's checkpoint to have two copies", seconds: 60) {
-            let partitions = try await h.status()["partitions"] as? [[String: Any]] ?? []
-            let p0 = partitions.first { $0["partition"] as? Int == 0 }
-            replicas = (p0?["checkpoint"] as? [String: Any])?["replicas"] as? [String] ?? []
+            replicas = try await h.checkpointReplicas()[0] ?? []
             return replicas.count == 2
         }
         let killed = try #require(try await h.holders()[0])

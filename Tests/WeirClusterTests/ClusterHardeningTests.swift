@@ -116,8 +116,8 @@ extension ClusterTests { @Suite struct QueriesDuringFailover {
         try await h.waitUntilCaughtUp()
         // Every partition's checkpoint committed on two workers.
         try await h.waitFor("checkpoints with a standby everywhere", seconds: 60) {
-            let partitions = try await h.status()["partitions"] as? [[String: Any]] ?? []
-            return partitions.count == 16 && partitions.allSatisfy { (($0["checkpoint"] as? [String: Any])?["replicas"] as? [String])?.count == 2 }
+            let replicas = try await h.checkpointReplicas()
+            return replicas.count == 16 && replicas.values.allSatisfy { $0.count == 2 }
         }
         let expected = try await h.json("GET", "/v1/jobs/clicks-per-page/rollups?format=csv").status
         #expect(expected == 200)

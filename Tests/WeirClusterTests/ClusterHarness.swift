@@ -108,6 +108,15 @@ final class ClusterHarness: @unchecked Sendable {
     /// The cluster status as JSON.
     func status() async throws -> [String: Any] { try await json("GET", "/v1/cluster").object }
 
+    /// Partition → the workers storing its committed checkpoint.
+    func checkpointReplicas() async throws -> [Int: [String]] {
+        var out: [Int: [String]] = [:]
+        for p in try await status()["partitions"] as? [[String: Any]] ?? [] {
+            if let n = p["partition"] as? Int { out[n] = (p["checkpoint"] as? [String: Any])?["replicas"] as? [String] ?? [] }
+        }
+        return out
+    }
+
     /// Partition → holder name.
     func holders() async throws -> [Int: String] {
         var out: [Int: String] = [:]

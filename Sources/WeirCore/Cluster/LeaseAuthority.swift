@@ -172,16 +172,12 @@ public struct LeaseAuthority: Sendable {
     public mutating func tick(now: Int64) -> [Directive] {
         var directives: [Directive] = []
         for p in 0..<partitionCount {
-            if let lease = leases[p], now > expiry(of: lease) {
-                leases[p] = nil
-                lostOwner.insert(p)
-                if workers[lease.holder.name]?.identity == lease.holder { workers[lease.holder.name]?.responsive = false }
+            guard let lease = leases[p] else { continue }
+            if now > expiry(of: lease) {
+                dropSilentHolder(p, lease)
                 directives.append(.expired(worker: lease.holder, partition: p, epoch: lease.epoch, lastRenewal: lease.lastRenewalReceived))
-            } else if let lease = leases[p], !lease.takenUp, now - lease.grantedAt > settings.grantTakeUpMilliseconds {
-                // It stands still until granted again: like a lost owner's, it goes to a worker storing its state.
-                leases[p] = nil
-                lostOwner.insert(p)
-                if workers[lease.holder.name]?.identity == lease.holder { workers[lease.holder.name]?.responsive = false }
+            } else if !lease.takenUp, now - lease.grantedAt > settings.grantTakeUpMilliseconds {
+                dropSilentHolder(p, lease)
                 directives.append(.notTakenUp(worker: lease.holder, partition: p, epoch: lease.epoch))
             }
         }
@@ -190,6 +186,15 @@ public struct LeaseAuthority: Sendable {
 
     func expiry(of lease: Lease) -> Int64 {
         lease.lastRenewalReceived + settings.ttlMilliseconds + settings.regrantGraceMilliseconds
+    }
+
+    /// Ends the lease of a holder gone silent (it lapsed, or was never taken up). The partition
+    /// stands still until granted again, so like a lost owner's it goes to a worker storing its
+    /// state; the holder gets no grants until it renews again.
+    private mutating func dropSilentHolder(_ p: PartitionID, _ lease: Lease) {
+        leases[p] = nil
+        lostOwner.insert(p)
+        if workers[lease.holder.name]?.identity == lease.holder { workers[lease.holder.name]?.responsive = false }
     }
 
     private mutating func releaseAll(of worker: WorkerIdentity) {
