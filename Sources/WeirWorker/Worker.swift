@@ -85,7 +85,9 @@ public actor Worker {
             if let token = settings.token { queue.send(.auth(token: token)) }
             queue.send(.hello(worker: identity.name, incarnation: identity.incarnation, cores: ProcessInfo.processInfo.activeProcessorCount))
             defer { queue.finish() }
-            try await withThrowingTaskGroup(of: Void.self) { group in
+            // Discarding: a task per bulk frame for the connection's whole life, and a plain group
+            // would keep every finished one until the connection closes.
+            try await withThrowingDiscardingTaskGroup { group in
                 group.addTask { try await queue.drain(into: writer) }
                 group.addTask { try await self.tickLoop() }
                 defer { group.cancelAll() }
