@@ -133,8 +133,7 @@ final class PartitionRunner: Sendable {
             var start = 0
             var offset = chunk.firstOffset
             while start < bytes.count {
-                var end = start
-                while end < bytes.count && bytes[end] != 10 { end += 1 }
+                let end = bytes.indexOfNewline(from: start)
                 let line = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
                 if line.first == LogControlRecord.marker {
                     if case .watermark(let job, let to)? = LogControlRecord.parse(line) {

@@ -19,6 +19,20 @@ import WeirTestSupport
         try bytes.withUnsafeBytes { try log.append(lines: $0, count: range.count) }
     }
 
+    /// Every durable line from `offset` on, read in chunks of about `maxBytes`; each chunk must
+    /// start where the previous one ended.
+    static func readInChunks(_ log: PartitionLog, from offset: UInt64, maxBytes: Int) throws -> [UInt8] {
+        var offset = offset
+        var seen: [UInt8] = []
+        while offset < log.durableEnd {
+            let chunk = try log.read(from: offset, maxBytes: maxBytes)
+            #expect(chunk.firstOffset == offset && chunk.count > 0)
+            seen += chunk.lines
+            offset = chunk.nextOffset
+        }
+        return seen
+    }
+
     @Test func appendedEventsAreReadableOnlyAfterSync_andReadsStartMidFrame() throws {
         let root = Self.tempDir()
         let log = try PartitionLog(root: root, partition: 3, segmentBytesMax: 4_000)
@@ -30,15 +44,29 @@ import WeirTestSupport
         try log.sync()
         #expect(log.durableEnd == 2_000)
         #expect(log.segmentCount > 1, "segments roll at the size limit")
-        var offset: UInt64 = 37
-        var seen: [UInt8] = []
-        while offset < log.durableEnd {
-            let chunk = try log.read(from: offset, maxBytes: 700)
-            #expect(chunk.firstOffset == offset && chunk.count > 0)
-            seen += chunk.lines
-            offset = chunk.nextOffset
+        #expect(try Self.readInChunks(log, from: 37, maxBytes: 700) == Self.lines(37..<2_000))
+    }
+
+    @Test func framesAppendedTogetherRollSegmentsAndReadBackInOrder_alsoAfterReopening() throws {
+        let root = Self.tempDir()
+        let frames = stride(from: 0, to: 2_000, by: 37).map { start -> (bytes: [UInt8], count: Int) in
+            let range = start..<min(start + 37, 2_000)
+            // Encoded with a wrong first offset on purpose: the log sets each frame's own.
+            return (Self.lines(range).withUnsafeBytes { LogFrame.encode(firstOffset: 999_999, count: range.count, payload: $0) }, range.count)
         }
-        #expect(seen == Self.lines(37..<2_000))
+        do {
+            let log = try PartitionLog(root: root, partition: 2, segmentBytesMax: 5_000)
+            try Self.append(log, 0..<1)  // one event before: the batch starts at offset 1
+            try log.append(frames: Array(frames[..<20]))
+            try log.append(frames: Array(frames[20...]))
+            try log.sync()
+            #expect(log.durableEnd == 2_001)
+            #expect(log.segmentCount > 4, "a batch of frames rolls segments at the size limit")
+            #expect(try Self.readInChunks(log, from: 1, maxBytes: 900) == Self.lines(0..<2_000))
+        }
+        let reopened = try PartitionLog(root: root, partition: 2, segmentBytesMax: 5_000)
+        #expect(reopened.durableEnd == 2_001 && reopened.truncatedBytesAtOpen == 0)
+        #expect(try reopened.read(from: 0, maxBytes: 1 << 20).lines == Self.lines(0..<1) + Self.lines(0..<2_000))
     }
 
     @Test func reopeningRecoversEveryEvent_andCutsOffATornTail() throws {

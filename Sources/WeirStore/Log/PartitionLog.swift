@@ -94,35 +94,51 @@ public final class PartitionLog: Sendable {
     @discardableResult
     public func append(lines payload: UnsafeRawBufferPointer, count: Int) throws(LogError) -> UInt64 {
         precondition(count > 0 && payload.last == 10, "a log append needs whole NDJSON lines")
-        let frames = LogFrame.encodeFrames(lines: payload, count: count)
-        var first: UInt64?
-        for frame in frames {
-            let offset = try append(frame: frame.bytes, count: frame.count)
-            if first == nil { first = offset }
-        }
-        return first ?? writtenEnd
+        return try append(frames: LogFrame.encodeFrames(lines: payload, count: count))
     }
 
-    /// Appends a frame encoded beforehand (`LogFrame.encode`, any first offset: it is set here).
+    /// Appends frames encoded beforehand (`LogFrame.encode`, any first offset: each is set here)
+    /// with one write per segment they land in, rather than one per frame: the log writer's
+    /// syscalls per commit round then grow with partitions, not with requests × partitions.
+    /// They become readable after the next `sync()`. Returns the offset of the first event.
     @discardableResult
-    public func append(frame encoded: [UInt8], count: Int) throws(LogError) -> UInt64 {
-        precondition(count > 0 && encoded.count > LogFrame.headerBytes, "a log frame needs events")
-        var frame = encoded
+    public func append(frames: [(bytes: [UInt8], count: Int)]) throws(LogError) -> UInt64 {
+        var run: [UInt8] = []
+        run.reserveCapacity(frames.reduce(0) { $0 + $1.bytes.count })
+        var refs: [FrameRef] = []
+        refs.reserveCapacity(frames.count)
         return try state.withLock { s throws(LogError) -> UInt64 in
             let first = s.writtenEnd
-            LogFrame.setFirstOffset(first, in: &frame)
-            if s.segments.isEmpty || s.segments[s.segments.count - 1].size + frame.count > segmentBytesMax && s.segments[s.segments.count - 1].size > 0 {
-                try PartitionLogRecovery.startSegment(&s, directory: directory, firstOffset: first)
+            var next = first
+            func flush(_ s: inout State) throws(LogError) {
+                guard !run.isEmpty else { return }
+                let index = s.segments.count - 1
+                let seg = s.segments[index]
+                if let failure = run.withUnsafeBytes({ PartitionLog.writeAll(seg.fd, $0, path: seg.path, at: seg.size) }) { throw failure }
+                s.frames.append(contentsOf: refs)
+                s.segments[index].size += run.count
+                s.writtenEnd = next
+                s.dirtySegments.insert(index)
+                run.removeAll(keepingCapacity: true)
+                refs.removeAll(keepingCapacity: true)
             }
-            let index = s.segments.count - 1
-            let seg = s.segments[index]
-            let failure = frame.withUnsafeBytes { bytes in PartitionLog.writeAll(seg.fd, bytes, path: seg.path, at: seg.size) }
-            if let failure { throw failure }
-            s.frames.append(FrameRef(firstOffset: first, count: count, segment: index, position: seg.size + LogFrame.headerBytes,
-                                     length: frame.count - LogFrame.headerBytes))
-            s.segments[index].size += frame.count
-            s.writtenEnd += UInt64(count)
-            s.dirtySegments.insert(index)
+            for (frame, count) in frames {
+                precondition(count > 0 && frame.count > LogFrame.headerBytes, "a log frame needs events")
+                let last = s.segments.count - 1
+                let pending = s.segments.isEmpty ? 0 : s.segments[last].size + run.count
+                if s.segments.isEmpty || pending + frame.count > segmentBytesMax && pending > 0 {
+                    try flush(&s)
+                    try PartitionLogRecovery.startSegment(&s, directory: directory, firstOffset: next)
+                }
+                let headerAt = run.count
+                let position = s.segments[s.segments.count - 1].size + headerAt
+                run.append(contentsOf: frame)
+                run.withUnsafeMutableBytes { LogFrame.setFirstOffset(next, in: UnsafeMutableRawBufferPointer(rebasing: $0[headerAt...])) }
+                refs.append(FrameRef(firstOffset: next, count: count, segment: s.segments.count - 1,
+                                     position: position + LogFrame.headerBytes, length: frame.count - LogFrame.headerBytes))
+                next += UInt64(count)
+            }
+            try flush(&s)
             return first
         }
     }

@@ -115,17 +115,14 @@ public final class PartitionLogSet: Sendable {
     }
 
     private func commit(_ requests: [Request]) -> LogError? {
-        var touched = Set<Int>()
+        // Gathered per partition first, in request order, so each partition gets one write.
+        var frames = Array(repeating: [(bytes: [UInt8], count: Int)](), count: logs.count)
+        for r in requests {
+            for b in r.batches { frames[b.partition].append(contentsOf: b.frames) }
+        }
         do throws(LogError) {
-            for r in requests {
-                for b in r.batches {
-                    for frame in b.frames {
-                        try logs[b.partition].append(frame: frame.bytes, count: frame.count)
-                        touched.insert(b.partition)
-                    }
-                }
-            }
-            for p in touched.sorted() { try logs[p].sync() }
+            for p in frames.indices where !frames[p].isEmpty { try logs[p].append(frames: frames[p]) }
+            for p in frames.indices where !frames[p].isEmpty { try logs[p].sync() }
             return nil
         } catch {
             return error
