@@ -57,6 +57,38 @@ extension ClusterTests { @Suite struct Hardening {
         #expect(status.status == 0, "\(status.stderr)")
     }
 
+    /// SIGTERM (or Ctrl-C) stops a coordinator, and one started again on its data directory has
+    /// every event it had accepted. (Its command once left the server running after the signal.)
+    @Test func aCoordinatorStopsOnSIGTERM_andRestartsWithEveryAcceptedEvent() async throws {
+        let h = ClusterHarness(name: "sigterm")
+        defer { h.shutdown() }
+        try await h.startCoordinator()
+        try h.startWorker("w1")
+        #expect(try h.weir(["submit", "jobs/clicks-per-page.yaml", "--http", h.http]).status == 0)
+        let body = (0..<3).map { "{\"ts\":\(1_767_225_600_000 + $0),\"user\":\"u\($0)\",\"page\":\"p\($0 % 2)\",\"bytes\":1,\"latency_ms\":1}\n" }.joined()
+        #expect(try await h.json("POST", "/v1/streams/clicks/events", body: Data(body.utf8)).object["accepted"] as? Int == 3)
+        func views() async throws -> Int {
+            let windows = try await h.json("GET", "/v1/jobs/clicks-per-page/rollups").object["windows"] as? [[String: Any]] ?? []
+            return windows.reduce(0) { $0 + (($1["totals"] as? [String: Any])?["views"] as? Int ?? 0) }
+        }
+        try await h.waitUntilCaughtUp()
+        #expect(try await views() == 3)
+
+        let first = try #require(h.coordinator)
+        kill(first.processIdentifier, SIGTERM)
+        try await h.waitFor("the coordinator to exit after SIGTERM", seconds: 30) { !first.isRunning }
+        #expect(first.terminationStatus == 0, "\(h.log("coordinator.log"))")
+
+        // The new coordinator listens on new ports: the worker is started again to find it.
+        h.signal("w1", SIGKILL)
+        h.workers["w1"]?.waitUntilExit()
+        try FileManager.default.removeItem(atPath: h.dir + "/ready")
+        try await h.startCoordinator()
+        try h.startWorker("w1")
+        try await h.waitUntilCaughtUp()
+        #expect(try await views() == 3, "\(h.log("coordinator.log"))")
+    }
+
     @Test func slowClientsAreDisconnected_andLimitsAreNamed() async throws {
         let h = ClusterHarness(name: "limits")
         defer { h.shutdown() }
