@@ -79,6 +79,9 @@ public actor Worker {
     public func run() async throws {
         let connection = try await WireEndpoint.connect(host: settings.coordinatorHost, port: settings.coordinatorPort)
         logger.info("worker \(identity) connected to \(settings.coordinatorHost):\(settings.coordinatorPort)")
+        // Also when the connection ends in an error: pending requests are answered (nil) and the
+        // leases dropped, so no partition task waits for a reply that will never come.
+        defer { connectionLost() }
         try await connection.executeThenClose { inbound, writer in
             let queue = OutboundQueue()
             self.outbound = queue
@@ -86,10 +89,11 @@ public actor Worker {
             queue.send(.hello(worker: identity.name, incarnation: identity.incarnation, cores: ProcessInfo.processInfo.activeProcessorCount))
             defer { queue.finish() }
             // Discarding: a task per bulk frame for the connection's whole life, and a plain group
-            // would keep every finished one until the connection closes.
+            // would keep every finished one until the connection closes. A child's error ends the
+            // connection; the tick loop's end by cancellation (the connection closed) is none.
             try await withThrowingDiscardingTaskGroup { group in
                 group.addTask { try await queue.drain(into: writer) }
-                group.addTask { try await self.tickLoop() }
+                group.addTask { await self.tickLoop() }
                 defer { group.cancelAll() }
                 for try await frame in inbound {
                     if frame.isBulk {
@@ -105,7 +109,6 @@ public actor Worker {
                 }
             }
         }
-        connectionLost()
     }
 
     /// Asks the coordinator to move every partition away; `run` returns once none is held.
@@ -114,10 +117,11 @@ public actor Worker {
         outbound?.send(.leave)
     }
 
-    private func tickLoop() async throws {
+    /// Renews leases and runs the holder's timers every 50 ms until cancelled.
+    private func tickLoop() async {
         var lastSummary = now()
         while !Task.isCancelled {
-            try await Task.sleep(for: .milliseconds(50))
+            do { try await Task.sleep(for: .milliseconds(50)) } catch { return }
             apply(holder.tick(now: now()))
             if now() - lastSummary >= 10_000 {
                 lastSummary = now()
