@@ -18,6 +18,17 @@ extension ClusterTests { @Suite struct Chaos {
         return path
     }
 
+    /// The lines of every log under `dir` that say where a partition's state came from and when
+    /// it moved (grants, failovers, restores, older-state fallbacks, crash points).
+    static func movesLogged(in dir: String) -> String {
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted()
+        let marks = ["grant partition", "failover", "restored partition", "older state", "rebuild", "failpoint", "stale"]
+        return files.flatMap { file -> [String] in
+            let text = (try? String(contentsOfFile: dir + "/" + file, encoding: .utf8)) ?? ""
+            return text.split(separator: "\n").filter { line in marks.contains { line.contains($0) } }.map { "\(file): \($0)" }
+        }.joined(separator: "\n")
+    }
+
     static func expectExact(_ report: [String: Any], _ output: String) {
         #expect(report["passed"] as? Bool == true, "\(output)")
         let jobs = report["jobs"] as? [[String: Any]] ?? []
@@ -86,6 +97,11 @@ extension ClusterTests { @Suite struct Chaos {
         let r = try h.weir(["verify", recording, "--failpoints", points.joined(separator: ","), "--chaos", "kill=3s",
                             "--seed", "3", "--rate", "10k/s", "--report", h.dir + "/report.json", "--data-dir", h.dir + "/cluster"])
         #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        if r.status != 0 {
+            // The scratch directory goes when the test process exits: keep what a diagnosis needs
+            // (who held, restored and failed over which partition, and from what) in the output.
+            Issue.record("restores and failovers of the failed run:\n\(Self.movesLogged(in: h.dir + "/cluster/logs"))")
+        }
         let report = try Self.report(h.dir + "/report.json")
         Self.expectExact(report, r.stdout)
         let reached = report["failpoints_reached"] as? [String] ?? []
