@@ -61,12 +61,8 @@ public enum LogFrame {
         return frames
     }
 
-    /// Writes `firstOffset` into an encoded frame (the checksum does not cover it).
-    public static func setFirstOffset(_ offset: UInt64, in frame: inout [UInt8]) {
-        frame.withUnsafeMutableBytes { setFirstOffset(offset, in: $0) }
-    }
-
-    /// Writes `firstOffset` into the encoded frame at the start of `frame`.
+    /// Writes `firstOffset` into the encoded frame at the start of `frame` (the checksum does
+    /// not cover it).
     public static func setFirstOffset(_ offset: UInt64, in frame: UnsafeMutableRawBufferPointer) {
         precondition(frame.count >= headerBytes, "a frame header is \(headerBytes) bytes")
         for i in 0..<8 { frame[8 + i] = UInt8(truncatingIfNeeded: offset >> (8 * i)) }

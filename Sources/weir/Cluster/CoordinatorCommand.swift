@@ -138,9 +138,9 @@ struct CoordinatorCommand: AsyncParsableCommand {
                     try "wire=\(wirePort)\nhttp=\(httpPort.value)\n".write(toFile: readyFile, atomically: true, encoding: .utf8)
                 }
             }
-            // The first task to end (a signal, or a failure) stops the others: leaving the body
-            // without cancelling them would wait for the server and coordinator forever, and
-            // SIGTERM / Ctrl-C would not stop the process.
+            // A task that throws (the signal's CancellationError, or a failure) stops the others:
+            // leaving the body without cancelling them would wait for the server and coordinator
+            // forever, and SIGTERM / Ctrl-C would not stop the process.
             defer { group.cancelAll() }
             do {
                 while try await group.next() != nil {}
