@@ -91,6 +91,11 @@ let package = Package(
         .testTarget(name: "WeirCoreTests", dependencies: ["WeirCore", "WeirCodec"]),
         .testTarget(name: "WeirCodecTests", dependencies: ["WeirCodec", "WeirCore", "WeirTestSupport"]),
         .testTarget(name: "WeirStoreTests", dependencies: ["WeirStore", "WeirCodec", "WeirCore", "WeirTestSupport"]),
+        // One real worker against a coordinator the test plays over TCP (no processes).
+        .testTarget(name: "WeirWorkerTests", dependencies: [
+            "WeirWorker", "WeirWire", "WeirStore", "WeirCodec", "WeirCore", "WeirTestSupport",
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
         // Real `weir` processes on loopback (the tests start the built executable).
         .testTarget(name: "WeirClusterTests", dependencies: ["weir", "WeirTestSupport"]),
         .testTarget(name: "WeirHTTPTests", dependencies: ["WeirHTTP", "WeirCore", .product(name: "Yams", package: "Yams")]),

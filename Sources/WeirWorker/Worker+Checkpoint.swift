@@ -26,7 +26,7 @@ extension Worker {
     func checkpoint(_ lease: LeaseRef, generation: UInt64, _ runner: PartitionRunner, force: Bool) async -> Bool {
         guard let current = running[lease.partition], current.lease == lease, current.generation == generation,
               !current.cursor.inFlight else { return true }
-        var cursor = current.cursor
+        let cursor = current.cursor
         let base = cursor.needBase || cursor.committed.seq + 1 - cursor.lastBaseSeq >= settings.deltasPerBase
         let seq = cursor.committed.seq + 1
         let previousDigest = cursor.committed.digest
@@ -35,7 +35,11 @@ extension Worker {
         // so one whose standby died gets a new one (a whole base) without waiting for events.
         let refresh = ContinuousClock.now - cursor.committedAt >= .milliseconds(settings.checkpointIntervalMilliseconds * Self.idleRefreshIntervals)
         running[lease.partition]?.cursor.inFlight = true
-        defer { if isCurrent(lease, generation: generation) { running[lease.partition]?.cursor.inFlight = false } }
+        // The outcome belongs to the runner's state, not to this generation of its loops: after
+        // a resume (same lease, same runner, new loops) this checkpoint is still the one in
+        // flight, and the next one must wait for it and build on what it committed. A delta
+        // committed past it would lack the changes it captured.
+        defer { if holdsState(lease, runner) { running[lease.partition]?.cursor.inFlight = false } }
         let store = self.store
         let began = ContinuousClock.now
         let made: SealedCheckpoint?
@@ -62,22 +66,17 @@ extension Worker {
                 storeProblem = "checkpoint store \(settings.dataDirectory)/state: \(storeError)\(DiskSpace.note(settings.dataDirectory))"
             }
             checkpointStats.failures += 1
-            if isCurrent(lease, generation: generation) { running[lease.partition]?.cursor.needBase = true }
+            if holdsState(lease, runner) { running[lease.partition]?.cursor.needBase = true }
             return true
         }
         guard let made else { return true }
         let reply = await send(lease, seq: seq, made)
         Failpoint.hit("checkpoint.after_ship")
-        guard isCurrent(lease, generation: generation) else { return true }
+        guard holdsState(lease, runner) else { return true }
         guard case .checkpointReply(_, _, let status, let message) = reply else { return false }  // connection gone
         switch status {
         case .committed:
-            cursor.committed = CommittedCheckpoint(seq: seq, digest: made.digest)
-            cursor.needBase = false
-            if base { cursor.lastBaseSeq = seq }
-            cursor.lastProgress = made.progress  // `cursor` was copied before `inFlight` was set
-            cursor.committedAt = ContinuousClock.now
-            running[lease.partition]?.cursor = cursor
+            running[lease.partition]?.cursor.recordCommit(CommittedCheckpoint(seq: seq, digest: made.digest), base: base, progress: made.progress)
             storeProblem = nil
             checkpointStats.record(stall: made.stall, total: ContinuousClock.now - began, bytes: made.bytes.count)
             // Off this actor: the runner's lock is held while a chunk is applied (`inFlight`
@@ -93,6 +92,13 @@ extension Worker {
             apply(holder.refusedAsStale(partition: lease.partition, epoch: lease.epoch))
             return false
         }
+    }
+
+    /// True while `runner` is the state of `lease` here: across a resume, which restarts the
+    /// partition's loops but keeps its runner (a job change or a new grant builds another).
+    func holdsState(_ lease: LeaseRef, _ runner: PartitionRunner) -> Bool {
+        guard let r = running[lease.partition], r.lease == lease, let current = r.runner else { return false }
+        return current === runner
     }
 
     private func send(_ lease: LeaseRef, seq: UInt64, _ made: SealedCheckpoint) async -> WireMessage? {

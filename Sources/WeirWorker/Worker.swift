@@ -59,6 +59,15 @@ public actor Worker {
         var inFlight = false
         /// When the last checkpoint committed (or the partition started here).
         var committedAt = ContinuousClock.now
+
+        /// Checkpoint `committed` was committed: the next one follows it.
+        mutating func recordCommit(_ committed: CommittedCheckpoint, base: Bool, progress: UInt64) {
+            self.committed = committed
+            needBase = false
+            if base { lastBaseSeq = committed.seq }
+            lastProgress = progress
+            committedAt = ContinuousClock.now
+        }
     }
 
     public init(settings: WorkerSettings, store: CheckpointStore, logger: Logger = Logger(label: "weir.worker")) {
@@ -241,10 +250,11 @@ public actor Worker {
         r.task.cancel()
         let generation = nextGeneration
         nextGeneration += 1
-        var cursor = r.cursor
-        cursor.inFlight = false
+        // The cursor goes on as it is: a checkpoint still in flight stays the one in flight (its
+        // answer updates the cursor, see `holdsState`), so the new loops' first checkpoint waits
+        // for it instead of capturing a delta that would skip the changes it carries.
         let task = Task { await self.run(r.lease, generation: generation, runner) }
-        running[r.lease.partition] = RunningPartition(lease: r.lease, generation: generation, runner: runner, task: task, cursor: cursor)
+        running[r.lease.partition] = RunningPartition(lease: r.lease, generation: generation, runner: runner, task: task, cursor: r.cursor)
         logger.info("resumed partition \(r.lease.partition) epoch \(r.lease.epoch)")
     }
 

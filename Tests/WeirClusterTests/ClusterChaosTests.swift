@@ -22,7 +22,7 @@ extension ClusterTests { @Suite struct Chaos {
     /// it moved (grants, failovers, restores, older-state fallbacks, crash points).
     static func movesLogged(in dir: String) -> String {
         let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted()
-        let marks = ["grant partition", "failover", "restored partition", "older state", "rebuild", "failpoint", "stale"]
+        let marks = ["grant partition", "failover", "restored partition", "resumed partition", "older state", "rebuild", "failpoint", "stale"]
         return files.flatMap { file -> [String] in
             let text = (try? String(contentsOfFile: dir + "/" + file, encoding: .utf8)) ?? ""
             return text.split(separator: "\n").filter { line in marks.contains { line.contains($0) } }.map { "\(file): \($0)" }

@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+import WeirCodec
+import WeirCore
+import WeirStore
+import WeirTestSupport
+import WeirWire
+@testable import WeirWorker
+
+/// A real worker against a coordinator played by the test over TCP, so the order of checkpoint
+/// answers and lease events is the test's to choose.
+@Suite struct CheckpointInFlightTests {
+    static let partition = LeaseRef(partition: 0, epoch: 1)
+
+    static func job() throws -> JobDefinition {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../jobs/clicks-per-page.yaml").path
+        return JobDefinition(name: "clicks-per-page", specText: try String(contentsOfFile: path, encoding: .utf8))
+    }
+
+    /// 3,000 clicks 10 ms apart over 40 pages: three 10 s windows, the first two final by the end.
+    static let lines: [[UInt8]] = (0..<3_000).map { i in
+        Array(#"{"ts":\#(1_767_225_600_000 + i * 10),"user":"u\#(i % 97)","page":"p\#((i * 7) % 40)","latency_ms":\#(i % 300),"bytes":\#(1_000 + i)}"#.utf8)
+    }
+
+    /// The lease lapses for a moment and a late renewal answer makes it valid again while a
+    /// delta is on its way to the coordinator: the worker resumes the partition with new loops
+    /// (`LeaseHolder` says `.start` for a partition still running). The new loops' checkpoint
+    /// must wait for the one in flight and follow it. (It once captured a second delta with the
+    /// same seq; had that one been committed first, the changes the first one carried would have
+    /// been missing from the committed chain, and a restore from it would have counted less.)
+    @Test func aCheckpointInFlightWhenTheLeaseComesBackIsFollowedNotOvertaken() async throws {
+        let dir = TestScratch.directory("worker-in-flight")
+        let job = try Self.job()
+        let server = try await WireEndpoint.listen(host: "127.0.0.1", port: 0)
+        var settings = WorkerSettings(name: "w1", dataDirectory: dir)
+        settings.coordinatorPort = try #require(server.channel.localAddress?.port)
+        settings.checkpointIntervalMilliseconds = 50
+        let worker = Worker(settings: settings, store: try CheckpointStore(directory: dir + "/state"))
+        let running = Task { try await worker.run() }
+        defer { running.cancel() }
+
+        try await server.executeThenClose { connections in
+            var accepted = connections.makeAsyncIterator()
+            let connection = try #require(try await accepted.next())
+            try await connection.executeThenClose { inbound, outbound in
+                let coordinator = ScriptedCoordinator(outbound: outbound, lines: Self.lines, job: job, lease: Self.partition)
+                let reader = Task { for try await frame in inbound { try await coordinator.handle(frame.decode()) } }
+                defer { reader.cancel() }
+
+                try await coordinator.release(upTo: 1_000)
+                let first = try await Self.checkpoint(1, from: coordinator)
+                #expect(first.seq == 1)
+                try await coordinator.commit(first)
+                try await coordinator.release(upTo: 2_000)
+                let inFlight = try await Self.checkpoint(2, from: coordinator)
+                #expect(inFlight.seq == 2)
+
+                // Its answer is held back: the lease comes back meanwhile, and more events arrive.
+                await worker.apply([.start(partition: Self.partition.partition, epoch: Self.partition.epoch)])
+                try await coordinator.release(upTo: 3_000)
+                try await Task.sleep(for: .milliseconds(1_000))  // 20 checkpoint intervals
+                let sent = await coordinator.checkpoints.map(\.seq)
+                #expect(sent == [1, 2], "no checkpoint may overtake the one in flight: sent \(sent)")
+
+                // Answered: the next one follows it, until every event is covered.
+                try await coordinator.commit(inFlight)
+                var committed = [first, inFlight]
+                while committed.last?.offsets.first?.offset != 3_000 {
+                    let next = try await Self.checkpoint(committed.count + 1, from: coordinator)
+                    #expect(next.seq == UInt64(committed.count + 1))
+                    try await coordinator.commit(next)
+                    committed.append(next)
+                }
+                let chain = try CheckpointChain.rebuild(committed.map(\.blob), partition: 0)
+                #expect(chain.header.seq == UInt64(committed.count))
+                #expect(try Self.rows(restoredFrom: chain.jobs, job) == Self.rows(restoredFrom: [], job, feeding: Self.lines),
+                        "the committed chain holds exactly the state of every event")
+            }
+        }
+    }
+
+    /// Waits for the `n`-th checkpoint the worker sends.
+    static func checkpoint(_ n: Int, from coordinator: ScriptedCoordinator) async throws -> ScriptedCoordinator.Checkpoint {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            let sent = await coordinator.checkpoints
+            if sent.count >= n { return sent[n - 1] }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw CancellationError()
+    }
+
+    /// A partition's rows (final and open) from `restored` state after feeding `lines`, in a
+    /// canonical order.
+    static func rows(restoredFrom restored: [JobCheckpoint], _ job: JobDefinition, feeding lines: [[UInt8]] = []) throws -> [String] {
+        let spec = try JobSpecParser.parse(job.specText)
+        let runner = try PartitionRunner(lease: partition, jobs: [WorkerJob(spec: spec, digest: StableHash.hash(Array(job.specText.utf8)))],
+                                         restored: restored, retentionMilliseconds: 3_600_000, checkpoints: false)
+        if !lines.isEmpty {
+            let bytes = lines.flatMap { $0 + [UInt8(ascii: "\n")] }
+            try runner.apply(stream: spec.stream, WireLogChunk(firstOffset: 0, count: lines.count, durableEnd: UInt64(lines.count), lines: bytes))
+        }
+        let report = try #require(runner.report(job: job.name, from: .min, to: .max, last: 0))
+        // Through the wire, which decodes the final rows kept encoded into `rows`.
+        guard case .partials(_, let decoded) = try WireMessage.decode(frameBody: Array(WireMessage.partials(request: 1, reports: [report]).encodedFrame().dropFirst(4))) else {
+            Issue.record("partials did not decode as partials")
+            return []
+        }
+        #expect(decoded.first?.accepted == Int64(Self.lines.count))
+        return (decoded.first?.rows ?? []).map { "\($0)" }.sorted()
+    }
+}
