@@ -49,7 +49,9 @@ public enum CheckpointBlob {
     /// Encodes, compresses and seals a checkpoint.
     public static func seal(kind: Kind, partition: Int, epoch: UInt64, seq: UInt64, previousDigest: UInt64,
                             jobs: [JobCheckpoint]) throws -> (bytes: [UInt8], header: Header) {
-        var body = WireWriter(capacity: 4096)
+        // Sized up front (final rows are most of a checkpoint): a body grown by doubling is
+        // copied and its fresh pages cleared once per doubling.
+        var body = WireWriter(capacity: 4096 + jobs.reduce(0) { $0 + $1.estimatedBytes })
         body.u32(UInt32(jobs.count))
         for job in jobs { job.append(to: &body) }
         let compressed = try ZstdFrameCompressor(level: 1).compress(body.bytes)
@@ -109,7 +111,9 @@ public enum CheckpointBlob {
         let header = try verify(bytes, partition: partition)
         let body: [UInt8]
         do {
-            body = try ZstdDecompressor().decompressAll(Array(bytes[headerBytes..<(bytes.count - 4)]), outputBytesMax: bodyBytesMax)
+            body = try bytes.withUnsafeBytes { all in
+                try ZstdDecompressor().decompressAll(UnsafeRawBufferPointer(rebasing: all[headerBytes..<(bytes.count - 4)]), outputBytesMax: bodyBytesMax)
+            }
         } catch {
             throw CheckpointError("checkpoint \(header.seq) of partition \(partition) does not decompress: \(error)")
         }

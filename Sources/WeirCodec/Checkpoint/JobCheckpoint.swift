@@ -44,6 +44,11 @@ public struct JobCheckpoint: Sendable, Equatable {
         return groups.keys.sorted().compactMap { groups[$0] }
     }
 
+    /// About what `append(to:)` writes: the final rows exactly, the engine's cells roughly.
+    var estimatedBytes: Int {
+        finals.reduce(0) { $0 + $1.bytes.count + 24 } + engine.cells.count * 48 + 256
+    }
+
     func append(to w: inout WireWriter) {
         w.string(name)
         w.u64(specDigest)

@@ -6,6 +6,12 @@ public struct WireWriter {
 
     public init(capacity: Int = 64) { bytes.reserveCapacity(capacity) }
 
+    /// A writer that appends to `bytes` (pass the only reference, and nothing is copied).
+    public init(continuing bytes: [UInt8]) { self.bytes = bytes }
+
+    /// The bytes written, moved out of the writer.
+    public consuming func finish() -> [UInt8] { bytes }
+
     /// Empties the writer, keeping its storage for the next message.
     public mutating func removeAll() { bytes.removeAll(keepingCapacity: true) }
 

@@ -34,12 +34,14 @@ public final class ZstdFrameCompressor {
 
     private func compressBytes(_ input: UnsafeRawBufferPointer) throws -> [UInt8] {
         let bound = ZSTD_compressBound(input.count)
-        var out = [UInt8](repeating: 0, count: bound)
-        let code = out.withUnsafeMutableBytes { dst in
-            ZSTD_compress2(context, dst.baseAddress, dst.count, input.baseAddress, input.count)
+        var code = 0
+        // Uninitialized: zstd writes what it returns, and zero-filling the bound first touched
+        // every page of it once more (checkpoints are compressed every second).
+        let out = [UInt8](unsafeUninitializedCapacity: bound) { dst, initialized in
+            code = ZSTD_compress2(context, dst.baseAddress, bound, input.baseAddress, input.count)
+            initialized = ZSTD_isError(code) != 0 ? 0 : code
         }
-        let written = try ZstdError.check(code)
-        out.removeSubrange(written...)
+        _ = try ZstdError.check(code)
         return out
     }
 
@@ -78,6 +80,12 @@ public final class ZstdDecompressor {
         }
         let n = try ZstdError.check(code)
         guard n == expectedSize else { throw ZstdError(message: "frame decompressed to \(n) bytes, expected \(expectedSize)") }
+    }
+
+    /// Decompresses every frame of `input` into `output` in one call; returns zstd's result
+    /// (bytes written, or an error code for `ZstdError.check`).
+    func decompressWhole(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        ZSTD_decompressDCtx(context, output.baseAddress, output.count, input.baseAddress, input.count)
     }
 
     /// Resets for a new stream.
