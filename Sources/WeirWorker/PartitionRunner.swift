@@ -204,6 +204,8 @@ final class PartitionRunner: Sendable {
         return run.unsavedFrom.keys.sorted().compactMap { start in
             guard let group = run.finals[start], let from = run.unsavedFrom[start] else { return nil }
             precondition(from.bytes <= group.bytes.count && from.rows <= group.rows, "unsaved final rows begin inside their group")
+            // The group's latest end bounds these rows' too; a restore merges the start's groups
+            // and takes the latest end anyway (it only decides when retention drops them).
             return FinalRowGroup(start: start, maxEnd: group.maxEnd, rows: group.rows - from.rows, bytes: Array(group.bytes[from.bytes...]))
         }
     }
