@@ -43,7 +43,8 @@ final class PartitionRunner: Sendable {
         var finals: [Int64: FinalRowGroup] = [:]
         /// Per window start with final rows not yet in a captured checkpoint: where in
         /// `finals[start]` they begin (the next delta carries them from there). Offsets instead
-        /// of a second copy of the rows: keeping finals was a quarter of a worker's time.
+        /// of a second copy of the rows: final windows (built, encoded, kept twice) were about a
+        /// quarter of a worker's time in perf of `bench/cluster.sh`.
         var unsavedFrom: [Int64: (bytes: Int, rows: Int)] = [:]
         var rejected: Int64 = 0
         /// The latest end of any final window (for `last` queries).

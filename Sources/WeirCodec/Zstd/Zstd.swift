@@ -75,10 +75,7 @@ public final class ZstdDecompressor {
         out.removeAll(keepingCapacity: true)
         out.reserveCapacity(expectedSize)
         out.append(contentsOf: repeatElement(0, count: expectedSize))
-        let code = out.withUnsafeMutableBytes { dst in
-            ZSTD_decompressDCtx(context, dst.baseAddress, dst.count, frame.baseAddress, frame.count)
-        }
-        let n = try ZstdError.check(code)
+        let n = try ZstdError.check(out.withUnsafeMutableBufferPointer { decompressWhole(frame, into: $0) })
         guard n == expectedSize else { throw ZstdError(message: "frame decompressed to \(n) bytes, expected \(expectedSize)") }
     }
 
