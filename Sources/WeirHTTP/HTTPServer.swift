@@ -152,10 +152,14 @@ public struct HTTPServer: Sendable {
                 let format = pairs.last { $0.0 == "format" }?.1 ?? "json"
                 let answer = try self.limited(try await api.query(job: job, query))
                 switch format {
-                case "json": return Self.json(.ok, APIJSON.rollups(answer))
+                case "json":
+                    var response = Self.json(.ok, APIJSON.rollups(answer))
+                    response.headers.append(contentsOf: AnswerHeaders.fields(answer))
+                    return response
                 case "csv", "ndjson":
                     // Byte for byte what `weir run --format csv|ndjson` writes for the same rows. These
-                    // formats cannot say an answer is partial, so a partial answer is an error here.
+                    // formats cannot say an answer is partial, so a partial answer is an error here;
+                    // how fresh it is goes in the headers.
                     guard answer.isComplete else {
                         throw APIError.unavailable("incomplete_answer",
                             "partitions \(answer.partitionsMissing) did not answer (being moved, or no live worker); retry, or use format=json to see the partial answer")
@@ -168,8 +172,9 @@ public struct HTTPServer: Sendable {
                     for w in answer.windows {
                         for row in w.rows { RollupWriter.appendLine(row, spec: spec, format: format == "csv" ? .csv : .ndjson, to: &out) }
                     }
-                    return Response(status: .ok, headers: [.contentType: format == "csv" ? "text/csv" : "application/x-ndjson"],
-                                    body: .init(byteBuffer: ByteBuffer(bytes: out)))
+                    var headers: HTTPFields = [.contentType: format == "csv" ? "text/csv" : "application/x-ndjson"]
+                    headers.append(contentsOf: AnswerHeaders.fields(answer))
+                    return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: out)))
                 default:
                     throw APIError.badRequest("bad_parameter", "format=\(format): expected json, csv or ndjson")
                 }

@@ -91,13 +91,36 @@ final class ClusterHarness: @unchecked Sendable {
     // MARK: HTTP
 
     func request(_ method: String, _ path: String, body: Data? = nil, headers: [String: String] = [:]) async throws -> (status: Int, body: Data) {
+        let (status, data, _) = try await exchange(method, path, body: body, headers: headers)
+        return (status, data)
+    }
+
+    /// A request's status, body and response headers.
+    func exchange(_ method: String, _ path: String, body: Data? = nil, headers: [String: String] = [:]) async throws -> (status: Int, body: Data, response: HTTPURLResponse?) {
         var req = URLRequest(url: try #require(URL(string: "http://\(http)\(path)")))
         req.httpMethod = method
         req.httpBody = body
         req.timeoutInterval = 120
         for (k, v) in headers { req.setValue(v, forHTTPHeaderField: k) }
         let (data, response) = try await URLSession.shared.data(for: req)
-        return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
+        let http = response as? HTTPURLResponse
+        return (http?.statusCode ?? 0, data, http)
+    }
+
+    /// `job`'s rollups as CSV from an answer that covers every acknowledged event
+    /// (`Weir-Events-Behind: 0` on that same response: a partition may move between two queries).
+    func caughtUpCSV(job: String, seconds: Double = 180) async throws -> String {
+        let deadline = Date().addingTimeInterval(seconds)
+        var last = "no answer"
+        repeat {
+            let (status, body, response) = try await exchange("GET", "/v1/jobs/\(job)/rollups?format=csv")
+            let behind = response?.value(forHTTPHeaderField: "Weir-Events-Behind")
+            if status == 200, behind == "0" { return String(decoding: body, as: UTF8.self) }
+            last = "HTTP \(status), \(behind ?? "?") events behind, source \(response?.value(forHTTPHeaderField: "Weir-Source") ?? "?")"
+            try await Task.sleep(for: .milliseconds(200))
+        } while Date() < deadline
+        Issue.record("no CSV answer of \(job) covered every acknowledged event in \(seconds) s (last: \(last)); logs in \(dir)")
+        throw CancellationError()
     }
 
     func json(_ method: String, _ path: String, body: Data? = nil) async throws -> (status: Int, object: [String: Any]) {

@@ -30,14 +30,7 @@ extension ClusterTests { @Suite struct Integration {
         // Twice: the first answer keeps the final windows at the coordinator, the second is built
         // from them (the workers leave those rows out), and both must equal the reference.
         for job in jobs + jobs {
-            try await h.waitUntilCaughtUp(job: job)
-            var (status, body) = try await h.request("GET", "/v1/jobs/\(job)/rollups?format=csv")
-            for _ in 0..<5 where status == 503 {  // a partition being moved answers nothing; ask again
-                try await Task.sleep(for: .seconds(1))
-                (status, body) = try await h.request("GET", "/v1/jobs/\(job)/rollups?format=csv")
-            }
-            #expect(status == 200, "\(String(decoding: body, as: UTF8.self))")
-            let cluster = String(decoding: body, as: UTF8.self)
+            let cluster = try await h.caughtUpCSV(job: job)
             try? cluster.write(toFile: h.dir + "/\(job)-cluster.csv", atomically: true, encoding: .utf8)
             let expected = reference[job] ?? ""
             #expect(cluster.split(separator: "\n").count == expected.split(separator: "\n").count, "\(job): row count; logs in \(h.dir)")

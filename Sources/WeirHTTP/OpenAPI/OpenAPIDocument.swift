@@ -165,7 +165,16 @@ paths:
         - {name: format, in: query, required: false, schema: {type: string, enum: [json, csv, ndjson]}}
       responses:
         "200":
-          description: The windows and their rows (csv and ndjson give `weir run`'s exact bytes).
+          description: >-
+            The windows and their rows (csv and ndjson give `weir run`'s exact bytes). The headers
+            say how fresh the answer is, for every format: an answer with `Weir-Events-Behind: 0`
+            counts every event acknowledged before it was asked.
+          headers:
+            Weir-Events-Behind: {description: "Acknowledged events the answering partitions have not processed (a moving partition answers from its committed checkpoint).", required: true, schema: {type: integer, minimum: 0}}
+            Weir-Events-Uncommitted: {description: Events included that no committed checkpoint covers yet., required: true, schema: {type: integer, minimum: 0}}
+            Weir-Source: {description: "`primary`: every partition answered live; `standby`: some from committed checkpoints at standbys.", required: true, schema: {type: string, enum: [primary, standby, committed]}}
+            Weir-Staleness-Ms: {description: Age of the oldest stand-in state (absent when unknown)., schema: {type: integer, minimum: 0}}
+            Weir-Watermark: {description: The lowest partition watermark, epoch ms (absent before any event)., schema: {type: integer}}
           content:
             application/json: {schema: {$ref: "#/components/schemas/RollupAnswer"}}
             text/csv: {schema: {type: string}}

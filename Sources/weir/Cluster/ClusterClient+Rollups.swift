@@ -26,17 +26,26 @@ extension ClusterClient {
         return caughtUp
     }
 
-    /// The job's rollups in `weir run`'s CSV form (retried while a partition is moving).
-    func rollupsCSV(job: String) async throws -> String {
-        var lastError: (any Error)?
-        for _ in 0..<30 {
+    /// The job's rollups in `weir run`'s CSV form, from an answer that covers every event
+    /// acknowledged so far: `Weir-Events-Behind: 0` on the response that carries the rows. Asked
+    /// again while it is not (a partition being moved answers from its committed checkpoint, or
+    /// its new owner is still catching up) or while no standby can answer for it (503).
+    func rollupsCSV(job: String, seconds: Double = 300) async throws -> String {
+        var last = "no answer"
+        let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
+        while ContinuousClock.now < deadline {
             do {
-                return String(decoding: try await raw("GET", "/v1/jobs/\(job)/rollups", query: [.init(name: "format", value: "csv")]), as: UTF8.self)
+                let (body, response) = try await exchange("GET", "/v1/jobs/\(job)/rollups", query: [.init(name: "format", value: "csv")])
+                let behind = response.value(forHTTPHeaderField: "Weir-Events-Behind")
+                if behind == "0" { return String(decoding: body, as: UTF8.self) }
+                let now = "the answer was \(behind ?? "an unknown number of") events behind (source \(response.value(forHTTPHeaderField: "Weir-Source") ?? "?"))"
+                if now != last { say("rollups of \(job): \(now); asking again") }
+                last = now
             } catch {
-                lastError = error
-                try await Task.sleep(for: .seconds(1))
+                last = "\(error)"
             }
+            try await Task.sleep(for: .milliseconds(250))
         }
-        throw fail("rollups of \(job): \(lastError.map { "\($0)" } ?? "no answer")")
+        throw fail("rollups of \(job) covering every acknowledged event, for \(Int(seconds)) s: \(last)")
     }
 }

@@ -54,6 +54,12 @@ struct ClusterClient: Sendable {
     /// The response body of a successful request; API errors throw `Failure`.
     func raw(_ method: String, _ path: String, query: [URLQueryItem] = [], body: Data? = nil,
              headers: [String: String] = [:]) async throws -> Data {
+        try await exchange(method, path, query: query, body: body, headers: headers).body
+    }
+
+    /// The body and the response headers of a successful request; API errors throw `Failure`.
+    func exchange(_ method: String, _ path: String, query: [URLQueryItem] = [], body: Data? = nil,
+                  headers: [String: String] = [:]) async throws -> (body: Data, response: HTTPURLResponse) {
         guard var components = URLComponents(string: base + path) else {
             throw Failure(status: 0, code: "bad_address", message: "cannot form a URL from \(base)\(path)")
         }
@@ -72,13 +78,12 @@ struct ClusterClient: Sendable {
             throw Failure(status: 0, code: "unreachable",
                           message: "cannot reach the coordinator at \(base) (\(error.localizedDescription)); is `weir up` or `weir coordinator` running?")
         }
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
-        guard (200..<300).contains(status) else {
-            let error = object["error"] as? [String: Any]
-            throw Failure(status: status, code: error?["code"] as? String ?? "http_\(status)",
+        guard let http = response as? HTTPURLResponse else { throw Failure(status: 0, code: "bad_response", message: "not an HTTP response from \(base)") }
+        guard (200..<300).contains(http.statusCode) else {
+            let error = ((try? JSONSerialization.jsonObject(with: data)) as? [String: Any])?["error"] as? [String: Any]
+            throw Failure(status: http.statusCode, code: error?["code"] as? String ?? "http_\(http.statusCode)",
                           message: error?["message"] as? String ?? String(decoding: data, as: UTF8.self))
         }
-        return data
+        return (data, http)
     }
 }
