@@ -94,7 +94,7 @@ let package = Package(
         // One real worker against a coordinator the test plays over TCP (no processes).
         .testTarget(name: "WeirWorkerTests", dependencies: [
             "WeirWorker", "WeirWire", "WeirStore", "WeirCodec", "WeirCore", "WeirTestSupport",
-            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
         ]),
         // Real `weir` processes on loopback (the tests start the built executable).
         .testTarget(name: "WeirClusterTests", dependencies: ["weir", "WeirTestSupport"]),

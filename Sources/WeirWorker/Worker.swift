@@ -27,6 +27,8 @@ public actor Worker {
     var standbyRunners: [Int: (committed: CommittedCheckpoint, runner: PartitionRunner)] = [:]
     /// The chains this worker stores as a standby, folded as they arrive (failovers restore from them).
     let standbyFolds = StandbyFolds()
+    /// Logs when the tick loop below stops running while the process runs.
+    let watchdog: StallWatchdog
     /// The committed checkpoint named by each grant, until the lease becomes valid and work starts.
     var grantedCheckpoints: [Int: (epoch: UInt64, committed: CommittedCheckpoint)] = [:]
     var pendingFetches: [UInt64: CheckedContinuation<WireMessage?, Never>] = [:]
@@ -74,6 +76,7 @@ public actor Worker {
         self.settings = settings
         self.store = store
         self.logger = logger
+        watchdog = StallWatchdog(logger: logger)
         // A new incarnation per process start: wall-clock nanoseconds order restarts (identity only, never lease timing).
         identity = WorkerIdentity(name: settings.name, incarnation: UInt64(Date().timeIntervalSince1970 * 1e9))
     }
@@ -100,6 +103,8 @@ public actor Worker {
             // Discarding: a task per bulk frame for the connection's whole life, and a plain group
             // would keep every finished one until the connection closes. A child's error ends the
             // connection; the tick loop's end by cancellation (the connection closed) is none.
+            watchdog.start()
+            defer { watchdog.stop() }
             try await withThrowingDiscardingTaskGroup { group in
                 group.addTask { try await queue.drain(into: writer) }
                 group.addTask { await self.tickLoop() }
@@ -131,6 +136,7 @@ public actor Worker {
         var lastSummary = now()
         while !Task.isCancelled {
             do { try await Task.sleep(for: .milliseconds(50)) } catch { return }
+            watchdog.beat()
             apply(holder.tick(now: now()))
             if now() - lastSummary >= 10_000 {
                 lastSummary = now()
