@@ -82,9 +82,7 @@ final class StallWatchdog: Sendable {
         }
     }
 
-    private static func nowMilliseconds() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Int64(ts.tv_sec) * 1_000 + Int64(ts.tv_nsec) / 1_000_000
-    }
+    /// Monotonic milliseconds since the process's first look at this clock.
+    private static func nowMilliseconds() -> Int64 { (ContinuousClock.now - origin).milliseconds }
+    private static let origin = ContinuousClock.now
 }

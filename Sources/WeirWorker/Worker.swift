@@ -100,11 +100,11 @@ public actor Worker {
             if let token = settings.token { queue.send(.auth(token: token)) }
             queue.send(.hello(worker: identity.name, incarnation: identity.incarnation, cores: ProcessInfo.processInfo.activeProcessorCount))
             defer { queue.finish() }
+            watchdog.start()
+            defer { watchdog.stop() }
             // Discarding: a task per bulk frame for the connection's whole life, and a plain group
             // would keep every finished one until the connection closes. A child's error ends the
             // connection; the tick loop's end by cancellation (the connection closed) is none.
-            watchdog.start()
-            defer { watchdog.stop() }
             try await withThrowingDiscardingTaskGroup { group in
                 group.addTask { try await queue.drain(into: writer) }
                 group.addTask { await self.tickLoop() }
