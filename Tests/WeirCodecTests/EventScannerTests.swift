@@ -90,4 +90,48 @@ import WeirCore
         #expect(failure?.reason == .invalidJSON)
         #expect(failure?.message.contains("nested deeper") == true)
     }
+
+    /// The eight-bytes-at-a-time string scan finds the same first byte as a byte-wise one: every
+    /// byte value at every position of a word, and random words.
+    @Test func theWordScanFindsTheFirstByteAStringScanMustSee() {
+        func isSpecial(_ b: UInt8) -> Bool { b == 0x22 || b == 0x5C || b < 0x20 || b >= 0x80 }
+        func firstSpecial(_ bytes: [UInt8]) -> Int? { bytes.firstIndex(where: isSpecial) }
+        func scanned(_ bytes: [UInt8]) -> Int? {
+            let word = bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+            let special = EventScanner.specialBytes(word)
+            return special == 0 ? nil : special.trailingZeroBitCount >> 3
+        }
+        for position in 0..<8 {
+            for value in 0...255 {
+                var bytes = Array(repeating: UInt8(ascii: "a"), count: 8)
+                bytes[position] = UInt8(value)
+                #expect(scanned(bytes) == firstSpecial(bytes), "byte \(value) at \(position)")
+            }
+        }
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            // Mostly printable ASCII, so that specials after the first are common too.
+            let bytes = (0..<8).map { _ in UInt8.random(in: 0...9, using: &generator) == 0 ? UInt8.random(in: 0...255, using: &generator) : UInt8.random(in: 0x20...0x7E, using: &generator) }
+            #expect(scanned(bytes) == firstSpecial(bytes), "\(bytes)")
+        }
+    }
+
+    /// Strings longer than a word, with an escape, a control character or a multi-byte character
+    /// at every offset, scan as before: the same value, or the same error at the same column.
+    @Test func longStringsScanTheSameWithTheSpecialByteAnywhere() {
+        let text = "abcdefghijklmnopqrstu"
+        for offset in 0...text.count {
+            let head = String(text.prefix(offset)), tail = String(text.dropFirst(offset))
+            let (escapedFailure, escaped) = scan("{\"page\":\"\(head)\\n\\u00e9\(tail)\"}")
+            #expect(escapedFailure == nil)
+            #expect(escaped[1] == .string(head + "\né" + tail))
+            let (_, accented) = scan("{\"page\":\"\(head)é€😀\(tail)\"}")
+            #expect(accented[1] == .string(head + "é€😀" + tail))
+            let (controlFailure, _) = scan("{\"page\":\"\(head)\u{01}\(tail)\"}")
+            #expect(controlFailure?.reason == .invalidJSON)
+            #expect(controlFailure?.column == 9 + offset)
+            let (unterminated, _) = scan("{\"page\":\"\(head)\(tail)")
+            #expect(unterminated?.message.contains("unterminated") == true)
+        }
+    }
 }

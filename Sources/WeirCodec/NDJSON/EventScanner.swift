@@ -194,6 +194,20 @@ public final class EventScanner {
         }
     }
 
+    /// The high bit set in every byte of `word` (read little-endian) that a string scan must
+    /// look at: a quote, a backslash, a control character or a non-ASCII byte. Exact for the
+    /// lowest such byte, which is all the scan uses (a borrow can only mark bytes above it).
+    @inline(__always)
+    static func specialBytes(_ word: UInt64) -> UInt64 {
+        let x = UInt64(littleEndian: word)
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        let quote = x ^ (ones &* 0x22), backslash = x ^ (ones &* 0x5C)
+        let zeroQuote = (quote &- ones) & ~quote
+        let zeroBackslash = (backslash &- ones) & ~backslash
+        let control = (x &- ones &* 0x20) & ~x
+        return (zeroQuote | zeroBackslash | control | x) & highs
+    }
+
     /// Scans a string starting at its opening quote. Returns its unescaped bytes when `keep`.
     private func scanString(_ c: inout ByteCursor, keep: Bool) throws(ScanFailure) -> (UnsafeRawBufferPointer, Bool) {
         let open = c.index
@@ -204,6 +218,13 @@ public final class EventScanner {
         var i = start
         var escaped = false
         while true {
+            // Eight plain bytes at a time; the byte-wise checks below see only the first byte
+            // that needs them (every string ends in one: its closing quote).
+            if i + 8 <= n {
+                let special = Self.specialBytes(bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                if special == 0 { i += 8; continue }
+                i += special.trailingZeroBitCount >> 3
+            }
             guard i < n else { throw ScanFailure(.invalidJSON, "unterminated string", at: open) }
             let b = bytes[i]
             if b == UInt8(ascii: "\"") { break }
