@@ -167,24 +167,30 @@ final class PartitionRunner: Sendable {
     /// rows come out together, so each run of one start is encoded straight into its group's
     /// bytes (taken out of the dictionary meanwhile, so appending does not copy them).
     private func keepFinals(_ run: JobRun) {
-        let rows = run.engine.drainPartials()
-        var i = rows.startIndex
-        while i < rows.endIndex {
-            let start = rows[i].window.start
-            var group = run.finals.removeValue(forKey: start) ?? FinalRowGroup(start: start)
-            if run.unsavedFrom[start] == nil { run.unsavedFrom[start] = (group.bytes.count, group.rows) }
-            var writer = WireWriter(continuing: group.bytes)
-            group.bytes = []
-            while i < rows.endIndex, rows[i].window.start == start {
-                PartialRowCodec.append(rows[i], to: &writer)
-                group.rows += 1
-                group.maxEnd = max(group.maxEnd, rows[i].window.end)
-                run.newestEnd = max(run.newestEnd, rows[i].window.end)
-                i += 1
-            }
-            group.bytes = writer.finish()
-            run.finals[start] = group
+        var group: FinalRowGroup?  // the start being appended to; its bytes are in `writer` meanwhile
+        var writer = WireWriter(capacity: 0)
+        func putBack() {
+            guard var done = group else { return }
+            done.bytes = writer.bytes
+            writer = WireWriter(capacity: 0)  // drops the writer's reference: the group's bytes stay unique
+            run.finals[done.start] = done
+            group = nil
         }
+        run.engine.drainEmittedRows { row in
+            if group?.start != row.window.start {
+                putBack()
+                var next = run.finals.removeValue(forKey: row.window.start) ?? FinalRowGroup(start: row.window.start)
+                if run.unsavedFrom[next.start] == nil { run.unsavedFrom[next.start] = (next.bytes.count, next.rows) }
+                writer = WireWriter(continuing: next.bytes)
+                next.bytes = []
+                group = next
+            }
+            PartialRowCodec.append(row, to: &writer)
+            group?.rows += 1
+            if let maxEnd = group?.maxEnd, maxEnd < row.window.end { group?.maxEnd = row.window.end }
+            run.newestEnd = max(run.newestEnd, row.window.end)
+        }
+        putBack()
         Self.pruneFinals(run, retention: retentionMilliseconds)
     }
 

@@ -49,33 +49,51 @@ public enum CheckpointBlob {
     /// Encodes, compresses and seals a checkpoint.
     public static func seal(kind: Kind, partition: Int, epoch: UInt64, seq: UInt64, previousDigest: UInt64,
                             jobs: [JobCheckpoint]) throws -> (bytes: [UInt8], header: Header) {
+        let scratch = try SealScratch.take()
+        defer { SealScratch.give(scratch) }
         // Sized up front (final rows are most of a checkpoint): a body grown by doubling is
         // copied and its fresh pages cleared once per doubling.
-        var body = WireWriter(capacity: 4096 + jobs.reduce(0) { $0 + $1.estimatedBytes })
-        body.u32(UInt32(jobs.count))
-        for job in jobs { job.append(to: &body) }
-        let compressed = try ZstdFrameCompressor(level: 1).compress(body.bytes)
-        let digest = chainDigest(previous: previousDigest, seq: seq, compressedBody: compressed)
-        let header = Header(kind: kind, partition: partition, epoch: epoch, seq: seq, previousDigest: previousDigest, digest: digest)
-        var w = WireWriter(capacity: headerBytes + compressed.count + 4)
-        w.raw(magic)
-        w.u8(version)
-        w.u8(kind.rawValue)
-        w.u32(UInt32(partition))
-        w.u64(epoch)
-        w.u64(seq)
-        w.u64(previousDigest)
-        w.u64(digest)
-        w.u32(UInt32(compressed.count))
-        w.raw(compressed)
-        w.u32(CRC32C.checksum(w.bytes))
-        return (w.bytes, header)
+        scratch.body.reserve(4096 + jobs.reduce(0) { $0 + $1.estimatedBytes })
+        scratch.body.u32(UInt32(jobs.count))
+        for job in jobs { job.append(to: &scratch.body) }
+        // The body is compressed straight into the blob, between the header and the CRC, which
+        // are written around it once the digest of the compressed bytes is known.
+        let bound = scratch.compressor.bound(scratch.body.bytes.count)
+        var header: Header?
+        let blob = try [UInt8](unsafeUninitializedCapacity: headerBytes + bound + 4) { dst, initialized in
+            let raw = UnsafeMutableRawBufferPointer(dst)
+            let length = try scratch.body.bytes.withUnsafeBytes { body in
+                try scratch.compressor.compress(body, into: UnsafeMutableRawBufferPointer(rebasing: raw[headerBytes..<(headerBytes + bound)]))
+            }
+            let compressed = UnsafeRawBufferPointer(rebasing: raw[headerBytes..<(headerBytes + length)])
+            let sealed = Header(kind: kind, partition: partition, epoch: epoch, seq: seq, previousDigest: previousDigest,
+                                digest: chainDigest(previous: previousDigest, seq: seq, compressedBody: compressed))
+            var w = WireWriter(capacity: headerBytes)
+            w.raw(magic)
+            w.u8(version)
+            w.u8(kind.rawValue)
+            w.u32(UInt32(partition))
+            w.u64(epoch)
+            w.u64(seq)
+            w.u64(previousDigest)
+            w.u64(sealed.digest)
+            w.u32(UInt32(length))
+            precondition(w.bytes.count == headerBytes, "a checkpoint header is \(headerBytes) bytes, not \(w.bytes.count)")
+            w.bytes.withUnsafeBytes { raw.copyMemory(from: $0) }
+            let crc = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[0..<(headerBytes + length)]))
+            raw.storeBytes(of: crc.littleEndian, toByteOffset: headerBytes + length, as: UInt32.self)
+            initialized = headerBytes + length + 4
+            header = sealed
+        }
+        // Set by the initializer above, which either ran to its end or threw.
+        guard let header else { preconditionFailure("a sealed checkpoint has a header") }
+        return (blob, header)
     }
 
-    static func chainDigest(previous: UInt64, seq: UInt64, compressedBody: [UInt8]) -> UInt64 {
-        var seqBytes = WireWriter(capacity: 8)
-        seqBytes.u64(seq)
-        return StableHash.hash(compressedBody, seed: StableHash.hash(seqBytes.bytes, seed: previous))
+    static func chainDigest(previous: UInt64, seq: UInt64, compressedBody: UnsafeRawBufferPointer) -> UInt64 {
+        withUnsafeBytes(of: seq.littleEndian) { seqBytes in
+            StableHash.hash(compressedBody, seed: StableHash.hash(seqBytes, seed: previous))
+        }
     }
 
     /// Checks the frame (size, magic, version, CRC, digest) and the partition, without
@@ -96,8 +114,10 @@ public enum CheckpointBlob {
             let length = Int(try r.u32())
             guard length == bytes.count - headerBytes - 4 else { throw WireError("body length \(length) does not match the blob") }
             guard p == partition else { throw WireError("belongs to partition \(p)") }
-            let body = Array(bytes[headerBytes..<(headerBytes + length)])
-            guard chainDigest(previous: header.previousDigest, seq: header.seq, compressedBody: body) == header.digest else {
+            let digest = bytes.withUnsafeBytes {
+                chainDigest(previous: header.previousDigest, seq: header.seq, compressedBody: UnsafeRawBufferPointer(rebasing: $0[headerBytes..<(headerBytes + length)]))
+            }
+            guard digest == header.digest else {
                 throw WireError("digest does not match its body")
             }
             return header

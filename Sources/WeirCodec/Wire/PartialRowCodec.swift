@@ -21,6 +21,18 @@ public enum PartialRowCodec {
         for s in row.states { append(s, to: &w) }
     }
 
+    /// The same bytes as `append(_ row: PartialRow, …)` of that row, written from the engine's
+    /// state: the group key is already the values' encoding, and no row is built.
+    public static func append(_ row: EmittedRow, to w: inout WireWriter) {
+        w.i64(row.window.start)
+        w.i64(row.window.end)
+        w.bool(row.isFinal)
+        w.u16(UInt16(row.groupCount))
+        w.raw(row.groupKey)
+        w.u16(UInt16(row.stateCount))
+        row.forEachState { append($0, to: &w) }
+    }
+
     public static func decodeRow(_ r: inout WireReader) throws(WireError) -> PartialRow {
         let start = try r.i64("window start"), end = try r.i64("window end")
         guard start < end else { throw WireError("window [\(start), \(end)) is empty") }

@@ -15,18 +15,22 @@ public struct WireWriter {
     /// Empties the writer, keeping its storage for the next message.
     public mutating func removeAll() { bytes.removeAll(keepingCapacity: true) }
 
+    /// Bytes the writer holds room for without growing.
+    public var capacity: Int { bytes.capacity }
+
+    /// Makes room for `n` more bytes at once.
+    public mutating func reserve(_ n: Int) { bytes.reserveCapacity(bytes.count + n) }
+
     public mutating func u8(_ v: UInt8) { bytes.append(v) }
-    public mutating func u16(_ v: UInt16) { for i in 0..<2 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * i))) } }
-    public mutating func u32(_ v: UInt32) { for i in 0..<4 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * i))) } }
-    public mutating func u64(_ v: UInt64) { for i in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * i))) } }
+    public mutating func u16(_ v: UInt16) { bytes.appendLittleEndian(v) }
+    public mutating func u32(_ v: UInt32) { bytes.appendLittleEndian(v) }
+    public mutating func u64(_ v: UInt64) { bytes.appendLittleEndian(v) }
     public mutating func i64(_ v: Int64) { u64(UInt64(bitPattern: v)) }
     public mutating func int(_ v: Int) { i64(Int64(v)) }
     public mutating func bool(_ v: Bool) { u8(v ? 1 : 0) }
     public mutating func f64(_ v: Double) { u64(v.bitPattern) }
     public mutating func decimal(_ d: Decimal9) {
-        let bits = UInt128(bitPattern: d.scaled)
-        u64(UInt64(truncatingIfNeeded: bits))
-        u64(UInt64(truncatingIfNeeded: bits >> 64))
+        bytes.appendLittleEndian(UInt128(bitPattern: d.scaled))
     }
 
     /// A length-prefixed (u32) byte string.
@@ -35,6 +39,7 @@ public struct WireWriter {
     public mutating func string(_ s: String) { blob(Array(s.utf8)) }
     public mutating func value(_ v: FieldValue) { ValueEncoding.append(v, to: &bytes) }
     public mutating func raw(_ b: [UInt8]) { bytes += b }
+    public mutating func raw(_ b: ArraySlice<UInt8>) { bytes += b }
 }
 
 /// Why a wire message could not be decoded.

@@ -45,6 +45,16 @@ public final class ZstdFrameCompressor {
         return out
     }
 
+    /// The most bytes a frame of `inputBytes` can take.
+    public func bound(_ inputBytes: Int) -> Int { ZSTD_compressBound(inputBytes) }
+
+    /// Writes one complete frame holding `input` into `output` (at least `bound(input.count)`
+    /// bytes) and returns its length.
+    public func compress(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws -> Int {
+        precondition(output.count >= bound(input.count), "a zstd output buffer holds the frame's bound")
+        return try ZstdError.check(ZSTD_compress2(context, output.baseAddress, output.count, input.baseAddress, input.count))
+    }
+
     public func compress(_ input: [UInt8]) throws -> [UInt8] {
         try input.withUnsafeBytes { try compressBytes($0) }
     }

@@ -32,8 +32,7 @@ public enum ValueEncoding {
     @inlinable
     public static func appendNumber(_ d: Decimal9, to out: inout [UInt8]) {
         out.append(numberTag)
-        var bits = UInt128(bitPattern: d.scaled)
-        for _ in 0..<16 { out.append(UInt8(truncatingIfNeeded: bits)); bits >>= 8 }
+        out.appendLittleEndian(UInt128(bitPattern: d.scaled))
     }
 
     /// Appends a string given either as raw UTF-8 bytes or as a `String`.
@@ -50,9 +49,7 @@ public enum ValueEncoding {
 
     @inlinable
     static func appendLength(_ count: Int, to out: inout [UInt8]) {
-        let n = UInt32(truncatingIfNeeded: count)
-        out.append(UInt8(truncatingIfNeeded: n)); out.append(UInt8(truncatingIfNeeded: n >> 8))
-        out.append(UInt8(truncatingIfNeeded: n >> 16)); out.append(UInt8(truncatingIfNeeded: n >> 24))
+        out.appendLittleEndian(UInt32(truncatingIfNeeded: count))
     }
 
     /// Decodes `count` values written by `append`; nil when the bytes are not such an encoding.
@@ -115,7 +112,7 @@ extension ValueEncoding {
         case .number(let d):
             out.append(numberTag)
             let bits = UInt128(bitPattern: d.scaled) ^ (UInt128(1) << 127)
-            for k in (0..<16).reversed() { out.append(UInt8(truncatingIfNeeded: bits >> UInt128(k * 8))) }
+            out.appendLittleEndian(bits.byteSwapped)  // big-endian bytes on any host
         case .string(let s):
             out.append(stringTag)
             for b in s.utf8 {

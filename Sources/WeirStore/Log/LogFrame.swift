@@ -83,8 +83,8 @@ public enum LogFrame {
         return CRC32C.checksum(payload, seed: CRC32C.checksum(covered)) == header.checksum
     }
 
-    static func append32(_ v: UInt32, _ out: inout [UInt8]) { for i in 0..<4 { out.append(UInt8(truncatingIfNeeded: v >> (8 * i))) } }
-    static func append64(_ v: UInt64, _ out: inout [UInt8]) { for i in 0..<8 { out.append(UInt8(truncatingIfNeeded: v >> (8 * i))) } }
+    static func append32(_ v: UInt32, _ out: inout [UInt8]) { out.appendLittleEndian(v) }
+    static func append64(_ v: UInt64, _ out: inout [UInt8]) { out.appendLittleEndian(v) }
     static func read32(_ b: UnsafeRawBufferPointer, _ at: Int) -> UInt32 { (0..<4).reduce(0) { $0 | UInt32(b[at + $1]) << (8 * $1) } }
     static func read64(_ b: UnsafeRawBufferPointer, _ at: Int) -> UInt64 { (0..<8).reduce(0) { $0 | UInt64(b[at + $1]) << (8 * $1) } }
 }
