@@ -91,9 +91,8 @@ public final class JobEngine {
 
     /// Partials emitted since the last call (`output: .partials`), groups in no particular order.
     public func drainPartials() -> [PartialRow] {
-        var rows: [PartialRow] = []
-        drainEmittedRows { rows.append($0.partialRow) }
-        return rows
+        defer { emitted.removeAll(keepingCapacity: true) }
+        return emitted.flatMap { partials(window: $0.window, states: $0.states, isFinal: $0.isFinal) }
     }
 
     /// Visits the rows emitted since the last drain (`output: .partials`) in emission order, a
@@ -262,7 +261,8 @@ public struct EmittedRow {
         for state in row.states { body(state.portable(resolve: resolve)) }
     }
 
-    /// This row built as a `PartialRow`.
+    /// This row built as a `PartialRow`, its group decoded from `groupKey` (so it also checks
+    /// that the key is the values' encoding; `drainPartials` uses the engine's cached values).
     public var partialRow: PartialRow {
         guard let group = ValueEncoding.decode(groupKey, count: groupCount) else {
             preconditionFailure("an interned group key does not decode: the interner is corrupt")
