@@ -30,13 +30,14 @@ extension Coordinator {
     /// Validates and partitions a body on a data-path thread.
     nonisolated func route(_ body: [UInt8], stream: String, keyField: String?) async throws(APIError) -> RoutedBatches {
         let partitioner = self.partitioner, lineBytesMax = settings.lineBytesMax, problemsMax = settings.ingestProblemsMax
+        let compressed = settings.logCompression
         do {
             return try await DataPath.run {
                 let routed = IngestBatcher(router: EventRouter(keyField: keyField, partitioner: partitioner), lineBytesMax: lineBytesMax, problemsMax: problemsMax)
                     .route(body)
-                // Frame and checksum here, in parallel, so the log writer thread only writes and syncs.
+                // Frame, compress and checksum here, in parallel, so the log writer thread only writes and syncs.
                 let batches = routed.lines.indices.filter { routed.counts[$0] > 0 }
-                    .map { PartitionLogSet.Batch(partition: $0, lines: routed.lines[$0], count: routed.counts[$0]) }
+                    .map { PartitionLogSet.Batch(partition: $0, lines: routed.lines[$0], count: routed.counts[$0], compressed: compressed) }
                 return RoutedBatches(stream: stream, batches: batches, accepted: routed.accepted, rejected: routed.rejected,
                                      problems: routed.problems, rejectedByReason: routed.rejectedByReason)
             }

@@ -76,6 +76,15 @@ public final class ZstdDecompressor {
 
     deinit { ZSTD_freeDCtx(context) }
 
+    /// The content size a frame at the start of `frame` declares; nil when it declares none or
+    /// is not a zstd frame.
+    public static func contentSize(_ frame: UnsafeRawBufferPointer) -> Int? {
+        let declared = ZSTD_getFrameContentSize(frame.baseAddress, frame.count)
+        // ZSTD_CONTENTSIZE_UNKNOWN and ZSTD_CONTENTSIZE_ERROR are the two highest UInt64 values.
+        guard declared < UInt64.max - 1, declared <= UInt64(Int.max) else { return nil }
+        return Int(declared)
+    }
+
     /// Decompresses one whole frame whose content size is `expectedSize`; the checksum is verified.
     public func decompressFrame(_ frame: UnsafeRawBufferPointer, expectedSize: Int, into out: inout [UInt8]) throws {
         let declared = ZSTD_getFrameContentSize(frame.baseAddress, frame.count)

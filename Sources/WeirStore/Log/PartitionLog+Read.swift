@@ -21,19 +21,29 @@ extension PartitionLog {
             var raw = [UInt8](repeating: 0, count: total)
             let got = raw.withUnsafeMutableBytes { pread(seg.fd, $0.baseAddress, total, off_t(frame.position - LogFrame.headerBytes)) }
             guard got == total else { throw LogError(seg.path, offset: frame.position - LogFrame.headerBytes, "short read of a log frame") }
-            let failure: LogError? = raw.withUnsafeBytes { bytes in
-                let head = UnsafeRawBufferPointer(rebasing: bytes[0..<LogFrame.headerBytes])
-                let payload = UnsafeRawBufferPointer(rebasing: bytes[LogFrame.headerBytes...])
-                guard let header = LogFrame.header(head), header.firstOffset == frame.firstOffset,
-                      LogFrame.verify(header, headerBytes: head, payload: payload)
-                else { return LogError(seg.path, offset: frame.position - LogFrame.headerBytes, "log frame fails its checksum") }
-                var skip = index == 0 && offset > frame.firstOffset ? Int(offset - frame.firstOffset) : 0
-                var start = 0
-                while skip > 0, let nl = payload[start...].firstIndex(of: 10) { start = nl + 1; skip -= 1 }
-                if index == 0 { first = frame.firstOffset + UInt64(offset > frame.firstOffset ? offset - frame.firstOffset : 0) }
-                out.append(contentsOf: payload[start...])
-                count += frame.count - (index == 0 ? Int(first - frame.firstOffset) : 0)
-                return nil
+            let failure: LogError? = LogFrameScratch.with { scratch in
+                raw.withUnsafeBytes { bytes in
+                    let at = frame.position - LogFrame.headerBytes
+                    let head = UnsafeRawBufferPointer(rebasing: bytes[0..<LogFrame.headerBytes])
+                    let payload = UnsafeRawBufferPointer(rebasing: bytes[LogFrame.headerBytes...])
+                    guard let header = LogFrame.header(head), header.firstOffset == frame.firstOffset,
+                          LogFrame.verify(header, headerBytes: head, payload: payload)
+                    else { return LogError(seg.path, offset: at, "log frame fails its checksum") }
+                    guard let scratch else { return LogError(seg.path, offset: at, "cannot allocate a zstd context to read the log") }
+                    if index == 0 { first = frame.firstOffset + UInt64(offset > frame.firstOffset ? offset - frame.firstOffset : 0) }
+                    do throws(LogFrameError) {
+                        try LogFrame.lines(header, payload: payload, scratch: &scratch.lines, decompressor: scratch.decompressor) { lines in
+                            var skip = index == 0 ? Int(first - frame.firstOffset) : 0
+                            var start = 0
+                            while skip > 0, let nl = lines[start...].firstIndex(of: 10) { start = nl + 1; skip -= 1 }
+                            out.append(contentsOf: lines[start...])
+                        }
+                    } catch {
+                        return LogError(seg.path, offset: at, "log frame: \(error)")
+                    }
+                    count += frame.count - (index == 0 ? Int(first - frame.firstOffset) : 0)
+                    return nil
+                }
             }
             if let failure { throw failure }
         }

@@ -89,12 +89,16 @@ public final class PartitionLog: Sendable {
     public var truncatedBytesAtOpen: Int { state.withLock { $0.truncatedBytes } }
     public var segmentCount: Int { state.withLock { $0.segments.count } }
 
-    /// Appends `count` events (NDJSON lines, each ending in `\n`) as one or more frames; they
-    /// become readable after the next `sync()`. Returns the offset of the first event.
+    /// Appends `count` events (NDJSON lines, each ending in `\n`) as one or more frames,
+    /// zstd-compressed when `compressed`; they become readable after the next `sync()`.
+    /// Returns the offset of the first event.
     @discardableResult
-    public func append(lines payload: UnsafeRawBufferPointer, count: Int) throws(LogError) -> UInt64 {
+    public func append(lines payload: UnsafeRawBufferPointer, count: Int, compressed: Bool = false) throws(LogError) -> UInt64 {
         precondition(count > 0 && payload.last == 10, "a log append needs whole NDJSON lines")
-        return try append(frames: LogFrame.encodeFrames(lines: payload, count: count))
+        let frames = LogFrameScratch.with { scratch in
+            LogFrame.encodeFrames(lines: payload, count: count, compressor: compressed ? scratch?.compressor : nil)
+        }
+        return try append(frames: frames)
     }
 
     /// Appends frames encoded beforehand (`LogFrame.encode`, any first offset: each is set here)

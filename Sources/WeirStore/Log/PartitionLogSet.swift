@@ -15,10 +15,14 @@ public final class PartitionLogSet: Sendable {
         public var frames: [(bytes: [UInt8], count: Int)]
         public var count: Int { frames.reduce(0) { $0 + $1.count } }
 
-        /// - Parameter lines: whole NDJSON lines, each ending in `\n`; split into frames under the size limit.
-        public init(partition: Int, lines: [UInt8], count: Int) {
+        /// - Parameters:
+        ///   - lines: whole NDJSON lines, each ending in `\n`; split into frames under the size limit.
+        ///   - compressed: store the frames zstd-compressed (`WLZ1`, see `LogFrame`).
+        public init(partition: Int, lines: [UInt8], count: Int, compressed: Bool = false) {
             self.partition = partition
-            frames = lines.withUnsafeBytes { LogFrame.encodeFrames(lines: $0, count: count) }
+            frames = LogFrameScratch.with { scratch in
+                lines.withUnsafeBytes { LogFrame.encodeFrames(lines: $0, count: count, compressor: compressed ? scratch?.compressor : nil) }
+            }
         }
     }
 

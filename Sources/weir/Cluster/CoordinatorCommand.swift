@@ -42,6 +42,9 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @Option(name: .customLong("segment-size"), help: "Size of one partition log segment, e.g. 64m; logs are truncated a segment at a time behind every job's committed checkpoint.")
     var segmentSize = "64m"
 
+    @Option(name: .customLong("log-compression"), help: "none or zstd: how new partition log frames are stored; zstd takes ~5x less disk for more CPU (logs written either way are read).")
+    var logCompression = "none"
+
     @Option(name: .customLong("auth-tokens"), help: "File of `read TOKEN` / `write TOKEN` lines: every request then needs a bearer token (required to listen beyond loopback).")
     var authTokens: String?
 
@@ -87,6 +90,11 @@ struct CoordinatorCommand: AsyncParsableCommand {
         settings.tokens = tokens
         guard let segmentBytes = parseBytes(segmentSize), segmentBytes >= 64 << 10 else { throw fail("--segment-size \(segmentSize): expected a size of at least 64k, such as 64m") }
         settings.segmentBytesMax = segmentBytes
+        switch logCompression {
+        case "zstd": settings.logCompression = true
+        case "none": settings.logCompression = false
+        default: throw fail("--log-compression \(logCompression): expected zstd or none")
+        }
         if idleAfter == "off" {
             settings.idleAfterMilliseconds = 0
         } else {
