@@ -127,8 +127,9 @@ public enum LogFrame {
     /// `scratch`. Throws when a compressed payload does not hold a zstd frame of at most
     /// `payloadBytesMax` bytes that passes zstd's own checksum.
     public static func lines<R>(_ header: Header, payload: UnsafeRawBufferPointer, scratch: inout [UInt8],
-                                decompressor: ZstdDecompressor, _ body: (UnsafeRawBufferPointer) -> R) throws(LogFrameError) -> R {
+                                decompressor: ZstdDecompressor?, _ body: (UnsafeRawBufferPointer) -> R) throws(LogFrameError) -> R {
         guard header.isCompressed else { return body(payload) }
+        guard let decompressor else { throw LogFrameError("cannot allocate a zstd context to read a compressed frame") }
         guard let size = ZstdDecompressor.contentSize(payload), size <= payloadBytesMax else {
             throw LogFrameError("compressed payload does not declare a size of at most \(payloadBytesMax) bytes")
         }

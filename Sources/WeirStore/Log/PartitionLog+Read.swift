@@ -29,10 +29,13 @@ extension PartitionLog {
                     guard let header = LogFrame.header(head), header.firstOffset == frame.firstOffset,
                           LogFrame.verify(header, headerBytes: head, payload: payload)
                     else { return LogError(seg.path, offset: at, "log frame fails its checksum") }
-                    guard let scratch else { return LogError(seg.path, offset: at, "cannot allocate a zstd context to read the log") }
                     if index == 0 { first = frame.firstOffset + UInt64(offset > frame.firstOffset ? offset - frame.firstOffset : 0) }
+                    // Taken out of the scratch (not copied), so decompressing reuses its buffer.
+                    var decompressed: [UInt8] = []
+                    if let scratch { swap(&decompressed, &scratch.lines) }
+                    defer { if let scratch { swap(&decompressed, &scratch.lines) } }
                     do throws(LogFrameError) {
-                        try LogFrame.lines(header, payload: payload, scratch: &scratch.lines, decompressor: scratch.decompressor) { lines in
+                        try LogFrame.lines(header, payload: payload, scratch: &decompressed, decompressor: scratch?.decompressor) { lines in
                             var skip = index == 0 ? Int(first - frame.firstOffset) : 0
                             var start = 0
                             while skip > 0, let nl = lines[start...].firstIndex(of: 10) { start = nl + 1; skip -= 1 }
