@@ -10,10 +10,13 @@ extension ClusterTests.Chaos {
         let h = ClusterHarness(name: "churn")
         defer { h.shutdown() }
         let recording = try Self.recording(h, events: "200k", seed: 35)
-        // 200k events at 12k/s replay for ~17 s: churn every ~3 s (seed 11: 3.4 s, 6.2 s, 10.2 s,
-        // ~13 s) fits two joins and two leaves in with room; at 15k/s the second leave fell
-        // right at the end of the replay and was sometimes not made (a clean-clone CI run).
-        let r = try h.weir(["verify", recording, "--chaos", "churn=3s", "--seed", "11", "--rate", "12k/s",
+        // 200k events at 10k/s replay for ~20 s: churn every ~3 s (seed 11: join at 3.4 s, leave
+        // at 6.2 s, join ~3.5 s after the first leaver exited, leave ~3.5 s later). The driver
+        // waits for a leaver to exit before it sleeps again, so the second leave comes at ~13 s
+        // plus the first leave's duration: 0.5–4.2 s with the debug binaries here. At 12k/s
+        // (~17 s) a 4.2 s leave pushed the second one past the replay's end; at 15k/s it was
+        // sometimes missed in a clean-clone CI run.
+        let r = try h.weir(["verify", recording, "--chaos", "churn=3s", "--seed", "11", "--rate", "10k/s",
                             "--report", h.dir + "/report.json", "--data-dir", h.dir + "/cluster"])
         #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
         let report = try Self.report(h.dir + "/report.json")
