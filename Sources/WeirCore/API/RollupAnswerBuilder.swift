@@ -13,15 +13,18 @@ public enum RollupAnswerBuilder {
     public static func build(spec: JobSpec, query: RollupQuery, reports: [PartitionReport], partitionCount: Int,
                              finals: FinalWindowCache?) throws(APIError) -> (answer: RollupAnswer, finals: FinalWindowCache?) {
         let merger = RollupMerger(spec: spec)
+        merger.reserve(rows: reports.reduce(0) { $0 + $1.rows.count })
         var late: [Window: Int64] = [:]
         var accepted: Int64 = 0, lateEvents: Int64 = 0, rejected: Int64 = 0, filtered: Int64 = 0
+        // Read once: per row, an optional cache's `covers` copied the cache (a retain and a release).
+        let cachedStarts = finals?.starts ?? 0..<0
         for report in reports {
             accepted += report.accepted
             filtered += report.filtered
             lateEvents += report.lateEvents
             rejected += report.rejected
             for l in report.lateByWindow where l.window.start >= query.from && l.window.start < query.to { late[l.window, default: 0] += l.count }
-            for row in report.rows where row.window.start >= query.from && row.window.start < query.to && finals?.covers(row.window.start) != true {
+            for row in report.rows where row.window.start >= query.from && row.window.start < query.to && !cachedStarts.contains(row.window.start) {
                 do throws(RollupMerger.MergeError) {
                     try merger.add(row, partition: report.lease.partition)
                 } catch {

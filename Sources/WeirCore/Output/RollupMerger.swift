@@ -14,17 +14,21 @@ public final class RollupMerger {
     private var ids: [FieldValue: UInt32] = [:]
     /// Aligned: one slot per (window, group), its states merged in place. Sessions: one entry
     /// per partial, merged at the end.
-    private var slots: [AlignedKey: Int] = [:]
+    private var slots = SlotTable()
     private var slotKeys: [AlignedKey] = []
     private var slotStates: [[AggregateState]] = []
     private var sessions: [[FieldValue]: [SessionPartial]] = [:]
     /// Each aggregate's empty state, made once: a partial's state must be of the same kind
     /// (making them per row allocated a sketch or 2^p HyperLogLog registers each time).
     private let initials: [AggregateState]
+    /// The aggregates' functions and their number of output columns, taken out of `spec` once
+    /// (read for every row).
+    private let functions: [AggregateFunction]
+    private let cellCount: Int
 
-    /// A (window, group) hashed once: `slots` hashes a key on every lookup, insert and resize,
-    /// and hashing the group's values each time was most of a dashboard query's merge (perf of
-    /// `bench/cluster.sh`: the dictionary's inserts alone 6 % of the coordinator).
+    /// A (window, group) hashed once: a dictionary hashed a key on every lookup, insert and
+    /// resize, and hashing the group's values each time was most of a dashboard query's merge
+    /// (perf of `bench/cluster.sh`: the dictionary's inserts alone 6 % of the coordinator).
     private struct AlignedKey: Hashable {
         let window: Window
         let group: [FieldValue]
@@ -53,6 +57,8 @@ public final class RollupMerger {
         self.spec = spec
         if case .session = spec.window { isSession = true } else { isSession = false }
         initials = spec.aggregates.map { AggregateState.initial($0.function) }
+        functions = spec.aggregates.map(\.function)
+        cellCount = spec.aggregates.reduce(0) { $0 + $1.outputColumns.count }
     }
 
     public enum MergeError: Error, Equatable, CustomStringConvertible {
@@ -62,7 +68,8 @@ public final class RollupMerger {
         }
     }
 
-    /// Adds one partition's partial row.
+    /// Adds one partition's partial row. After it throws, this merger may hold part of that
+    /// row: drop it (an answer with a bad partial is an error, not a partial answer).
     public func add(_ partial: PartialRow, partition: Int) throws(MergeError) {
         guard partial.group.count == spec.groupBy.count else {
             throw .shape("\(partial.group.count) group values for \(spec.groupBy.count) group fields")
@@ -70,26 +77,44 @@ public final class RollupMerger {
         guard partial.states.count == spec.aggregates.count else {
             throw .shape("\(partial.states.count) aggregate states for \(spec.aggregates.count) aggregates")
         }
+        guard !isSession else {
+            sessions[partial.group, default: []].append(SessionPartial(window: partial.window, states: try states(partial), partitions: [partition]))
+            return
+        }
+        let key = AlignedKey(window: partial.window, group: partial.group)
+        let (found, bucket) = slots.find(key.hashed) { slotKeys[$0] == key }
+        if let slot = found {
+            // State by state into the slot, with no states array per row (after a bad state
+            // this merger is left half-merged, and the caller drops it with the error).
+            for (i, p) in partial.states.enumerated() { slotStates[slot][i].merge(try state(p, index: i), order: valueOrder) }
+            return
+        }
+        let states = try states(partial)
+        slotKeys.append(key)
+        slotStates.append(states)
+        slots.insert(slotKeys.count - 1, at: bucket) { slotKeys.map(\.hashed) }
+    }
+
+    /// Room for `rows` partial rows, so adding them does not grow the tables on the way.
+    public func reserve(rows: Int) {
+        guard !isSession else { return }
+        slots.reserve(rows) { slotKeys.map(\.hashed) }
+        slotKeys.reserveCapacity(rows)
+        slotStates.reserveCapacity(rows)
+    }
+
+    private func states(_ partial: PartialRow) throws(MergeError) -> [AggregateState] {
         var states: [AggregateState] = []
         states.reserveCapacity(partial.states.count)
-        for (i, p) in partial.states.enumerated() {
-            guard let s = p.state(intern: intern), s.sameKind(as: initials[i]) else {
-                throw .shape("state \(i) is not a valid \(spec.aggregates[i].function.keyword) partial")
-            }
-            states.append(s)
+        for (i, p) in partial.states.enumerated() { states.append(try state(p, index: i)) }
+        return states
+    }
+
+    private func state(_ portable: PortableAggregate, index i: Int) throws(MergeError) -> AggregateState {
+        guard let s = portable.state(intern: intern), s.sameKind(as: initials[i]) else {
+            throw .shape("state \(i) is not a valid \(spec.aggregates[i].function.keyword) partial")
         }
-        if isSession {
-            sessions[partial.group, default: []].append(SessionPartial(window: partial.window, states: states, partitions: [partition]))
-        } else {
-            let key = AlignedKey(window: partial.window, group: partial.group)
-            if let slot = slots[key] {
-                for i in states.indices { slotStates[slot][i].merge(states[i], order: valueOrder) }
-            } else {
-                slots[key] = slotStates.count
-                slotKeys.append(key)
-                slotStates.append(states)
-            }
-        }
+        return s
     }
 
     /// The merged rows, in canonical order unless `canonicalOrder` is false (a caller that
@@ -127,8 +152,9 @@ public final class RollupMerger {
 
     private func row(_ window: Window, _ group: [FieldValue], _ states: [AggregateState], _ isFinal: Bool) -> RollupRow {
         var cells: [Cell] = []
+        cells.reserveCapacity(cellCount)
         for (i, s) in states.enumerated() {
-            s.appendCells(spec.aggregates[i].function, resolve: { self.values[Int($0)] }, to: &cells)
+            s.appendCells(functions[i], resolve: { self.values[Int($0)] }, to: &cells)
         }
         return RollupRow(window: window, group: group, cells: cells, isFinal: isFinal)
     }
