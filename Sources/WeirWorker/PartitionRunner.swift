@@ -258,11 +258,21 @@ final class PartitionRunner: Sendable {
 
     private func report(_ s: State, job: String, from: Int64, to: Int64, last: Int64, skipFinals: Range<Int64>) -> PartitionReport? {
         guard let run = s.jobs[job] else { return nil }
-        let open = run.engine.openPartials()
+        // Open rows are encoded straight from the engine's state (no `PartialRow` each), into
+        // a buffer of their own: which of them go out depends on the newest open window.
+        var open = WireWriter()
+        var openRows: [(start: Int64, bytes: Range<Int>)] = []
+        var newest = run.newestEnd
+        run.engine.forEachOpenRow { row in
+            newest = max(newest, row.window.end)
+            guard row.window.start >= from && row.window.start < to else { return }
+            let begin = open.bytes.count
+            PartialRowCodec.append(row, to: &open)
+            openRows.append((row.window.start, begin..<open.bytes.count))
+        }
         var lower = from
         if last > 0 {
             // Windows within `last` of this partition's newest end: a superset of the merged answer.
-            let newest = open.reduce(run.newestEnd) { max($0, $1.window.end) }
             lower = max(from, newest.subtractingReportingOverflow(last).overflow ? .min : newest - last)
         }
         var encoded: [UInt8] = []
@@ -270,13 +280,17 @@ final class PartitionRunner: Sendable {
         for start in run.finals.keys.sorted() where start >= lower && start < to && !skipFinals.contains(start) {
             if let group = run.finals[start] { encoded += group.bytes; encodedCount += group.rows }
         }
-        let rows = open.filter { $0.window.start >= lower && $0.window.start < to }
+        let openBytes = open.finish()
+        for row in openRows where row.start >= lower {
+            encoded += openBytes[row.bytes]
+            encodedCount += 1
+        }
         let stats = run.engine.stats
         var report = PartitionReport(
             lease: lease, watermark: run.engine.watermark, offset: run.nextOffset,
             accepted: stats.accepted, lateEvents: stats.late, rejected: stats.rejectedByReason.values.reduce(0, +),
             lateByWindow: run.engine.lateLedger.sorted.map { LateCount(window: $0.window, count: $0.count) },
-            rows: rows, encodedRows: encoded, encodedRowCount: encodedCount)
+            rows: [], encodedRows: encoded, encodedRowCount: encodedCount)
         report.committedOffset = min(s.committedOffsets[run.spec.stream] ?? 0, run.nextOffset)
         report.filtered = stats.filtered
         report.maxEventTime = run.engine.maxEventTime

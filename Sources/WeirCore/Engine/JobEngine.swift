@@ -115,6 +115,23 @@ public final class JobEngine {
         }
     }
 
+    /// Every row of the windows still open (not final), as the engine holds them, without
+    /// changing any state; a row is valid only inside `body` (a window of several panes is
+    /// emitted as a merged copy). What a worker encodes for a query, with no `PartialRow` built.
+    public func forEachOpenRow(_ body: (EmittedRow) -> Void) {
+        let groupCount = job.groupSlots.count
+        let emit: WindowEmitter = { window, states, isFinal in
+            for (gid, row) in states {
+                body(EmittedRow(window: window, isFinal: isFinal, groupKey: self.extractor.groups.bytes(gid),
+                                groupCount: groupCount, row: row, resolve: self.extractor.value))
+            }
+        }
+        switch windowing {
+        case .aligned(let op): op.forEachOpen(extractor: extractor, emit: emit)
+        case .session(let op): op.forEachOpen(emit: emit)
+        }
+    }
+
     /// The partials of every window still open (not final), without changing any state.
     public func openPartials() -> [PartialRow] {
         var rows: [PartialRow] = []
