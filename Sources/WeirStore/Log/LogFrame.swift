@@ -45,15 +45,22 @@ public enum LogFrame {
         if let compressor, let frame = encodeCompressed(firstOffset: firstOffset, count: count, payload: payload, compressor) {
             return frame
         }
-        var out = magic
+        var out = encodeHeader(magic, stored: payload, firstOffset: firstOffset, count: count)
         out.reserveCapacity(headerBytes + payload.count)
-        append32(UInt32(payload.count), &out)
+        out.append(contentsOf: payload)
+        return out
+    }
+
+    /// The header of a frame storing `stored` (the lines, or their zstd frame) under `magic`.
+    static func encodeHeader(_ magic: [UInt8], stored: UnsafeRawBufferPointer, firstOffset: UInt64, count: Int) -> [UInt8] {
+        var out = magic
+        out.reserveCapacity(headerBytes)
+        append32(UInt32(stored.count), &out)
         append64(firstOffset, &out)
         var countBytes: [UInt8] = []
         append32(UInt32(count), &countBytes)
         out += countBytes
-        append32(CRC32C.checksum(payload, seed: CRC32C.checksum(countBytes)), &out)
-        out.append(contentsOf: payload)
+        append32(CRC32C.checksum(stored, seed: CRC32C.checksum(countBytes)), &out)
         return out
     }
 
@@ -66,21 +73,15 @@ public enum LogFrame {
         var frame = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initialized in
             let body = UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[headerBytes...])
             stored = (try? compressor.compress(payload, into: body)) ?? Int.max
-            // Only the header is left to write; it is written below through the array.
+            // Zeros for now: the header covers the compressed bytes, so it is written after them.
             for i in 0..<headerBytes { buffer[i] = 0 }
             initialized = stored < payload.count ? headerBytes + stored : 0
         }
         guard stored < payload.count else { return nil }
-        var header: [UInt8] = compressedMagic
-        header.reserveCapacity(headerBytes)
-        append32(UInt32(stored), &header)
-        append64(firstOffset, &header)
-        var countBytes: [UInt8] = []
-        append32(UInt32(count), &countBytes)
-        header += countBytes
-        let crc = frame.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[headerBytes...]), seed: CRC32C.checksum(countBytes)) }
-        append32(crc, &header)
-        frame.replaceSubrange(0..<headerBytes, with: header)
+        let head = frame.withUnsafeBytes {
+            encodeHeader(compressedMagic, stored: UnsafeRawBufferPointer(rebasing: $0[headerBytes...]), firstOffset: firstOffset, count: count)
+        }
+        frame.replaceSubrange(0..<headerBytes, with: head)
         return frame
     }
 
