@@ -49,8 +49,8 @@ public enum CheckpointBlob {
     /// Encodes, compresses and seals a checkpoint.
     public static func seal(kind: Kind, partition: Int, epoch: UInt64, seq: UInt64, previousDigest: UInt64,
                             jobs: [JobCheckpoint]) throws -> (bytes: [UInt8], header: Header) {
-        let scratch = try SealScratch.take()
-        defer { SealScratch.give(scratch) }
+        let scratch = try SealScratch.pool.take()
+        defer { SealScratch.pool.give(scratch) }
         // Sized up front (final rows are most of a checkpoint): a body grown by doubling is
         // copied and its fresh pages cleared once per doubling.
         scratch.body.reserve(4096 + jobs.reduce(0) { $0 + $1.estimatedBytes })

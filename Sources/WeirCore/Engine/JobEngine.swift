@@ -106,43 +106,37 @@ public final class JobEngine {
     /// a session is taken out when emitted.
     public func drainEmittedRows(_ body: (EmittedRow) -> Void) {
         defer { emitted.removeAll(keepingCapacity: true) }
-        let groupCount = job.groupSlots.count
-        for w in emitted {
-            for (gid, row) in w.states {
-                body(EmittedRow(window: w.window, isFinal: w.isFinal, groupKey: extractor.groups.bytes(gid),
-                                groupCount: groupCount, row: row, resolve: extractor.value))
-            }
-        }
+        for w in emitted { visitRows(window: w.window, states: w.states, isFinal: w.isFinal, body) }
     }
 
     /// Every row of the windows still open (not final), as the engine holds them, without
     /// changing any state; a row is valid only inside `body` (a window of several panes is
     /// emitted as a merged copy). What a worker encodes for a query, with no `PartialRow` built.
     public func forEachOpenRow(_ body: (EmittedRow) -> Void) {
-        let groupCount = job.groupSlots.count
-        let emit: WindowEmitter = { window, states, isFinal in
-            for (gid, row) in states {
-                body(EmittedRow(window: window, isFinal: isFinal, groupKey: self.extractor.groups.bytes(gid),
-                                groupCount: groupCount, row: row, resolve: self.extractor.value))
-            }
-        }
+        forEachOpenWindow { window, states, isFinal in visitRows(window: window, states: states, isFinal: isFinal, body) }
+    }
+
+    /// The partials of every window still open (not final), without changing any state.
+    public func openPartials() -> [PartialRow] {
+        var rows: [PartialRow] = []
+        forEachOpenWindow { window, states, isFinal in rows += partials(window: window, states: states, isFinal: isFinal) }
+        return rows
+    }
+
+    private func forEachOpenWindow(_ emit: WindowEmitter) {
         switch windowing {
         case .aligned(let op): op.forEachOpen(extractor: extractor, emit: emit)
         case .session(let op): op.forEachOpen(emit: emit)
         }
     }
 
-    /// The partials of every window still open (not final), without changing any state.
-    public func openPartials() -> [PartialRow] {
-        var rows: [PartialRow] = []
-        let emit: WindowEmitter = { window, states, isFinal in
-            rows += self.partials(window: window, states: states, isFinal: isFinal)
+    /// One window's group states as `EmittedRow`s.
+    private func visitRows(window: Window, states: [(UInt32, RowState)], isFinal: Bool, _ body: (EmittedRow) -> Void) {
+        let groupCount = job.groupSlots.count
+        for (gid, row) in states {
+            body(EmittedRow(window: window, isFinal: isFinal, groupKey: extractor.groups.bytes(gid),
+                            groupCount: groupCount, row: row, resolve: extractor.value))
         }
-        switch windowing {
-        case .aligned(let op): op.forEachOpen(extractor: extractor, emit: emit)
-        case .session(let op): op.forEachOpen(emit: emit)
-        }
-        return rows
     }
 
     /// A window start below which no row will be emitted any more: rows already emitted with a
@@ -259,7 +253,8 @@ struct EmittedWindow {
     let isFinal: Bool
 }
 
-/// One emitted row as the engine holds it; valid only inside `JobEngine.drainEmittedRows`.
+/// One row as the engine holds it; valid only inside the call that hands it out
+/// (`JobEngine.drainEmittedRows`, `JobEngine.forEachOpenRow`).
 public struct EmittedRow {
     public let window: Window
     public let isFinal: Bool

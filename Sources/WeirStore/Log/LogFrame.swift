@@ -68,21 +68,17 @@ public enum LogFrame {
     /// caller stores it plain, which is as correct).
     static func encodeCompressed(firstOffset: UInt64, count: Int, payload: UnsafeRawBufferPointer,
                                  _ compressor: ZstdFrameCompressor) -> [UInt8]? {
-        let capacity = headerBytes + compressor.bound(payload.count)
-        var stored = 0
-        var frame = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initialized in
-            let body = UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[headerBytes...])
-            stored = (try? compressor.compress(payload, into: body)) ?? Int.max
-            // Zeros for now: the header covers the compressed bytes, so it is written after them.
-            for i in 0..<headerBytes { buffer[i] = 0 }
-            initialized = stored < payload.count ? headerBytes + stored : 0
+        var stored = Int.max
+        let frame = [UInt8](unsafeUninitializedCapacity: headerBytes + compressor.bound(payload.count)) { buffer, initialized in
+            let raw = UnsafeMutableRawBufferPointer(buffer)
+            stored = (try? compressor.compress(payload, into: UnsafeMutableRawBufferPointer(rebasing: raw[headerBytes...]))) ?? Int.max
+            guard stored < payload.count else { initialized = 0; return }
+            // The header covers the compressed bytes, so it is written after them.
+            let compressed = UnsafeRawBufferPointer(rebasing: raw[headerBytes..<(headerBytes + stored)])
+            encodeHeader(compressedMagic, stored: compressed, firstOffset: firstOffset, count: count).withUnsafeBytes { raw.copyMemory(from: $0) }
+            initialized = headerBytes + stored
         }
-        guard stored < payload.count else { return nil }
-        let head = frame.withUnsafeBytes {
-            encodeHeader(compressedMagic, stored: UnsafeRawBufferPointer(rebasing: $0[headerBytes...]), firstOffset: firstOffset, count: count)
-        }
-        frame.replaceSubrange(0..<headerBytes, with: head)
-        return frame
+        return stored < payload.count ? frame : nil
     }
 
     /// `count` whole NDJSON lines as frames (first offsets left 0), split at line boundaries so

@@ -1,15 +1,13 @@
-import Foundation
-import Synchronization
 import WeirCodec
 
-/// What framing and reading compressed log frames needs: zstd contexts and a buffer for the
-/// decompressed lines, kept between uses (one per thread at a time).
+/// What writing and reading compressed log frames needs: zstd contexts and a buffer for the
+/// decompressed lines, kept between uses (`pool`). Plain frames need none of it.
 ///
 /// A zstd context is a few hundred KiB of tables; made per request, its pages would be cleared
 /// by the kernel again for every ingest request and every fetch.
 final class LogFrameScratch: @unchecked Sendable {
-    // @unchecked: an instance is used by one thread at a time; `with` hands it out exclusively
-    // and takes it back.
+    // @unchecked: an instance is used by one thread at a time; the pool hands it out
+    // exclusively and takes it back.
     let compressor: ZstdFrameCompressor
     let decompressor: ZstdDecompressor
     var lines: [UInt8] = []
@@ -19,21 +17,21 @@ final class LogFrameScratch: @unchecked Sendable {
         decompressor = try ZstdDecompressor()
     }
 
-    /// About as many as are used at once (the data-path threads); more are made and dropped on demand.
-    private static let kept = max(2, ProcessInfo.processInfo.activeProcessorCount)
     /// A line buffer above this is not kept.
     private static let keptCapacityMax = 16 << 20
-    private static let pool = Mutex<[LogFrameScratch]>([])
 
-    /// Runs `body` with a scratch of its own; nil when zstd cannot allocate a context.
-    static func with<R, E: Error>(_ body: (LogFrameScratch?) throws(E) -> R) throws(E) -> R {
-        let scratch: LogFrameScratch? = pool.withLock { $0.popLast() } ?? (try? LogFrameScratch())
-        defer {
-            if let scratch, scratch.lines.capacity <= keptCapacityMax {
-                scratch.lines.removeAll(keepingCapacity: true)
-                pool.withLock { if $0.count < kept { $0.append(scratch) } }
-            }
-        }
-        return try body(scratch)
+    static let pool = ScratchPool<LogFrameScratch>(make: { try LogFrameScratch() }, reuse: { scratch in
+        scratch.lines.removeAll(keepingCapacity: true)
+        return scratch.lines.capacity <= keptCapacityMax
+    })
+}
+
+extension LogFrame {
+    /// `encodeFrames`, compressed with a kept context when `compressed` (stored plain when zstd
+    /// cannot allocate one, which is as correct).
+    static func encodeFrames(lines: UnsafeRawBufferPointer, count: Int, compressed: Bool) -> [(bytes: [UInt8], count: Int)] {
+        guard compressed, let scratch = try? LogFrameScratch.pool.take() else { return encodeFrames(lines: lines, count: count) }
+        defer { LogFrameScratch.pool.give(scratch) }
+        return encodeFrames(lines: lines, count: count, compressor: scratch.compressor)
     }
 }

@@ -95,10 +95,7 @@ public final class PartitionLog: Sendable {
     @discardableResult
     public func append(lines payload: UnsafeRawBufferPointer, count: Int, compressed: Bool = false) throws(LogError) -> UInt64 {
         precondition(count > 0 && payload.last == 10, "a log append needs whole NDJSON lines")
-        let frames = LogFrameScratch.with { scratch in
-            LogFrame.encodeFrames(lines: payload, count: count, compressor: compressed ? scratch?.compressor : nil)
-        }
-        return try append(frames: frames)
+        return try append(frames: LogFrame.encodeFrames(lines: payload, count: count, compressed: compressed))
     }
 
     /// Appends frames encoded beforehand (`LogFrame.encode`, any first offset: each is set here)

@@ -20,9 +20,7 @@ public final class PartitionLogSet: Sendable {
         ///   - compressed: store the frames zstd-compressed (`WLZ1`, see `LogFrame`).
         public init(partition: Int, lines: [UInt8], count: Int, compressed: Bool = false) {
             self.partition = partition
-            frames = LogFrameScratch.with { scratch in
-                lines.withUnsafeBytes { LogFrame.encodeFrames(lines: $0, count: count, compressor: compressed ? scratch?.compressor : nil) }
-            }
+            frames = lines.withUnsafeBytes { LogFrame.encodeFrames(lines: $0, count: count, compressed: compressed) }
         }
     }
 

@@ -75,15 +75,13 @@ final class ReplayBatcher: Sendable {
     func acknowledge() { credits.signal() }
 
     /// The number of `\n` bytes in `bytes` (its events: a batch holds whole lines), found with
-    /// `memchr` instead of testing every byte.
+    /// `memchr` (`indexOfNewline`) instead of testing every byte.
     static func lineCount(_ bytes: [UInt8]) -> Int {
         bytes.withUnsafeBytes { raw in
-            guard var at = raw.baseAddress else { return 0 }
-            let end = at + raw.count
-            var lines = 0
-            while at < end, let newline = memchr(at, 10, end - at) {
+            var lines = 0, at = raw.indexOfNewline(from: 0)
+            while at < raw.count {
                 lines += 1
-                at = UnsafeRawPointer(newline) + 1
+                at = raw.indexOfNewline(from: at + 1)
             }
             return lines
         }
