@@ -47,7 +47,7 @@ extension Coordinator {
             result = try await DataPath.runInteractive {
                 do throws(APIError) {
                     return .success(try RollupAnswerBuilder.build(spec: spec, query: query, reports: reports, partitionCount: partitionCount,
-                                                                  finals: finals))
+                                                                  finals: finals, mergeEncoded: PartialRowCodec.merge))
                 } catch {
                     return .failure(error)
                 }

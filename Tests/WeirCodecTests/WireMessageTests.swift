@@ -15,6 +15,12 @@ import WeirCore
         ],
         isFinal: true)
 
+    static let encodedRow: [UInt8] = {
+        var w = WireWriter()
+        PartialRowCodec.append(row, to: &w)
+        return w.bytes
+    }()
+
     static let samples: [WireMessage] = [
         .hello(worker: "w1", incarnation: 42, cores: 2),
         .renew(seq: 9, leases: [LeaseRef(partition: 3, epoch: 7), LeaseRef(partition: 15, epoch: 1)], problem: ""),
@@ -23,7 +29,7 @@ import WeirCore
         .fetch(request: 1, lease: LeaseRef(partition: 1, epoch: 2), stream: "clicks", offset: 99, maxBytes: 1 << 20),
         .partials(request: 4, reports: [PartitionReport(
             lease: LeaseRef(partition: 0, epoch: 3), watermark: .min, offset: 12, accepted: 10, lateEvents: 1, rejected: 1,
-            lateByWindow: [LateCount(window: Window(start: 0, end: 10), count: 1)], rows: [row])]),
+            lateByWindow: [LateCount(window: Window(start: 0, end: 10), count: 1)], rows: [], encodedRows: encodedRow, encodedRowCount: 1)]),
         .welcome(leaseTTLMilliseconds: 3_000, partitionCount: 16),
         .grant(LeaseRef(partition: 4, epoch: 8), committed: CommittedCheckpoint(seq: 12, digest: 0xDEAD_BEEF)), .revoke(LeaseRef(partition: 4, epoch: 8)),
         .renewReply(seq: 9, verdicts: [LeaseVerdict(lease: LeaseRef(partition: 3, epoch: 7), verdict: .revoked)]),
@@ -66,7 +72,12 @@ import WeirCore
                                    rows: [Self.row], encodedRows: w.bytes + w.bytes, encodedRowCount: 2)
         let frame = WireMessage.partials(request: 1, reports: [sent]).encodedFrame()
         guard case .partials(_, let reports) = try WireMessage.decode(frameBody: Array(frame[4...])) else { Issue.record("not partials"); return }
-        #expect(reports.first?.rows == [Self.row, Self.row, Self.row])
+        // A decoded report keeps every row in wire form, the ones sent as rows first.
+        let report = try #require(reports.first)
+        #expect(report.rows.isEmpty && report.encodedRowCount == 3)
+        #expect(try PartialRowCodec.decodeRows(report.encodedRows, count: report.encodedRowCount) == [Self.row, Self.row, Self.row])
+        #expect(throws: WireError.self) { try PartialRowCodec.decodeRows(report.encodedRows, count: 2) }
+        #expect(throws: WireError.self) { try PartialRowCodec.decodeRows(report.encodedRows, count: 4) }
     }
 
     @Test func everyTruncationAndCorruptHeaderIsAnErrorNotACrash() {

@@ -38,6 +38,19 @@ public struct WireWriter {
     public mutating func blob(_ b: UnsafeRawBufferPointer) { u32(UInt32(b.count)); bytes.append(contentsOf: b) }
     public mutating func string(_ s: String) { blob(Array(s.utf8)) }
     public mutating func value(_ v: FieldValue) { ValueEncoding.append(v, to: &bytes) }
+
+    /// Starts a u32-length-prefixed block whose length is not known yet; `endBlock` writes it.
+    public mutating func beginBlock() -> Int {
+        u32(0)
+        return bytes.count
+    }
+
+    /// Writes the length of the block `beginBlock` started (everything written since).
+    public mutating func endBlock(_ start: Int) {
+        precondition(start >= 4 && start <= bytes.count, "endBlock needs the position beginBlock returned")
+        let length = UInt32(bytes.count - start)
+        for k in 0..<4 { bytes[start - 4 + k] = UInt8(truncatingIfNeeded: length >> (8 * UInt32(k))) }
+    }
     public mutating func raw(_ b: [UInt8]) { bytes += b }
     public mutating func raw(_ b: ArraySlice<UInt8>) { bytes += b }
 }
@@ -92,6 +105,12 @@ public struct WireReader {
     public mutating func decimal(_ what: String = "decimal") throws(WireError) -> Decimal9 {
         let lo = try u64(what), hi = try u64(what)
         return Decimal9(scaled: Int128(bitPattern: UInt128(hi) << 64 | UInt128(lo)))
+    }
+    /// Moves past one `FieldValue` encoding without decoding it.
+    public mutating func skipValue(_ what: String = "value") throws(WireError) {
+        var i = position
+        guard ValueEncoding.skipOne(bytes[...], at: &i) else { throw WireError("bad \(what) encoding at byte \(position)") }
+        position = i
     }
     public mutating func blob(_ what: String = "bytes") throws(WireError) -> [UInt8] {
         let n = Int(try u32(what))

@@ -1,7 +1,7 @@
 import WeirCore
 
 extension WireMessage {
-    public static let version: UInt8 = 2
+    public static let version: UInt8 = 3
     /// Frames above this are refused before any allocation. Fetch replies carry a few MiB; the
     /// largest frames are a worker's partials for a query over every retained window of a job
     /// with big distinct sets (72–100 MB seen at 2 M events) and checkpoint chains shipped to a
@@ -113,9 +113,13 @@ extension WireMessage {
         w.i64(r.filtered); w.i64(r.maxEventTime); w.i64(r.coveredFrom)
         w.u32(UInt32(r.lateByWindow.count))
         for l in r.lateByWindow { w.i64(l.window.start); w.i64(l.window.end); w.i64(l.count) }
+        // The rows as one length-prefixed block: the coordinator keeps it as it is and merges
+        // straight from it (`PartialRowCodec.merge`).
         w.u32(UInt32(r.rows.count + r.encodedRowCount))
+        let block = w.beginBlock()
         for row in r.rows { PartialRowCodec.append(row, to: &w) }
         w.raw(r.encodedRows)
+        w.endBlock(block)
     }
 
     /// Decodes the body of one frame (the bytes after the length prefix).
@@ -250,11 +254,9 @@ extension WireMessage {
             lateByWindow.append(LateCount(window: Window(start: start, end: end), count: count))
         }
         let nRows = try r.count("rows")
-        var rows: [PartialRow] = []
-        rows.reserveCapacity(nRows)
-        for _ in 0..<nRows { rows.append(try PartialRowCodec.decodeRow(&r)) }
+        let rows = try r.blob("rows")
         var report = PartitionReport(lease: l, watermark: watermark, offset: offset, accepted: accepted, lateEvents: late,
-                                     rejected: rejected, lateByWindow: lateByWindow, rows: rows)
+                                     rejected: rejected, lateByWindow: lateByWindow, rows: [], encodedRows: rows, encodedRowCount: nRows)
         report.committedOffset = committedOffset
         report.filtered = filtered
         report.maxEventTime = maxEventTime

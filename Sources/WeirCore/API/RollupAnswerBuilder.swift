@@ -1,6 +1,12 @@
 /// Builds a `RollupAnswer` from the partition reports of a fan-out query: merges partials with
 /// `RollupMerger`, applies filters and top-n, and works out completeness.
 public enum RollupAnswerBuilder {
+    /// Merges a report's rows still in wire form (`PartitionReport.encodedRows`) into a merger,
+    /// those whose window the predicate accepts: WeirCodec's `PartialRowCodec.merge` (this module
+    /// cannot read the wire form).
+    public typealias EncodedRowsMerge = (_ rows: [UInt8], _ count: Int, _ partition: Int, _ merger: RollupMerger,
+                                         _ include: (Window) -> Bool) throws(RollupMerger.MergeError) -> Void
+
     /// - Parameters:
     ///   - reports: one per partition that answered (current epoch only).
     ///   - partitionCount: all partitions, so the missing ones can be named.
@@ -10,10 +16,12 @@ public enum RollupAnswerBuilder {
 
     /// The same, with the windows `finals` covers taken from it instead of from the reports, and
     /// `finals` grown by the windows this answer found final in every partition.
+    /// `mergeEncoded` merges the reports' `encodedRows` (reports decoded from the wire carry
+    /// all their rows so).
     public static func build(spec: JobSpec, query: RollupQuery, reports: [PartitionReport], partitionCount: Int,
-                             finals: FinalWindowCache?) throws(APIError) -> (answer: RollupAnswer, finals: FinalWindowCache?) {
+                             finals: FinalWindowCache?, mergeEncoded: EncodedRowsMerge? = nil) throws(APIError) -> (answer: RollupAnswer, finals: FinalWindowCache?) {
         let merger = RollupMerger(spec: spec)
-        merger.reserve(rows: reports.reduce(0) { $0 + $1.rows.count })
+        merger.reserve(rows: reports.reduce(0) { $0 + $1.rows.count + $1.encodedRowCount })
         var late: [Window: Int64] = [:]
         var accepted: Int64 = 0, lateEvents: Int64 = 0, rejected: Int64 = 0, filtered: Int64 = 0
         // Read once: per row, an optional cache's `covers` copied the cache (a retain and a release).
@@ -24,12 +32,15 @@ public enum RollupAnswerBuilder {
             lateEvents += report.lateEvents
             rejected += report.rejected
             for l in report.lateByWindow where l.window.start >= query.from && l.window.start < query.to { late[l.window, default: 0] += l.count }
-            for row in report.rows where row.window.start >= query.from && row.window.start < query.to && !cachedStarts.contains(row.window.start) {
-                do throws(RollupMerger.MergeError) {
-                    try merger.add(row, partition: report.lease.partition)
-                } catch {
-                    throw APIError.internal("partition \(report.lease.partition) sent a bad partial: \(error)")
+            let wanted = { (w: Window) in w.start >= query.from && w.start < query.to && !cachedStarts.contains(w.start) }
+            do throws(RollupMerger.MergeError) {
+                for row in report.rows where wanted(row.window) { try merger.add(row, partition: report.lease.partition) }
+                if report.encodedRowCount > 0 || !report.encodedRows.isEmpty {
+                    guard let mergeEncoded else { throw .shape("its rows came encoded, and this build cannot merge them") }
+                    try mergeEncoded(report.encodedRows, report.encodedRowCount, report.lease.partition, merger, wanted)
                 }
+            } catch {
+                throw APIError.internal("partition \(report.lease.partition) sent a bad partial: \(error)")
             }
         }
         let reporting = Set(reports.map(\.lease.partition))

@@ -27,8 +27,9 @@ public struct PartitionReport: Sendable, Equatable {
     public var coveredFrom: Int64 = .max
     public var lateByWindow: [LateCount]
     public var rows: [PartialRow]
-    /// More rows, already in wire form (`PartialRowCodec`): a worker keeps final windows encoded
-    /// and ships them as they are. Decoding puts them into `rows`.
+    /// More rows, already in wire form (`PartialRowCodec`): a worker encodes its rows straight
+    /// from its state (final windows are kept encoded) and ships them as they are, and a decoded
+    /// report keeps all its rows so: the coordinator merges them from these bytes.
     public var encodedRows: [UInt8] = []
     public var encodedRowCount = 0
 

@@ -18,6 +18,8 @@ public final class RollupMerger {
     private var slotKeys: [AlignedKey] = []
     private var slotStates: [[AggregateState]] = []
     private var sessions: [[FieldValue]: [SessionPartial]] = [:]
+    /// Aligned: slots by the encoded group bytes of rows merged from their wire form.
+    private var encodedGroups = EncodedGroupIndex()
     /// Each aggregate's empty state, made once: a partial's state must be of the same kind
     /// (making them per row allocated a sketch or 2^p HyperLogLog registers each time).
     private let initials: [AggregateState]
@@ -101,6 +103,57 @@ public final class RollupMerger {
         slots.reserve(rows) { slotKeys.map(\.hashed) }
         slotKeys.reserveCapacity(rows)
         slotStates.reserveCapacity(rows)
+        encodedGroups.reserve(rows)
+    }
+
+    /// Adds one partition's partial row given in its wire form: the group's values encoded
+    /// (`ValueEncoding`, `groupCount` of them) and its states read one by one from
+    /// `nextState`, which is called exactly `stateCount` times unless this throws. The same
+    /// merge as `add(_:partition:)` of the decoded row; a row whose (window, group bytes) this
+    /// merger saw before neither decodes its values nor builds arrays.
+    public func add(window: Window, encodedGroup group: ArraySlice<UInt8>, groupCount: Int, stateCount: Int, partition: Int,
+                    nextState: () throws(MergeError) -> PortableAggregate) throws(MergeError) {
+        guard groupCount == spec.groupBy.count else { throw .shape("\(groupCount) group values for \(spec.groupBy.count) group fields") }
+        guard stateCount == spec.aggregates.count else {
+            throw .shape("\(stateCount) aggregate states for \(spec.aggregates.count) aggregates")
+        }
+        func decodedGroup() throws(MergeError) -> [FieldValue] {
+            guard let values = ValueEncoding.decode(group, count: groupCount) else { throw .shape("the group values are not a valid encoding") }
+            return values
+        }
+        func decodedStates() throws(MergeError) -> [AggregateState] {
+            var states: [AggregateState] = []
+            states.reserveCapacity(stateCount)
+            for i in 0..<stateCount { states.append(try state(try nextState(), index: i)) }
+            return states
+        }
+        guard !isSession else {
+            let values = try decodedGroup()
+            sessions[values, default: []].append(SessionPartial(window: window, states: try decodedStates(), partitions: [partition]))
+            return
+        }
+        let known = group.withUnsafeBytes { bytes in
+            let hash = EncodedGroupIndex.hash(window, bytes)
+            return (hash, encodedGroups.find(hash, window, bytes))
+        }
+        if let slot = known.1.target {
+            for i in 0..<stateCount { slotStates[slot][i].merge(try state(try nextState(), index: i), order: valueOrder) }
+            return
+        }
+        // Bytes not seen yet: by value, as `add(_:partition:)` does, then remembered.
+        let key = AlignedKey(window: window, group: try decodedGroup())
+        let (found, bucket) = slots.find(key.hashed) { slotKeys[$0] == key }
+        let slot: Int
+        if let found {
+            for i in 0..<stateCount { slotStates[found][i].merge(try state(try nextState(), index: i), order: valueOrder) }
+            slot = found
+        } else {
+            slotStates.append(try decodedStates())
+            slotKeys.append(key)
+            slot = slotKeys.count - 1
+            slots.insert(slot, at: bucket) { slotKeys.map(\.hashed) }
+        }
+        group.withUnsafeBytes { encodedGroups.insert(known.0, window, $0, target: slot, bucket: known.1.bucket) }
     }
 
     private func states(_ partial: PartialRow) throws(MergeError) -> [AggregateState] {

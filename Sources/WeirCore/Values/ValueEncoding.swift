@@ -93,6 +93,28 @@ public enum ValueEncoding {
         }
     }
 
+    /// Moves `i` past the value encoded at `i` without decoding it; false when the bytes there
+    /// are not a value's encoding (the same structure `decodeOne` accepts).
+    public static func skipOne(_ bytes: ArraySlice<UInt8>, at i: inout Int) -> Bool {
+        guard i < bytes.endIndex else { return false }
+        let tag = bytes[i]
+        i += 1
+        let length: Int
+        switch tag {
+        case nullTag: length = 0
+        case boolTag: length = 1
+        case numberTag: length = 16
+        case stringTag:
+            guard i + 4 <= bytes.endIndex else { return false }
+            length = Int(bytes[i]) | Int(bytes[i + 1]) << 8 | Int(bytes[i + 2]) << 16 | Int(bytes[i + 3]) << 24
+            i += 4
+        default: return false
+        }
+        guard length <= bytes.endIndex - i else { return false }
+        i += length
+        return true
+    }
+
     /// The encoding of one value as a fresh array.
     public static func encode(_ value: FieldValue) -> [UInt8] {
         var out: [UInt8] = []
