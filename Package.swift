@@ -32,6 +32,7 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         // CRC-32C with the CPU's instruction where there is one (C: Swift has no intrinsics for it).
         .target(name: "CCRC32C"),
+        .target(name: "CFileSync"),
 
         // Pure logic: specs, windows, aggregates, the engine. No I/O, no clock.
         .target(
@@ -45,7 +46,7 @@ let package = Package(
         // Bytes <-> values: NDJSON scanner, zstd frames, recording format, checksums.
         .target(name: "WeirCodec", dependencies: ["WeirCore", "CZstd", "CCRC32C"], swiftSettings: hotPathSettings),
         // LMDB environment and transactions.
-        .target(name: "WeirStore", dependencies: ["CLMDB", "WeirCodec"]),
+        .target(name: "WeirStore", dependencies: ["CLMDB", "CFileSync", "WeirCodec"]),
         // The deliberately naive single-threaded reference implementation.
         .target(name: "WeirReference", dependencies: ["WeirCore"]),
         // SwiftNIO framing between processes, bridged to async code.

@@ -65,7 +65,7 @@ extension Coordinator {
         }
         do {
             logs[name] = try PartitionLogSet(root: Self.logRoot(settings, name), partitionCount: partitioner.partitionCount,
-                                          segmentBytesMax: settings.segmentBytesMax)
+                                          segmentBytesMax: settings.segmentBytesMax, sync: settings.logSync)
             try store.putStream(name: name, keyField: keyField)
         } catch {
             throw .unavailable("store_failed", "could not create stream \(name): \(error)")

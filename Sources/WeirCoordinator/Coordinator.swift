@@ -97,7 +97,7 @@ public actor Coordinator {
         }
         for name in streams.keys {
             logs[name] = try PartitionLogSet(root: Self.logRoot(settings, name), partitionCount: partitionCount,
-                                          segmentBytesMax: settings.segmentBytesMax)
+                                          segmentBytesMax: settings.segmentBytesMax, sync: settings.logSync)
             consumed[name] = Array(repeating: 0, count: partitionCount)
         }
     }

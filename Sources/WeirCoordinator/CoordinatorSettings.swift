@@ -1,4 +1,5 @@
 import WeirCore
+import WeirStore
 
 /// How a coordinator runs. Defaults are documented per field; only the executable reads flags.
 public struct CoordinatorSettings: Sendable {
@@ -23,6 +24,11 @@ public struct CoordinatorSettings: Sendable {
     /// smaller writes save (bench/cluster.sh: ~20 % fewer events/s on 2 cores). Logs of either
     /// kind are read. Default off.
     public var logCompression = false
+    /// How the partition log's commit rounds are made durable: one `syncfs` per round
+    /// (default; the data directory's file system is flushed once, not once per partition) or
+    /// an `fdatasync` per partition (for a data directory sharing its file system with heavy
+    /// writers). See `PartitionLogSet.SyncMode`.
+    public var logSync: PartitionLogSet.SyncMode = .syncfs
     /// Longest event line accepted. Default 1 MiB.
     public var lineBytesMax = 1 << 20
     /// Upper bound of one fetch reply's events. Default 4 MiB.

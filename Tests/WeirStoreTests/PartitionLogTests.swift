@@ -133,6 +133,29 @@ import WeirTestSupport
         #expect(counters.requests == 40 && counters.rounds <= 40)
     }
 
+    /// Both sync modes: a round touching several partitions is made durable by one `syncfs`
+    /// (or an fdatasync each), a round touching one by its fdatasync; every event is then
+    /// readable, and all of them again after reopening.
+    @Test(arguments: PartitionLogSet.SyncMode.allCases)
+    func everySyncModeMakesEveryRoundReadable(mode: PartitionLogSet.SyncMode) async throws {
+        let root = Self.tempDir()
+        do {
+            let set = try PartitionLogSet(root: root, partitionCount: 3, sync: mode)
+            defer { set.shutdown() }
+            #expect(set.syncMode == mode)  // one temporary directory: one file system
+            try await set.appendDurably((0..<3).map { .init(partition: $0, lines: Self.lines(0..<5), count: 5) })
+            #expect(set.commitCounters.fileSystemSyncs == (mode == .syncfs ? 1 : 0))
+            try await set.appendDurably([.init(partition: 1, lines: Self.lines(5..<12), count: 7)])
+            #expect(set.commitCounters.fileSystemSyncs == (mode == .syncfs ? 1 : 0) && set.commitCounters.rounds == 2)
+            #expect(set.logs.map(\.durableEnd) == [5, 12, 5])
+            #expect(try Self.readInChunks(set.logs[1], from: 3, maxBytes: 1 << 20) == Self.lines(3..<12))
+        }
+        let reopened = try PartitionLogSet(root: root, partitionCount: 3, sync: mode)
+        defer { reopened.shutdown() }
+        #expect(reopened.logs.map(\.durableEnd) == [5, 12, 5])
+        #expect(try Self.readInChunks(reopened.logs[2], from: 0, maxBytes: 1 << 20) == Self.lines(0..<5))
+    }
+
     @Test func coordinatorStoreKeepsEpochsStreamsAndJobsAcrossReopen() throws {
         let dir = Self.tempDir()
         do {

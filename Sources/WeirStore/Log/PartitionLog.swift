@@ -173,8 +173,20 @@ public final class PartitionLog: Sendable {
 
     /// Makes every appended event durable (fdatasync) and readable.
     public func sync() throws(LogError) {
+        try sync(flushed: false)
+    }
+
+    /// A file descriptor of a segment with appended events not yet durable, if any (for a
+    /// `syncfs` of the file system under every partition's log).
+    var dirtyDescriptor: (fd: Int32, path: String)? {
+        state.withLock { s in s.dirtySegments.first.map { (s.segments[$0].fd, s.segments[$0].path) } }
+    }
+
+    /// Makes appended events durable and readable; `flushed`: the caller made the whole file
+    /// system durable after they were written (`syncfs`), so no fdatasync is needed here.
+    func sync(flushed: Bool) throws(LogError) {
         let (dirty, end) = state.withLock { s in (s.dirtySegments.map { s.segments[$0] }, s.writtenEnd) }
-        for seg in dirty where fdatasync(seg.fd) != 0 {
+        for seg in dirty where !flushed && fdatasync(seg.fd) != 0 {
             throw LogError(seg.path, "fdatasync failed: \(String(cString: strerror(errno)))")
         }
         state.withLock { s in

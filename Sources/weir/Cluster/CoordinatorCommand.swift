@@ -5,6 +5,7 @@ import Logging
 import WeirCoordinator
 import WeirCore
 import WeirHTTP
+import WeirStore
 import WeirWire
 
 extension Coordinator: ClusterAPI {}
@@ -44,6 +45,9 @@ struct CoordinatorCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("log-compression"), help: "none or zstd: how new partition log frames are stored; zstd takes ~5x less disk for more CPU (logs written either way are read).")
     var logCompression = "none"
+
+    @Option(name: .customLong("log-sync"), help: "syncfs or fdatasync: how the partition log makes a commit round durable; syncfs flushes the data directory's file system once per round, fdatasync each partition's file (choose it when that file system is shared with heavy writers).")
+    var logSync = "syncfs"
 
     @Option(name: .customLong("auth-tokens"), help: "File of `read TOKEN` / `write TOKEN` lines: every request then needs a bearer token (required to listen beyond loopback).")
     var authTokens: String?
@@ -95,6 +99,10 @@ struct CoordinatorCommand: AsyncParsableCommand {
         case "none": settings.logCompression = false
         default: throw fail("--log-compression \(logCompression): expected zstd or none")
         }
+        guard let sync = PartitionLogSet.SyncMode(rawValue: logSync) else {
+            throw fail("--log-sync \(logSync): expected syncfs or fdatasync")
+        }
+        settings.logSync = sync
         if idleAfter == "off" {
             settings.idleAfterMilliseconds = 0
         } else {
