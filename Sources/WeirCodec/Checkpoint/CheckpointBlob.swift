@@ -7,16 +7,18 @@ import WeirCore
 ///  0      4    5     6           10      18    26           34       42        46
 ///  | WCKP | v2 | kind | partition | epoch | seq | prevDigest | digest | bodyLen | body (zstd) | crc32c u32 |
 /// ```
-/// `digest` chains the checkpoints of a partition: StableHash(seq, compressed body; seed
-/// prevDigest). A delta only applies on top of the checkpoint whose digest is its `prevDigest`,
+/// `digest` chains the checkpoints of a partition: a hash of (seq, compressed body) seeded by
+/// prevDigest — XXH64 from version 3, StableHash (FNV-1a) in version 2, which is still read. A delta only applies on top of the checkpoint whose digest is its `prevDigest`,
 /// and the coordinator commits (seq, digest), so a restore can prove it rebuilt exactly the
 /// committed state. LMDB has no page checksums, so nothing is used before the CRC, the header
 /// and the partition are checked.
 public enum CheckpointBlob {
     public static let magic: [UInt8] = Array("WCKP".utf8)
     /// 2: engine snapshots carry session serials and, in a delta, only the cells changed since
-    /// the previous checkpoint (1: always the whole state).
-    public static let version: UInt8 = 2
+    /// the previous checkpoint (1: always the whole state). 3: the same body, its digest by
+    /// XXH64 (`chainDigest`). Versions 2 and 3 are read; 3 is written.
+    public static let version: UInt8 = 3
+    static let readableVersions: ClosedRange<UInt8> = 2...3
     public static let headerBytes = 46
     /// Decompressed bodies above this are refused (a corrupt length must not exhaust memory).
     public static let bodyBytesMax = 1 << 30
@@ -67,7 +69,7 @@ public enum CheckpointBlob {
             }
             let compressed = UnsafeRawBufferPointer(rebasing: raw[headerBytes..<(headerBytes + length)])
             let sealed = Header(kind: kind, partition: partition, epoch: epoch, seq: seq, previousDigest: previousDigest,
-                                digest: chainDigest(previous: previousDigest, seq: seq, compressedBody: compressed))
+                                digest: chainDigest(version: version, previous: previousDigest, seq: seq, compressedBody: compressed))
             var w = WireWriter(capacity: headerBytes)
             w.raw(magic)
             w.u8(version)
@@ -90,9 +92,10 @@ public enum CheckpointBlob {
         return (blob, header)
     }
 
-    static func chainDigest(previous: UInt64, seq: UInt64, compressedBody: UnsafeRawBufferPointer) -> UInt64 {
+    static func chainDigest(version: UInt8, previous: UInt64, seq: UInt64, compressedBody: UnsafeRawBufferPointer) -> UInt64 {
         withUnsafeBytes(of: seq.littleEndian) { seqBytes in
-            StableHash.hash(compressedBody, seed: StableHash.hash(seqBytes, seed: previous))
+            version >= 3 ? XXH64.hash(compressedBody, seed: XXH64.hash(seqBytes, seed: previous))
+                : StableHash.hash(compressedBody, seed: StableHash.hash(seqBytes, seed: previous))
         }
     }
 
@@ -107,7 +110,7 @@ public enum CheckpointBlob {
         var r = WireReader(bytes, from: 4)
         do throws(WireError) {
             let v = try r.u8()
-            guard v == version else { throw WireError("version \(v) is not \(version)") }
+            guard readableVersions.contains(v) else { throw WireError("version \(v) is not one of \(readableVersions)") }
             guard let kind = Kind(rawValue: try r.u8()) else { throw WireError("unknown kind") }
             let p = Int(try r.u32())
             let header = Header(kind: kind, partition: p, epoch: try r.u64(), seq: try r.u64(), previousDigest: try r.u64(), digest: try r.u64())
@@ -115,7 +118,8 @@ public enum CheckpointBlob {
             guard length == bytes.count - headerBytes - 4 else { throw WireError("body length \(length) does not match the blob") }
             guard p == partition else { throw WireError("belongs to partition \(p)") }
             let digest = bytes.withUnsafeBytes {
-                chainDigest(previous: header.previousDigest, seq: header.seq, compressedBody: UnsafeRawBufferPointer(rebasing: $0[headerBytes..<(headerBytes + length)]))
+                chainDigest(version: v, previous: header.previousDigest, seq: header.seq,
+                            compressedBody: UnsafeRawBufferPointer(rebasing: $0[headerBytes..<(headerBytes + length)]))
             }
             guard digest == header.digest else {
                 throw WireError("digest does not match its body")
