@@ -13,7 +13,7 @@
 # Reports end-to-end events/s (first event sent → every partition consumed and the answer
 # queryable), replay (ingest) events/s, peak RSS per process, and the latency of rollup queries
 # (`?last=1m&top=10`, every 100 ms) during the replay, and the checkpoints' processing stall and
-# duration (from the workers' summary lines). Writes bench/results/cluster[-checkpoints-off].md.
+# duration (from the workers' summary lines), and each process's CPU seconds. Writes bench/results/cluster[-checkpoints-off].md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EVENTS=${EVENTS:-10M}
@@ -60,16 +60,20 @@ rm -f "$RUN/sampling"; wait $SAMPLER || true
 until [ "$(lag)" = "0" ]; do sleep 0.1; done
 curl -s -o /dev/null "http://$HTTP/v1/jobs/clicks-per-page/rollups?last=1m"
 END=$(date +%s.%N)
+# CPU seconds (user + system) each process used up to here: which process the cores went to.
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' /proc/$1/stat; }
+CPU="$(cpu $COORD) $(for w in "${WORKERS[@]}"; do cpu "$w"; echo -n " "; done)"
 rss() { awk '/VmHWM/{printf "%d", $2/1024}' /proc/$1/status; }
 EXPIRED=$(grep -c "expired without renewal" "$RUN/coordinator.log" || true)
 sleep 11  # one more checkpoint summary line per worker
 COMMITTED=$(curl -s "http://$HTTP/v1/cluster" | python3 -c 'import json,sys; print(json.load(sys.stdin)["checkpoints"]["committed"])')
 grep -h "checkpoints: " "$RUN"/w*.log > "$RUN/checkpoints.txt" || true
 WORKER_RSS=$(for w in "${WORKERS[@]}"; do rss "$w"; echo -n " "; done)
-python3 - "$EVENTS" "$START" "$REPLAYED" "$END" "$RUN/latency.txt" "$(rss $COORD)" "$WORKER_RSS" "$EXPIRED" "$DATA" "$CHECKPOINTS" "$COMMITTED" "$RUN/checkpoints.txt" "bench/results/cluster$SUFFIX.json" "$RATE" "${COORDINATOR_ARGS:-}" <<'PY' | tee "bench/results/cluster$SUFFIX.md"
+python3 - "$EVENTS" "$START" "$REPLAYED" "$END" "$RUN/latency.txt" "$(rss $COORD)" "$WORKER_RSS" "$EXPIRED" "$DATA" "$CHECKPOINTS" "$COMMITTED" "$RUN/checkpoints.txt" "bench/results/cluster$SUFFIX.json" "$RATE" "${COORDINATOR_ARGS:-}" "$CPU" <<'PY' | tee "bench/results/cluster$SUFFIX.md"
 import sys, subprocess, platform, datetime, json
 import re
-events_text, start, replayed, end, lat_file, rc, worker_rss, expired, data, checkpoints, committed, ck_file, json_out, rate, coordinator_args = sys.argv[1:]
+events_text, start, replayed, end, lat_file, rc, worker_rss, expired, data, checkpoints, committed, ck_file, json_out, rate, coordinator_args, cpu_seconds = sys.argv[1:]
+cpu_seconds = [float(x) for x in cpu_seconds.split()]
 worker_rss = [int(x) for x in worker_rss.split()]
 mult = {'k': 1e3, 'm': 1e6}
 events = float(events_text[:-1]) * mult[events_text[-1].lower()] if events_text[-1].lower() in mult else float(events_text)
@@ -85,6 +89,7 @@ print(f"| replay (durable ingest, acknowledged) events/s | {events / (replayed -
 print(f"| wall seconds (replay / end to end) | {replayed - start:.1f} / {end - start:.1f} |")
 print(f"| rollup query latency during the replay, p50 / p99 / max (ms, {len(lat)} queries) | {pct(0.5):.1f} / {pct(0.99):.1f} / {max(lat) if lat else float('nan'):.1f} |")
 print(f"| peak RSS coordinator / workers (MiB) | {rc} / {' / '.join(map(str, worker_rss))} |")
+print(f"| CPU seconds used by the end of processing, coordinator / workers (from their start) | {' / '.join(f'{c:.1f}' for c in cpu_seconds)} |")
 print(f"| leases that expired during the run | {expired} |")
 # Worker summary lines: "N committed, F failed, stall_ms p50=a p99=b, duration_ms p50=c p99=d, B bytes" per 10 s.
 rows = []
@@ -104,6 +109,7 @@ json.dump({
     "end_to_end_events_per_second": events / (end - start), "replay_events_per_second": events / (replayed - start),
     "query_latency_ms": {"p50": pct(0.5), "p99": pct(0.99), "max": max(lat) if lat else None, "queries": len(lat)},
     "peak_rss_mib": {"coordinator": int(rc), "workers": worker_rss}, "leases_expired": int(expired),
+    "cpu_seconds": {"coordinator": cpu_seconds[0], "workers": cpu_seconds[1:]},
     "checkpoints_committed": int(committed),
     "checkpoint_stall_ms": {"p50": med([r['stall_ms'][0] for r in rows]), "p99": max((r['stall_ms'][1] for r in rows), default=None)},
     "checkpoint_duration_ms": {"p50": med([r['duration_ms'][0] for r in rows]), "p99": max((r['duration_ms'][1] for r in rows), default=None)},

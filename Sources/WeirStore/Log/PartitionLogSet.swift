@@ -78,8 +78,9 @@ public final class PartitionLogSet: Sendable {
     /// made durable by one `syncfs`.
     private let counters = Mutex<(rounds: Int, requests: Int, fileSystemSyncs: Int)>((0, 0, 0))
 
-    /// - Parameter segmentBytesMax: size at which a partition's log starts a new segment; the
-    ///   log is truncated a whole segment at a time, so this is its granularity.
+    /// - Parameters:
+    ///   - segmentBytesMax: size at which a partition's log starts a new segment; the log is
+    ///     truncated a whole segment at a time, so this is its granularity.
     ///   - sync: how rounds are made durable (`syncfs` falls back to `fdatasync` when the
     ///     partition directories are not all on one file system).
     public init(root: String, partitionCount: Int, segmentBytesMax: Int = 64 << 20, sync: SyncMode = .syncfs) throws(LogError) {
