@@ -42,6 +42,16 @@ for i in $(seq 1 "$NWORKERS"); do
   WORKERS+=($!); PIDS+=($!)
 done
 $WEIR submit jobs/clicks-per-page.yaml --http "$HTTP" >/dev/null
+# Start once every worker holds its share of the partitions: the first worker to register takes
+# all free ones, and the others get theirs only after settling (a few seconds), which would
+# leave a short run to one worker.
+balanced() { curl -s "http://$HTTP/v1/cluster" | python3 -c '
+import json, sys, collections
+d = json.load(sys.stdin)
+held = collections.Counter(p["holder"] for p in d["partitions"] if p["holder"])
+n = int(sys.argv[1])
+print("yes" if len(held) == n and max(held.values()) - min(held.values()) <= 1 and sum(held.values()) == len(d["partitions"]) else "no")' "$NWORKERS"; }
+for _ in $(seq 1 300); do [ "$(balanced)" = yes ] && break; sleep 0.1; done
 sleep 1
 
 # Query latency sampler during the replay.
