@@ -73,12 +73,7 @@ public final class RollupMerger {
     /// Adds one partition's partial row. After it throws, this merger may hold part of that
     /// row: drop it (an answer with a bad partial is an error, not a partial answer).
     public func add(_ partial: PartialRow, partition: Int) throws(MergeError) {
-        guard partial.group.count == spec.groupBy.count else {
-            throw .shape("\(partial.group.count) group values for \(spec.groupBy.count) group fields")
-        }
-        guard partial.states.count == spec.aggregates.count else {
-            throw .shape("\(partial.states.count) aggregate states for \(spec.aggregates.count) aggregates")
-        }
+        try checkShape(groupCount: partial.group.count, stateCount: partial.states.count)
         guard !isSession else {
             sessions[partial.group, default: []].append(SessionPartial(window: partial.window, states: try states(partial), partitions: [partition]))
             return
@@ -86,8 +81,7 @@ public final class RollupMerger {
         let key = AlignedKey(window: partial.window, group: partial.group)
         let (found, bucket) = slots.find(key.hashed) { slotKeys[$0] == key }
         if let slot = found {
-            // State by state into the slot, with no states array per row (after a bad state
-            // this merger is left half-merged, and the caller drops it with the error).
+            // As `mergeStates`: state by state, no states array per row.
             for (i, p) in partial.states.enumerated() { slotStates[slot][i].merge(try state(p, index: i), order: valueOrder) }
             return
         }
@@ -113,10 +107,7 @@ public final class RollupMerger {
     /// merger saw before neither decodes its values nor builds arrays.
     public func add(window: Window, encodedGroup group: ArraySlice<UInt8>, groupCount: Int, stateCount: Int, partition: Int,
                     nextState: () throws(MergeError) -> PortableAggregate) throws(MergeError) {
-        guard groupCount == spec.groupBy.count else { throw .shape("\(groupCount) group values for \(spec.groupBy.count) group fields") }
-        guard stateCount == spec.aggregates.count else {
-            throw .shape("\(stateCount) aggregate states for \(spec.aggregates.count) aggregates")
-        }
+        try checkShape(groupCount: groupCount, stateCount: stateCount)
         func decodedGroup() throws(MergeError) -> [FieldValue] {
             guard let values = ValueEncoding.decode(group, count: groupCount) else { throw .shape("the group values are not a valid encoding") }
             return values
@@ -132,12 +123,12 @@ public final class RollupMerger {
             sessions[values, default: []].append(SessionPartial(window: window, states: try decodedStates(), partitions: [partition]))
             return
         }
-        let known = group.withUnsafeBytes { bytes in
+        let (hash, seen) = group.withUnsafeBytes { bytes in
             let hash = EncodedGroupIndex.hash(window, bytes)
             return (hash, encodedGroups.find(hash, window, bytes))
         }
-        if let slot = known.1.target {
-            for i in 0..<stateCount { slotStates[slot][i].merge(try state(try nextState(), index: i), order: valueOrder) }
+        if let slot = seen.target {
+            try mergeStates(into: slot, count: stateCount, nextState)
             return
         }
         // Bytes not seen yet: by value, as `add(_:partition:)` does, then remembered.
@@ -145,7 +136,7 @@ public final class RollupMerger {
         let (found, bucket) = slots.find(key.hashed) { slotKeys[$0] == key }
         let slot: Int
         if let found {
-            for i in 0..<stateCount { slotStates[found][i].merge(try state(try nextState(), index: i), order: valueOrder) }
+            try mergeStates(into: found, count: stateCount, nextState)
             slot = found
         } else {
             slotStates.append(try decodedStates())
@@ -153,7 +144,21 @@ public final class RollupMerger {
             slot = slotKeys.count - 1
             slots.insert(slot, at: bucket) { slotKeys.map(\.hashed) }
         }
-        group.withUnsafeBytes { encodedGroups.insert(known.0, window, $0, target: slot, bucket: known.1.bucket) }
+        group.withUnsafeBytes { encodedGroups.insert(hash, window, $0, target: slot, bucket: seen.bucket) }
+    }
+
+    private func checkShape(groupCount: Int, stateCount: Int) throws(MergeError) {
+        guard groupCount == spec.groupBy.count else { throw .shape("\(groupCount) group values for \(spec.groupBy.count) group fields") }
+        guard stateCount == spec.aggregates.count else {
+            throw .shape("\(stateCount) aggregate states for \(spec.aggregates.count) aggregates")
+        }
+    }
+
+    /// Merges a row's states into an existing slot state by state, with no states array per
+    /// row (after a bad state this merger is left half-merged, and the caller drops it with the
+    /// error).
+    private func mergeStates(into slot: Int, count: Int, _ nextState: () throws(MergeError) -> PortableAggregate) throws(MergeError) {
+        for i in 0..<count { slotStates[slot][i].merge(try state(try nextState(), index: i), order: valueOrder) }
     }
 
     private func states(_ partial: PartialRow) throws(MergeError) -> [AggregateState] {
