@@ -2,8 +2,9 @@ import Testing
 @testable import WeirCodec
 import WeirCore
 
-/// The chain digest of checkpoint blobs: XXH64 from format version 3, FNV-1a (`StableHash`)
-/// in version 2, whose blobs a worker may still hold in its store after an upgrade.
+/// The chain digest of checkpoint blobs: XXH64 from format version 3 (4 changed the rows'
+/// layout, not the digest), FNV-1a (`StableHash`) in version 2, whose blobs a worker may still
+/// hold in its store after an upgrade.
 @Suite struct CheckpointDigestTests {
     /// Reference values from the xxhash Python package (`xxhash.xxh64(data, seed).intdigest()`).
     @Test func xxh64MatchesTheReferenceImplementation() {
@@ -22,12 +23,12 @@ import WeirCore
         }
     }
 
-    /// A blob sealed now is version 3; the same blob as version 2 would have written it (its
+    /// A blob sealed now is version 4; the same blob as version 2 would have written it (its
     /// digest by FNV-1a, the CRC over that header) still verifies and opens, with its own
-    /// digest; either version's digest under the other's label is refused.
+    /// digest; either digest under the other's label is refused, and so are versions 1 and 5.
     @Test func versionTwoBlobsStillVerify_andEachVersionChecksItsOwnDigest() throws {
         let sealed = try CheckpointBlob.seal(kind: .base, partition: 5, epoch: 2, seq: 9, previousDigest: 0xABCD, jobs: [])
-        #expect(sealed.bytes[4] == 3)
+        #expect(sealed.bytes[4] == 4)
         #expect(try CheckpointBlob.verify(sealed.bytes, partition: 5) == sealed.header)
         let body = Array(sealed.bytes[CheckpointBlob.headerBytes..<(sealed.bytes.count - 4)])
         let v2Digest = body.withUnsafeBytes { CheckpointBlob.chainDigest(version: 2, previous: 0xABCD, seq: 9, compressedBody: $0) }
@@ -48,6 +49,7 @@ import WeirCore
         #expect(throws: CheckpointError.self) { try CheckpointBlob.verify(relabeled(version: 2, digest: sealed.header.digest), partition: 5) }
         #expect(throws: CheckpointError.self) { try CheckpointBlob.verify(relabeled(version: 3, digest: v2Digest), partition: 5) }
         #expect(throws: CheckpointError.self) { try CheckpointBlob.verify(relabeled(version: 1, digest: v2Digest), partition: 5) }
-        #expect(throws: CheckpointError.self) { try CheckpointBlob.verify(relabeled(version: 4, digest: sealed.header.digest), partition: 5) }
+        #expect(try CheckpointBlob.verify(relabeled(version: 3, digest: sealed.header.digest), partition: 5) == sealed.header)
+        #expect(throws: CheckpointError.self) { try CheckpointBlob.verify(relabeled(version: 5, digest: sealed.header.digest), partition: 5) }
     }
 }

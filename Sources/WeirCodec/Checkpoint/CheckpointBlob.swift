@@ -5,7 +5,7 @@ import WeirCore
 ///
 /// ```
 ///  0      4    5     6           10      18    26           34       42        46
-///  | WCKP | v2 | kind | partition | epoch | seq | prevDigest | digest | bodyLen | body (zstd) | crc32c u32 |
+///  | WCKP | vN | kind | partition | epoch | seq | prevDigest | digest | bodyLen | body (zstd) | crc32c u32 |
 /// ```
 /// `digest` chains the checkpoints of a partition: a hash of (seq, compressed body) seeded by
 /// prevDigest — XXH64 from version 3, StableHash (FNV-1a) in version 2, which is still read. A delta only applies on top of the checkpoint whose digest is its `prevDigest`,
@@ -16,9 +16,14 @@ public enum CheckpointBlob {
     public static let magic: [UInt8] = Array("WCKP".utf8)
     /// 2: engine snapshots carry session serials and, in a delta, only the cells changed since
     /// the previous checkpoint (1: always the whole state). 3: the same body, its digest by
-    /// XXH64 (`chainDigest`). Versions 2 and 3 are read; 3 is written.
-    public static let version: UInt8 = 3
-    static let readableVersions: ClosedRange<UInt8> = 2...3
+    /// XXH64 (`chainDigest`). 4: rows in `PartialRowCodec`'s compact layout (fixed before).
+    /// Versions 2 to 4 are read; 4 is written.
+    public static let version: UInt8 = 4
+    static let readableVersions: ClosedRange<UInt8> = 2...4
+
+    /// How rows are written in a body of `version`.
+    static func rowLayout(version: UInt8) -> PartialRowCodec.Layout { version >= 4 ? .compact : .fixed }
+
     public static let headerBytes = 46
     /// Decompressed bodies above this are refused (a corrupt length must not exhaust memory).
     public static let bodyBytesMax = 1 << 30
@@ -102,6 +107,11 @@ public enum CheckpointBlob {
     /// Checks the frame (size, magic, version, CRC, digest) and the partition, without
     /// decompressing: enough to store or forward a blob safely.
     public static func verify(_ bytes: [UInt8], partition: Int) throws(CheckpointError) -> Header {
+        try verified(bytes, partition: partition).header
+    }
+
+    /// `verify`, with the blob's format version.
+    static func verified(_ bytes: [UInt8], partition: Int) throws(CheckpointError) -> (header: Header, version: UInt8) {
         guard bytes.count >= headerBytes + 4 else { throw CheckpointError("checkpoint of partition \(partition) is truncated: \(bytes.count) bytes") }
         guard Array(bytes[0..<4]) == magic else { throw CheckpointError("checkpoint of partition \(partition) has a bad magic") }
         let stored = bytes.suffix(4).enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * $1.offset) }
@@ -124,7 +134,7 @@ public enum CheckpointBlob {
             guard digest == header.digest else {
                 throw WireError("digest does not match its body")
             }
-            return header
+            return (header, v)
         } catch {
             throw CheckpointError("checkpoint of partition \(partition): \(error.message)")
         }
@@ -132,7 +142,7 @@ public enum CheckpointBlob {
 
     /// Verifies and fully decodes a blob.
     public static func open(_ bytes: [UInt8], partition: Int) throws(CheckpointError) -> (header: Header, jobs: [JobCheckpoint]) {
-        let header = try verify(bytes, partition: partition)
+        let (header, version) = try verified(bytes, partition: partition)
         let body: [UInt8]
         do {
             body = try bytes.withUnsafeBytes { all in
@@ -144,7 +154,7 @@ public enum CheckpointBlob {
         var r = WireReader(body)
         do throws(WireError) {
             var jobs: [JobCheckpoint] = []
-            for _ in 0..<(try r.count("jobs", max: 1 << 16)) { jobs.append(try JobCheckpoint.decode(&r)) }
+            for _ in 0..<(try r.count("jobs", max: 1 << 16)) { jobs.append(try JobCheckpoint.decode(&r, layout: rowLayout(version: version))) }
             guard r.isAtEnd else { throw WireError("\(r.remaining) bytes after the last job") }
             return (header, jobs)
         } catch {

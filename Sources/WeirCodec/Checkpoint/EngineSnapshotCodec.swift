@@ -37,7 +37,8 @@ public enum EngineSnapshotCodec {
         }
     }
 
-    public static func decode(_ r: inout WireReader) throws(WireError) -> EngineSnapshot {
+    /// `layout`: how the cells' rows are written (`.fixed` in checkpoints before version 4).
+    public static func decode(_ r: inout WireReader, layout: PartialRowCodec.Layout = .compact) throws(WireError) -> EngineSnapshot {
         let watermark = try r.i64("watermark"), maxEventTime = try r.i64("max event time")
         var stats = EngineStats()
         stats.events = try r.i64("events")
@@ -60,7 +61,7 @@ public enum EngineSnapshotCodec {
             late[Window(start: start, end: end)] = try r.i64("late count")
         }
         var cells: [PartialRow] = []
-        for _ in 0..<(try r.count("cells")) { cells.append(try PartialRowCodec.decodeRow(&r)) }
+        for _ in 0..<(try r.count("cells")) { cells.append(try PartialRowCodec.decodeRow(&r, layout: layout)) }
         var serials: [UInt64] = []
         for _ in 0..<(try r.count("session serials")) { serials.append(try r.u64("session serial")) }
         guard serials.isEmpty || serials.count == cells.count else { throw WireError("\(serials.count) session serials for \(cells.count) cells") }

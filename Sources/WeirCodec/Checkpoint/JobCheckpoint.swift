@@ -60,18 +60,22 @@ public struct JobCheckpoint: Sendable, Equatable {
         for g in finals { w.i64(g.start); w.i64(g.maxEnd); w.u32(UInt32(g.rows)); w.blob(g.bytes) }
     }
 
-    static func decode(_ r: inout WireReader) throws(WireError) -> JobCheckpoint {
+    /// `layout`: how its rows are written (`.fixed` before checkpoint version 4); final rows of
+    /// the fixed layout are rewritten compact, the only layout a worker keeps and reports.
+    static func decode(_ r: inout WireReader, layout: PartialRowCodec.Layout) throws(WireError) -> JobCheckpoint {
         let name = try r.string("job name")
         let specDigest = try r.u64("spec digest")
         let nextOffset = try r.u64("next offset")
         let rejected = try r.i64("rejected")
         let newestEnd = try r.i64("newest end")
-        let engine = try EngineSnapshotCodec.decode(&r)
+        let engine = try EngineSnapshotCodec.decode(&r, layout: layout)
         var finals: [FinalRowGroup] = []
         for _ in 0..<(try r.count("final row groups")) {
             let start = try r.i64("group start"), maxEnd = try r.i64("group end")
             let rows = try r.count("final rows")
-            finals.append(FinalRowGroup(start: start, maxEnd: maxEnd, rows: rows, bytes: try r.blob("final rows")))
+            var bytes = try r.blob("final rows")
+            if layout == .fixed { bytes = try PartialRowCodec.compacted(fixedRows: bytes, count: rows) }
+            finals.append(FinalRowGroup(start: start, maxEnd: maxEnd, rows: rows, bytes: bytes))
         }
         return JobCheckpoint(name: name, specDigest: specDigest, nextOffset: nextOffset, rejected: rejected,
                              newestEnd: newestEnd, engine: engine, finals: finals)

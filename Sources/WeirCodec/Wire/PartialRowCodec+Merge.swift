@@ -13,14 +13,11 @@ extension PartialRowCodec {
         }
         for _ in 0..<count {
             let (window, group, groups, states) = try read { r throws(WireError) in
-                let start = try r.i64("window start"), end = try r.i64("window end")
-                guard start < end else { throw WireError("window [\(start), \(end)) is empty") }
-                _ = try r.bool("final flag")
-                let groups = Int(try r.u16("group count"))
+                let head = try decodeHead(&r, layout: .compact)
                 let groupStart = r.position
-                for _ in 0..<groups { try r.skipValue("group value") }
+                for _ in 0..<head.groups { try r.skipValue("group value") }
                 let group = bytes[groupStart..<r.position]
-                return (Window(start: start, end: end), group, groups, Int(try r.u16("state count")))
+                return (head.window, group, head.groups, try smallCount(&r, .compact, "state count"))
             }
             guard include(window) else {
                 try read { r throws(WireError) in for _ in 0..<states { _ = try decodeState(&r) } }

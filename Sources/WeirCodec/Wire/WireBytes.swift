@@ -33,6 +33,39 @@ public struct WireWriter {
         bytes.appendLittleEndian(UInt128(bitPattern: d.scaled))
     }
 
+    /// An unsigned LEB128 varint: seven bits a byte, low bits first (1 byte below 128).
+    public mutating func varint(_ v: UInt64) {
+        var v = v
+        while v >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            v >>= 7
+        }
+        bytes.append(UInt8(truncatingIfNeeded: v))
+    }
+
+    /// A signed integer as a zigzag varint (small magnitudes of either sign are short).
+    public mutating func zigzag(_ v: Int64) { varint(UInt64(bitPattern: (v << 1) ^ (v >> 63))) }
+
+    /// A decimal, or its absence, in as few bytes as its value needs: a kind byte
+    /// (`CompactDecimalKind`), then a zigzag varint of the integer value (whole numbers: most
+    /// counts, sums and extremes), of the scaled value (anything else within 64 bits), or the
+    /// 16 fixed bytes of `decimal(_:)`.
+    public mutating func compactDecimal(_ d: Decimal9?) {
+        guard let d else { return u8(CompactDecimalKind.absent.rawValue) }
+        guard let scaled = Int64(exactly: d.scaled) else {
+            u8(CompactDecimalKind.fixed.rawValue)
+            return decimal(d)
+        }
+        let (whole, fraction) = scaled.quotientAndRemainder(dividingBy: 1_000_000_000)
+        if fraction == 0 {
+            u8(CompactDecimalKind.whole.rawValue)
+            zigzag(whole)
+        } else {
+            u8(CompactDecimalKind.scaled.rawValue)
+            zigzag(scaled)
+        }
+    }
+
     /// A length-prefixed (u32) byte string.
     public mutating func blob(_ b: [UInt8]) { u32(UInt32(b.count)); bytes += b }
     public mutating func blob(_ b: UnsafeRawBufferPointer) { u32(UInt32(b.count)); bytes.append(contentsOf: b) }
@@ -106,12 +139,48 @@ public struct WireReader {
         let lo = try u64(what), hi = try u64(what)
         return Decimal9(scaled: Int128(bitPattern: UInt128(hi) << 64 | UInt128(lo)))
     }
+    /// An unsigned LEB128 varint (`WireWriter.varint`); more than 64 bits is refused.
+    public mutating func varint(_ what: String = "varint") throws(WireError) -> UInt64 {
+        let begin = position
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            guard position < bytes.count else { throw WireError("truncated \(what) at byte \(begin)") }
+            let b = bytes[position]
+            position += 1
+            guard shift < 63 || b <= 1 else { throw WireError("\(what) at byte \(begin) exceeds 64 bits") }
+            value |= UInt64(b & 0x7F) << shift
+            if b < 0x80 { return value }
+            shift += 7
+        }
+    }
+
+    /// A zigzag varint (`WireWriter.zigzag`).
+    public mutating func zigzag(_ what: String = "integer") throws(WireError) -> Int64 {
+        let u = try varint(what)
+        return Int64(bitPattern: (u >> 1) ^ (0 &- (u & 1)))
+    }
+
+    /// A decimal written by `WireWriter.compactDecimal`, nil when it was absent.
+    public mutating func compactDecimal(_ what: String = "decimal") throws(WireError) -> Decimal9? {
+        let raw = try u8(what)
+        switch CompactDecimalKind(rawValue: raw) {
+        case .absent: return nil
+        case .whole: return Decimal9(scaled: Int128(try zigzag(what)) * Decimal9.scale)
+        case .scaled: return Decimal9(scaled: Int128(try zigzag(what)))
+        case .fixed: return try decimal(what)
+        case nil: throw WireError("\(what) at byte \(position - 1) has an unknown kind \(raw)")
+        }
+    }
+
     /// Moves past one `FieldValue` encoding without decoding it.
     public mutating func skipValue(_ what: String = "value") throws(WireError) {
         var i = position
         guard ValueEncoding.skipOne(bytes[...], at: &i) else { throw WireError("bad \(what) encoding at byte \(position)") }
         position = i
     }
+    /// The next `n` bytes, as they are.
+    public mutating func raw(_ n: Int, _ what: String) throws(WireError) -> [UInt8] { Array(try take(n, what)) }
     public mutating func blob(_ what: String = "bytes") throws(WireError) -> [UInt8] {
         let n = Int(try u32(what))
         return Array(try take(n, what))
@@ -133,4 +202,15 @@ public struct WireReader {
         guard n <= max else { throw WireError("\(what) count \(n) exceeds \(max)") }
         return n
     }
+}
+
+/// The first byte of a `WireWriter.compactDecimal`.
+public enum CompactDecimalKind: UInt8, Sendable {
+    case absent = 0
+    /// An integer value: a zigzag varint of it.
+    case whole = 1
+    /// A value with a fraction whose scaled form fits 64 bits: a zigzag varint of that.
+    case scaled = 2
+    /// The 16 bytes of the scaled `Int128`.
+    case fixed = 3
 }

@@ -1,7 +1,8 @@
 import WeirCore
 
 extension WireMessage {
-    public static let version: UInt8 = 3
+    /// 4: partial rows in `PartialRowCodec`'s compact layout (fixed-width before).
+    public static let version: UInt8 = 4
     /// Frames above this are refused before any allocation. Fetch replies carry a few MiB; the
     /// largest frames are a worker's partials for a query over every retained window of a job
     /// with big distinct sets (72–100 MB seen at 2 M events) and checkpoint chains shipped to a
