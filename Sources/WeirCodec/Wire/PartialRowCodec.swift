@@ -130,7 +130,7 @@ public enum PartialRowCodec {
     static func decodeState(_ r: inout WireReader, layout: Layout = .compact) throws(WireError) -> PortableAggregate {
         let raw = try r.u8("aggregate tag")
         guard let tag = Tag(rawValue: raw) else { throw WireError("unknown aggregate tag \(raw) at byte \(r.position - 1)") }
-        var n = Numbers(layout: layout)
+        let n = Numbers(layout: layout)
         switch tag {
         case .count: return .count(try n.int(&r, "count"))
         case .sum: return .sum(try n.decimal(&r, "sum"), values: try n.int(&r, "sum values"))
