@@ -9,6 +9,7 @@
 #   RATE=100k/s bash bench/cluster.sh       # paced ingest instead of --max (query latency while
 #                                           # windows close at a steady pace)
 #   COORDINATOR_ARGS="--final-window-rows 0" bash bench/cluster.sh   # extra coordinator flags
+#   WEIR_BIN=/tmp/weir-before bash bench/cluster.sh   # a given binary instead of building this tree
 #
 # Reports end-to-end events/s (first event sent → every partition consumed and the answer
 # queryable), replay (ingest) events/s, peak RSS per process, and the latency of rollup queries
@@ -23,8 +24,12 @@ RATE=${RATE:-max}
 SUFFIX=$([ "$CHECKPOINTS" = off ] && echo "-checkpoints-off" || true)$([ "$NWORKERS" = 2 ] || echo "-${NWORKERS}workers")$([ "$RATE" = max ] || echo "-rate-${RATE%/s}")
 DATA=bench/data/clicks-${EVENTS,,}.zst
 mkdir -p bench/data bench/results
-swift build -c release >/dev/null
-WEIR=$PWD/.build/release/weir
+if [ -n "${WEIR_BIN:-}" ]; then
+  WEIR=$WEIR_BIN   # a given binary (bench/compare.sh runs two builds alternately this way)
+else
+  swift build -c release >/dev/null
+  WEIR=$PWD/.build/release/weir
+fi
 [ -f "$DATA" ] || $WEIR gen --events "$EVENTS" --seed 7 --out "$DATA"
 RUN=$(mktemp -d /tmp/weir-bench-cluster.XXXXXX)
 PIDS=()
