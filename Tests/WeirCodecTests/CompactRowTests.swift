@@ -65,7 +65,8 @@ import WeirCore
                                 isFinal: true)
         var w = WireWriter()
         PartialRowCodec.append(clicks, to: &w)
-        #expect(w.bytes.count <= 45, "\(w.bytes.count) bytes")  // 123 in the fixed layout
+        #expect(w.bytes.count <= 45, "\(w.bytes.count) bytes")
+        #expect(Self.fixedLayout(clicks).count == 125)  // the same row in the fixed layout
         let every = PartialRow(window: Window(start: -5, end: .max), group: [.null, .number(Decimal9(integer: -3)), .string("x")],
                                states: Self.everyKind, isFinal: false)
         PartialRowCodec.append(every, to: &w)

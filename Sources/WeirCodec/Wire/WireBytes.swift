@@ -155,6 +155,13 @@ public struct WireReader {
         }
     }
 
+    /// A count of following items as a varint, bounded like `count(_:max:)`.
+    public mutating func varintCount(_ what: String, max: Int = 1 << 24) throws(WireError) -> Int {
+        let n = try varint(what)
+        guard n <= UInt64(max) else { throw WireError("\(what) count \(n) exceeds \(max)") }
+        return Int(n)
+    }
+
     /// A zigzag varint (`WireWriter.zigzag`).
     public mutating func zigzag(_ what: String = "integer") throws(WireError) -> Int64 {
         let u = try varint(what)
@@ -182,8 +189,7 @@ public struct WireReader {
     /// The next `n` bytes, as they are.
     public mutating func raw(_ n: Int, _ what: String) throws(WireError) -> [UInt8] { Array(try take(n, what)) }
     public mutating func blob(_ what: String = "bytes") throws(WireError) -> [UInt8] {
-        let n = Int(try u32(what))
-        return Array(try take(n, what))
+        try raw(Int(try u32(what)), what)
     }
     public mutating func string(_ what: String = "string") throws(WireError) -> String {
         let b = try blob(what)

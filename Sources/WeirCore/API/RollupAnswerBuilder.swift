@@ -21,9 +21,9 @@ public enum RollupAnswerBuilder {
     public static func build(spec: JobSpec, query: RollupQuery, reports: [PartitionReport], partitionCount: Int,
                              finals: FinalWindowCache?, mergeEncoded: EncodedRowsMerge? = nil) throws(APIError) -> (answer: RollupAnswer, finals: FinalWindowCache?) {
         let merger = RollupMerger(spec: spec)
-        // An encoded row is at least 21 bytes (window, final flag, two counts): a count the
-        // bytes cannot hold reserves no more than they can.
-        merger.reserve(rows: reports.reduce(0) { $0 + $1.rows.count + min($1.encodedRowCount, $1.encodedRows.count / 21) })
+        // An encoded row is at least 5 bytes (compact layout: window start and span, final
+        // flag, two counts): a count the bytes cannot hold reserves no more than they can.
+        merger.reserve(rows: reports.reduce(0) { $0 + $1.rows.count + min($1.encodedRowCount, $1.encodedRows.count / 5) })
         var late: [Window: Int64] = [:]
         var accepted: Int64 = 0, lateEvents: Int64 = 0, rejected: Int64 = 0, filtered: Int64 = 0
         // Read once: per row, an optional cache's `covers` copied the cache (a retain and a release).
