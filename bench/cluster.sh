@@ -14,7 +14,8 @@
 # Reports end-to-end events/s (first event sent → every partition consumed and the answer
 # queryable), replay (ingest) events/s, peak RSS per process, and the latency of rollup queries
 # (`?last=1m&top=10`, every 100 ms) during the replay, and the checkpoints' processing stall and
-# duration (from the workers' summary lines), and each process's CPU seconds. Writes bench/results/cluster[-checkpoints-off].md.
+# duration (from the workers' summary lines), each process's CPU seconds, and the same query's
+# latency on the idle cluster afterwards. Writes bench/results/cluster[-checkpoints-off].md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EVENTS=${EVENTS:-10M}
@@ -80,14 +81,19 @@ cpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' /proc
 CPU="$(cpu $COORD) $(for w in "${WORKERS[@]}"; do cpu "$w"; echo -n " "; done)"
 rss() { awk '/VmHWM/{printf "%d", $2/1024}' /proc/$1/status; }
 EXPIRED=$(grep -c "expired without renewal" "$RUN/coordinator.log" || true)
-sleep 11  # one more checkpoint summary line per worker
+# The same query on the idle cluster (every window of the recording in, nothing changing): what a
+# dashboard waits for at rest, 50 in a row.
+for _ in $(seq 1 50); do
+  curl -s -o /dev/null -w '%{time_total}\n' "http://$HTTP/v1/jobs/clicks-per-page/rollups?last=1m&top=10" >> "$RUN/idle-latency.txt" || true
+done
+sleep 10  # one more checkpoint summary line per worker
 COMMITTED=$(curl -s "http://$HTTP/v1/cluster" | python3 -c 'import json,sys; print(json.load(sys.stdin)["checkpoints"]["committed"])')
 grep -h "checkpoints: " "$RUN"/w*.log > "$RUN/checkpoints.txt" || true
 WORKER_RSS=$(for w in "${WORKERS[@]}"; do rss "$w"; echo -n " "; done)
-python3 - "$EVENTS" "$START" "$REPLAYED" "$END" "$RUN/latency.txt" "$(rss $COORD)" "$WORKER_RSS" "$EXPIRED" "$DATA" "$CHECKPOINTS" "$COMMITTED" "$RUN/checkpoints.txt" "bench/results/cluster$SUFFIX.json" "$RATE" "${COORDINATOR_ARGS:-}" "$CPU" <<'PY' | tee "bench/results/cluster$SUFFIX.md"
+python3 - "$EVENTS" "$START" "$REPLAYED" "$END" "$RUN/latency.txt" "$(rss $COORD)" "$WORKER_RSS" "$EXPIRED" "$DATA" "$CHECKPOINTS" "$COMMITTED" "$RUN/checkpoints.txt" "bench/results/cluster$SUFFIX.json" "$RATE" "${COORDINATOR_ARGS:-}" "$CPU" "$RUN/idle-latency.txt" <<'PY' | tee "bench/results/cluster$SUFFIX.md"
 import sys, subprocess, platform, datetime, json
 import re
-events_text, start, replayed, end, lat_file, rc, worker_rss, expired, data, checkpoints, committed, ck_file, json_out, rate, coordinator_args, cpu_seconds = sys.argv[1:]
+events_text, start, replayed, end, lat_file, rc, worker_rss, expired, data, checkpoints, committed, ck_file, json_out, rate, coordinator_args, cpu_seconds, idle_file = sys.argv[1:]
 cpu_seconds = [float(x) for x in cpu_seconds.split()]
 worker_rss = [int(x) for x in worker_rss.split()]
 mult = {'k': 1e3, 'm': 1e6}
@@ -95,6 +101,8 @@ events = float(events_text[:-1]) * mult[events_text[-1].lower()] if events_text[
 start, replayed, end = float(start), float(replayed), float(end)
 lat = sorted(float(x) * 1000 for x in open(lat_file) if x.strip())
 pct = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))] if lat else float('nan')
+idle = sorted(float(x) * 1000 for x in open(idle_file) if x.strip())
+idle_pct = lambda p: idle[min(len(idle) - 1, int(p * len(idle)))] if idle else float('nan')
 cpu = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), '?')
 print(f"# Cluster end to end — coordinator + {len(worker_rss)} worker(s), clicks-per-page, {events_text} canonical events, checkpoints {checkpoints}\n")
 print(f"Machine: {subprocess.check_output(['nproc']).decode().strip()} cores, {cpu}; {datetime.datetime.utcnow():%Y-%m-%dT%H:%MZ}; recording {data}; replay {'--max' if rate == 'max' else '--rate ' + rate}{'; coordinator ' + coordinator_args if coordinator_args else ''}\n")
@@ -103,6 +111,7 @@ print(f"| end-to-end events/s (first event sent → all partitions consumed, ans
 print(f"| replay (durable ingest, acknowledged) events/s | {events / (replayed - start):,.0f} |")
 print(f"| wall seconds (replay / end to end) | {replayed - start:.1f} / {end - start:.1f} |")
 print(f"| rollup query latency during the replay, p50 / p99 / max (ms, {len(lat)} queries) | {pct(0.5):.1f} / {pct(0.99):.1f} / {max(lat) if lat else float('nan'):.1f} |")
+print(f"| the same query on the idle cluster afterwards, p50 / p99 (ms, {len(idle)} in a row) | {idle_pct(0.5):.1f} / {idle_pct(0.99):.1f} |")
 print(f"| peak RSS coordinator / workers (MiB) | {rc} / {' / '.join(map(str, worker_rss))} |")
 print(f"| CPU seconds used by the end of processing, coordinator / workers (from their start) | {' / '.join(f'{c:.1f}' for c in cpu_seconds)} |")
 print(f"| leases that expired during the run | {expired} |")
@@ -123,6 +132,7 @@ json.dump({
     "workers": len(worker_rss), "events": events, "checkpoints": checkpoints, "rate": rate, "coordinator_args": coordinator_args,
     "end_to_end_events_per_second": events / (end - start), "replay_events_per_second": events / (replayed - start),
     "query_latency_ms": {"p50": pct(0.5), "p99": pct(0.99), "max": max(lat) if lat else None, "queries": len(lat)},
+    "idle_query_latency_ms": {"p50": idle_pct(0.5), "p99": idle_pct(0.99), "queries": len(idle)},
     "peak_rss_mib": {"coordinator": int(rc), "workers": worker_rss}, "leases_expired": int(expired),
     "cpu_seconds": {"coordinator": cpu_seconds[0], "workers": cpu_seconds[1:]},
     "checkpoints_committed": int(committed),

@@ -10,7 +10,7 @@ public enum WindowTotals {
             let width = aggregate.outputColumns.count
             switch aggregate.function {
             case .count, .sum:
-                out.append(total(rows.map { $0.cells[column] }))
+                out.append(total(rows, column: column))
             default:
                 out += Array(repeating: nil, count: width)
             }
@@ -19,13 +19,14 @@ public enum WindowTotals {
         return out
     }
 
-    /// The exact sum of integer or decimal cells (nulls skipped); nil on overflow or mixed kinds.
-    static func total(_ cells: [Cell]) -> Cell? {
+    /// The exact sum of the rows' integer or decimal cells in `column` (nulls skipped); nil on
+    /// overflow or mixed kinds. Read in place: no array of the column's cells per total.
+    static func total(_ rows: [RollupRow], column: Int) -> Cell? {
         var integer: Int64 = 0
         var decimal = Decimal9.zero
         var sawDecimal = false
-        for cell in cells {
-            switch cell {
+        for i in rows.indices {
+            switch rows[i].cells[column] {
             case .null: continue
             case .integer(let i):
                 let (sum, overflow) = integer.addingReportingOverflow(i)

@@ -1,0 +1,36 @@
+import Testing
+import WeirCore
+
+/// The interner against a dictionary: ids are dense, stable and one per distinct byte string,
+/// across short keys (decided from the slot's inline bytes), long keys (compared in the arena),
+/// keys that differ only in length or trailing zero bytes, and many table growths.
+@Suite struct ByteInternerTests {
+    @Test func idsMatchADictionaryAcrossLengthsAndGrowths() {
+        let interner = ByteInterner(capacity: 4)
+        var reference: [[UInt8]: UInt32] = [:]
+        var keys: [[UInt8]] = [[], [0], [0, 0], [65], [65, 0], [0, 65]]
+        keys += (0..<20).map { n in [UInt8](repeating: 7, count: n) }
+        keys += (0..<20).map { n in [UInt8](repeating: 7, count: n) + [0] }
+        // Same first 8 bytes, different tails and lengths: only the arena tells them apart.
+        keys += (0..<300).map { i in Array("prefix__".utf8) + Array("\(i)".utf8) }
+        var rng = SystemRandomNumberGenerator()
+        keys += (0..<5_000).map { _ in (0..<Int.random(in: 0...12, using: &rng)).map { _ in UInt8.random(in: 0...3, using: &rng) } }
+        keys += (0..<5_000).map { i in Array("p\(i)".utf8) }
+        for round in 0..<2 {
+            for key in keys {
+                let id = interner.intern(key)
+                if let known = reference[key] {
+                    #expect(id == known, "key \(key) got \(id), first interned as \(known) (round \(round))")
+                } else {
+                    #expect(Int(id) == reference.count, "a new key gets the next dense id")
+                    reference[key] = id
+                }
+            }
+        }
+        #expect(interner.count == reference.count)
+        for (key, id) in reference {
+            #expect(Array(interner.bytes(id)) == key)
+            #expect(interner.hash(id) == key.withUnsafeBytes { StableHash.hash($0) })
+        }
+    }
+}
