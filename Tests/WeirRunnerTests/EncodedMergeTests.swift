@@ -125,4 +125,29 @@ import WeirCodec
             }
         }
     }
+    /// A state of the wrong kind (a count where the job has a sum) is refused, naming the
+    /// partition and the state, whether its row opens a group or merges into one already seen.
+    @Test func statesOfTheWrongKindAreRefusedInNewAndMergedRows() throws {
+        let spec = try PartitionedMergeTests.spec("clicks-per-page")
+        let window = Window(start: 0, end: 10_000)
+        let good: [PortableAggregate] = [.count(2), .sum(Decimal9(integer: 10), values: 2), .minimum(Decimal9(integer: 3)),
+                                         .maximum(Decimal9(integer: 7)), .average(Decimal9(integer: 10), values: 2)]
+        var bad = good
+        bad[1] = .count(10)
+        for (what, first, second) in [("new row", bad, good), ("merged row", good, bad)] {
+            let reports = [(0, first), (3, second)].map { p, states in
+                Self.report(p, watermark: 50_000, rows: [PartialRow(window: window, group: [.string("p1")], states: states, isFinal: true)])
+            }
+            let badPartition = what == "new row" ? 0 : 3
+            let received = try Self.throughTheWire(reports)
+            do {
+                _ = try RollupAnswerBuilder.build(spec: spec, query: RollupQuery(), reports: received, partitionCount: 4,
+                                                  finals: nil, mergeEncoded: PartialRowCodec.merge)
+                Issue.record("\(what): merged")
+            } catch {
+                #expect(error.status == 500 && error.message.contains("partition \(badPartition) sent a bad partial")
+                         && error.message.contains("state 1 is not a valid sum partial"), "\(what): \(error.message)")
+            }
+        }
+    }
 }

@@ -61,15 +61,25 @@ extension AggregateState {
 }
 
 extension PortableAggregate {
-    /// The equivalent state whose values are interned by `intern`; nil when the partial is
-    /// inconsistent (a corrupt sketch, mismatched lengths).
-    public func state(intern: (FieldValue) -> UInt32) -> AggregateState? {
+    /// The equivalent state of a kind that holds no values (count, sum, min, max, avg), which
+    /// needs no interning; nil for the other kinds. A merge of these needs no value order either.
+    public var plainState: AggregateState? {
         switch self {
         case .count(let c): return .count(c)
         case .sum(let s, let n): return .sum(s, values: n)
         case .minimum(let m): return .minimum(m)
         case .maximum(let m): return .maximum(m)
         case .average(let s, let n): return .average(s, values: n)
+        case .distinct, .approxDistinct, .sketch, .exact, .top, .first, .last: return nil
+        }
+    }
+
+    /// The equivalent state whose values are interned by `intern`; nil when the partial is
+    /// inconsistent (a corrupt sketch, mismatched lengths).
+    public func state(intern: (FieldValue) -> UInt32) -> AggregateState? {
+        if let plain = plainState { return plain }
+        switch self {
+        case .count, .sum, .minimum, .maximum, .average: return nil  // plainState has them
         case .distinct(let values): return .distinct(DistinctSet(Set(values.map(intern))))
         case .approxDistinct(let p, let registers):
             guard (4...16).contains(p), registers.count == 1 << p else { return nil }

@@ -16,7 +16,11 @@ public final class RollupMerger {
     /// per partial, merged at the end.
     private var slots = SlotTable()
     private var slotKeys: [AlignedKey] = []
-    private var slotStates: [[AggregateState]] = []
+    /// Slot `s`'s states are `slotStates[s * stateStride ..< (s + 1) * stateStride]`: one flat
+    /// array rather than an array per slot, which cost an allocation per merged group (a
+    /// dashboard query's open window merges tens of thousands).
+    private var slotStates: ContiguousArray<AggregateState> = []
+    private let stateStride: Int
     private var sessions: [[FieldValue]: [SessionPartial]] = [:]
     /// Aligned: slots by the encoded group bytes of rows merged from their wire form.
     private var encodedGroups = EncodedGroupIndex()
@@ -61,6 +65,7 @@ public final class RollupMerger {
         initials = spec.aggregates.map { AggregateState.initial($0.function) }
         functions = spec.aggregates.map(\.function)
         cellCount = spec.aggregates.reduce(0) { $0 + $1.outputColumns.count }
+        stateStride = spec.aggregates.count
     }
 
     public enum MergeError: Error, Equatable, CustomStringConvertible {
@@ -82,12 +87,12 @@ public final class RollupMerger {
         let (found, bucket) = slots.find(key.hashed) { slotKeys[$0] == key }
         if let slot = found {
             // As `mergeStates`: state by state, no states array per row.
-            for (i, p) in partial.states.enumerated() { slotStates[slot][i].merge(try state(p, index: i), order: valueOrder) }
+            for (i, p) in partial.states.enumerated() { slotStates[slot * stateStride + i].merge(try state(p, index: i), order: valueOrder) }
             return
         }
         let states = try states(partial)
         slotKeys.append(key)
-        slotStates.append(states)
+        slotStates.append(contentsOf: states)
         slots.insert(slotKeys.count - 1, at: bucket) { slotKeys.map(\.hashed) }
     }
 
@@ -96,7 +101,7 @@ public final class RollupMerger {
         guard !isSession else { return }
         slots.reserve(rows) { slotKeys.map(\.hashed) }
         slotKeys.reserveCapacity(rows)
-        slotStates.reserveCapacity(rows)
+        slotStates.reserveCapacity(rows * stateStride)
         encodedGroups.reserve(rows)
     }
 
@@ -139,7 +144,7 @@ public final class RollupMerger {
             try mergeStates(into: found, count: stateCount, nextState)
             slot = found
         } else {
-            slotStates.append(try decodedStates())
+            try appendDecodedStates(count: stateCount, nextState)
             slotKeys.append(key)
             slot = slotKeys.count - 1
             slots.insert(slot, at: bucket) { slotKeys.map(\.hashed) }
@@ -158,7 +163,39 @@ public final class RollupMerger {
     /// row (after a bad state this merger is left half-merged, and the caller drops it with the
     /// error).
     private func mergeStates(into slot: Int, count: Int, _ nextState: () throws(MergeError) -> PortableAggregate) throws(MergeError) {
-        for i in 0..<count { slotStates[slot][i].merge(try state(try nextState(), index: i), order: valueOrder) }
+        for i in 0..<count {
+            let portable = try nextState()
+            if let plain = portable.plainState {
+                // No interning and no value order: passing the methods `intern` and `valueOrder`
+                // made a closure retaining this merger per state, most of merging a count or sum.
+                guard plain.sameKind(as: initials[i]) else { throw badState(i) }
+                slotStates[slot * stateStride + i].merge(plain, order: Self.plainStatesHaveNoOrder)
+            } else {
+                slotStates[slot * stateStride + i].merge(try state(portable, index: i), order: valueOrder)
+            }
+        }
+    }
+
+    /// The value order passed when merging plain states (count, sum, min, max, avg), which hold
+    /// no values and never ask for it.
+    private static func plainStatesHaveNoOrder(_ a: UInt32, _ b: UInt32) -> Bool {
+        preconditionFailure("a merge of plain states asked for a value order")
+    }
+
+    private func badState(_ i: Int) -> MergeError {
+        .shape("state \(i) is not a valid \(spec.aggregates[i].function.keyword) partial")
+    }
+
+    /// A new slot's states, read one by one onto the end of `slotStates`; on a bad state none of
+    /// them stays, so the slots stay aligned.
+    private func appendDecodedStates(count: Int, _ nextState: () throws(MergeError) -> PortableAggregate) throws(MergeError) {
+        let base = slotStates.count
+        do throws(MergeError) {
+            for i in 0..<count { slotStates.append(try state(try nextState(), index: i)) }
+        } catch {
+            slotStates.removeSubrange(base...)
+            throw error
+        }
     }
 
     private func states(_ partial: PartialRow) throws(MergeError) -> [AggregateState] {
@@ -169,9 +206,10 @@ public final class RollupMerger {
     }
 
     private func state(_ portable: PortableAggregate, index i: Int) throws(MergeError) -> AggregateState {
-        guard let s = portable.state(intern: intern), s.sameKind(as: initials[i]) else {
-            throw .shape("state \(i) is not a valid \(spec.aggregates[i].function.keyword) partial")
-        }
+        // Plain states first, without making the `intern` closure (see `mergeStates`).
+        let made: AggregateState?
+        if let plain = portable.plainState { made = plain } else { made = portable.state(intern: intern) }
+        guard let s = made, s.sameKind(as: initials[i]) else { throw badState(i) }
         return s
     }
 
@@ -187,7 +225,10 @@ public final class RollupMerger {
             }
         } else {
             out.reserveCapacity(slotKeys.count)
-            for i in slotKeys.indices { out.append(row(slotKeys[i].window, slotKeys[i].group, slotStates[i], isFinal(slotKeys[i].window))) }
+            for i in slotKeys.indices {
+                let states = slotStates[i * stateStride ..< (i + 1) * stateStride]
+                out.append(row(slotKeys[i].window, slotKeys[i].group, states, isFinal(slotKeys[i].window)))
+            }
         }
         return canonicalOrder ? RollupRow.sortedCanonically(out) : out
     }
@@ -208,7 +249,7 @@ public final class RollupMerger {
         return merged.map { ($0.window, $0.states) }
     }
 
-    private func row(_ window: Window, _ group: [FieldValue], _ states: [AggregateState], _ isFinal: Bool) -> RollupRow {
+    private func row<States: Collection<AggregateState>>(_ window: Window, _ group: [FieldValue], _ states: States, _ isFinal: Bool) -> RollupRow {
         var cells: [Cell] = []
         cells.reserveCapacity(cellCount)
         for (i, s) in states.enumerated() {
