@@ -50,6 +50,7 @@ rows = [
     ("end-to-end events/s", lambda d: d["end_to_end_events_per_second"], fmt),
     ("replay (durable ingest) events/s", lambda d: d["replay_events_per_second"], fmt),
     ("query p50 during the replay (ms)", lambda d: d["query_latency_ms"]["p50"], lambda x: f"{x:.1f}"),
+    ("query p99 during the replay (ms)", lambda d: d["query_latency_ms"]["p99"], lambda x: f"{x:.1f}"),
     ("query p50 on the idle cluster (ms)", lambda d: d["idle_query_latency_ms"]["p50"], lambda x: f"{x:.1f}"),
     ("CPU seconds, coordinator", lambda d: d["cpu_seconds"]["coordinator"], lambda x: f"{x:.1f}"),
     ("CPU seconds, workers (sum)", lambda d: sum(d["cpu_seconds"]["workers"]), lambda x: f"{x:.1f}"),
