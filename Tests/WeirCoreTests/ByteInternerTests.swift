@@ -2,8 +2,8 @@ import Testing
 import WeirCore
 
 /// The interner against a dictionary: ids are dense, stable and one per distinct byte string,
-/// across short keys (decided from the slot's inline bytes), long keys (compared in the arena),
-/// keys that differ only in length or trailing zero bytes, and many table growths.
+/// across empty, short and long keys (compared byte by byte up to 32 bytes, by `memcmp` past
+/// that), keys that differ only in length or trailing zero bytes, and many table growths.
 @Suite struct ByteInternerTests {
     @Test func idsMatchADictionaryAcrossLengthsAndGrowths() {
         let interner = ByteInterner(capacity: 4)
@@ -11,8 +11,9 @@ import WeirCore
         var keys: [[UInt8]] = [[], [0], [0, 0], [65], [65, 0], [0, 65]]
         keys += (0..<20).map { n in [UInt8](repeating: 7, count: n) }
         keys += (0..<20).map { n in [UInt8](repeating: 7, count: n) + [0] }
-        // Same first 8 bytes, different tails and lengths: only the arena tells them apart.
+        // A shared prefix, different tails and lengths: only the full comparison tells them apart.
         keys += (0..<300).map { i in Array("prefix__".utf8) + Array("\(i)".utf8) }
+        keys += (0..<50).map { i in [UInt8](repeating: 9, count: 40) + Array("\(i)".utf8) }  // past 32 bytes: memcmp
         var rng = SystemRandomNumberGenerator()
         keys += (0..<5_000).map { _ in (0..<Int.random(in: 0...12, using: &rng)).map { _ in UInt8.random(in: 0...3, using: &rng) } }
         keys += (0..<5_000).map { i in Array("p\(i)".utf8) }

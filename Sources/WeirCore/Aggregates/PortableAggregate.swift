@@ -77,9 +77,8 @@ extension PortableAggregate {
     /// The equivalent state whose values are interned by `intern`; nil when the partial is
     /// inconsistent (a corrupt sketch, mismatched lengths).
     public func state(intern: (FieldValue) -> UInt32) -> AggregateState? {
-        if let plain = plainState { return plain }
         switch self {
-        case .count, .sum, .minimum, .maximum, .average: return nil  // plainState has them
+        case .count, .sum, .minimum, .maximum, .average: return plainState
         case .distinct(let values): return .distinct(DistinctSet(Set(values.map(intern))))
         case .approxDistinct(let p, let registers):
             guard (4...16).contains(p), registers.count == 1 << p else { return nil }

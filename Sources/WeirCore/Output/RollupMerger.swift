@@ -165,13 +165,13 @@ public final class RollupMerger {
     private func mergeStates(into slot: Int, count: Int, _ nextState: () throws(MergeError) -> PortableAggregate) throws(MergeError) {
         for i in 0..<count {
             let portable = try nextState()
-            if let plain = portable.plainState {
-                // No interning and no value order: passing the methods `intern` and `valueOrder`
-                // made a closure retaining this merger per state, most of merging a count or sum.
-                guard plain.sameKind(as: initials[i]) else { throw badState(i) }
-                slotStates[slot * stateStride + i].merge(plain, order: Self.plainStatesHaveNoOrder)
+            let other = try state(portable, index: i)
+            // Plain states never ask for a value order: passing the method `valueOrder` made a
+            // closure retaining this merger per state, most of merging a count or sum.
+            if portable.plainState != nil {
+                slotStates[slot * stateStride + i].merge(other, order: Self.plainStatesHaveNoOrder)
             } else {
-                slotStates[slot * stateStride + i].merge(try state(portable, index: i), order: valueOrder)
+                slotStates[slot * stateStride + i].merge(other, order: valueOrder)
             }
         }
     }
@@ -180,10 +180,6 @@ public final class RollupMerger {
     /// no values and never ask for it.
     private static func plainStatesHaveNoOrder(_ a: UInt32, _ b: UInt32) -> Bool {
         preconditionFailure("a merge of plain states asked for a value order")
-    }
-
-    private func badState(_ i: Int) -> MergeError {
-        .shape("state \(i) is not a valid \(spec.aggregates[i].function.keyword) partial")
     }
 
     /// A new slot's states, read one by one onto the end of `slotStates`; on a bad state none of
@@ -206,10 +202,13 @@ public final class RollupMerger {
     }
 
     private func state(_ portable: PortableAggregate, index i: Int) throws(MergeError) -> AggregateState {
-        // Plain states first, without making the `intern` closure (see `mergeStates`).
+        // Plain states first: passing the method `intern` made a closure retaining this merger
+        // per state, and count, sum, min, max and avg need no interning.
         let made: AggregateState?
         if let plain = portable.plainState { made = plain } else { made = portable.state(intern: intern) }
-        guard let s = made, s.sameKind(as: initials[i]) else { throw badState(i) }
+        guard let s = made, s.sameKind(as: initials[i]) else {
+            throw .shape("state \(i) is not a valid \(spec.aggregates[i].function.keyword) partial")
+        }
         return s
     }
 
