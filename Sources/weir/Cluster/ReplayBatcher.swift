@@ -19,7 +19,11 @@ final class ReplayBatcher: Sendable {
         let reader = try RecordingReader(path: path)
         totalEvents = reader.index?.events
         firstTime = reader.index?.minTime
-        let credits = DispatchSemaphore(value: window)
+        // Made at 0 and raised to `window`: libdispatch traps (SIGILL) when a semaphore is freed
+        // below its initial value, which a replay that stops before every batch is acknowledged
+        // (it cannot connect, the coordinator fails) leaves it at.
+        let credits = DispatchSemaphore(value: 0)
+        for _ in 0..<window { credits.signal() }
         self.credits = credits
         let (stream, continuation) = AsyncThrowingStream<Batch, any Error>.makeStream()
         self.stream = stream
