@@ -60,22 +60,41 @@ print("yes" if len(held) == n and max(held.values()) - min(held.values()) <= 1 a
 for _ in $(seq 1 300); do [ "$(balanced)" = yes ] && break; sleep 0.1; done
 sleep 1
 
-# Query latency sampler during the replay.
+# One monitor process, started before the replay so that no process starts while it runs (a
+# curl per query and a curl + python3 per lag poll took ~5 % of the machine's CPU): it times the
+# rollup query every 100 ms during the replay, then polls the partitions' lag every 20 ms until
+# every event is consumed, asks for the answer once and writes that time (the end).
 touch "$RUN/sampling"
-( while [ -f "$RUN/sampling" ]; do
-    curl -s -o /dev/null -w '%{time_total}\n' "http://$HTTP/v1/jobs/clicks-per-page/rollups?last=1m&top=10" >> "$RUN/latency.txt" || true
-    sleep 0.1
-  done ) &
-SAMPLER=$!
+python3 - "$HTTP" "$RUN" <<'PY' &
+import json, os, sys, time, urllib.request
+http, run = sys.argv[1], sys.argv[2]
+query = f"http://{http}/v1/jobs/clicks-per-page/rollups?last=1m&top=10"
+open(f"{run}/monitor-ready", "w").close()
+with open(f"{run}/latency.txt", "w") as out:
+    while os.path.exists(f"{run}/sampling"):
+        began = time.monotonic()
+        try:
+            urllib.request.urlopen(query).read()
+            out.write(f"{time.monotonic() - began}\n")
+        except OSError:
+            pass
+        time.sleep(0.1)
+lag = lambda: sum(p["lag"] for p in json.load(urllib.request.urlopen(f"http://{http}/v1/cluster"))["partitions"])
+while lag() != 0:
+    time.sleep(0.02)
+urllib.request.urlopen(f"http://{http}/v1/jobs/clicks-per-page/rollups?last=1m").read()
+with open(f"{run}/end", "w") as out:
+    out.write(f"{time.time():.6f}")
+PY
+MONITOR=$!
+for _ in $(seq 1 100); do [ -f "$RUN/monitor-ready" ] && break; sleep 0.05; done
 
-lag() { curl -s "http://$HTTP/v1/cluster" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(sum(p["lag"] for p in d["partitions"]))'; }
 START=$(date +%s.%N)
 REPLAY=$($WEIR replay "$DATA" --stream clicks --coordinator 127.0.0.1:$WIRE $([ "$RATE" = max ] && echo --max || echo --rate "$RATE"))
 REPLAYED=$(date +%s.%N)
-rm -f "$RUN/sampling"; wait $SAMPLER || true
-until [ "$(lag)" = "0" ]; do sleep 0.1; done
-curl -s -o /dev/null "http://$HTTP/v1/jobs/clicks-per-page/rollups?last=1m"
-END=$(date +%s.%N)
+rm -f "$RUN/sampling"
+wait $MONITOR
+END=$(cat "$RUN/end")
 # CPU seconds (user + system) each process used up to here: which process the cores went to.
 cpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' /proc/$1/stat; }
 CPU="$(cpu $COORD) $(for w in "${WORKERS[@]}"; do cpu "$w"; echo -n " "; done)"

@@ -25,6 +25,7 @@ extension Coordinator {
         }
         jobs[spec.name] = (spec, specText)
         finalWindows[spec.name] = nil
+        newestWindowHints[spec.name] = nil
         finalWindowsGeneration += 1
         logger.info("job \(spec.name) registered on stream \(spec.stream)")
         broadcastJobs()
@@ -44,6 +45,7 @@ extension Coordinator {
         }
         jobs[name] = nil
         finalWindows[name] = nil
+        newestWindowHints[name] = nil
         finalWindowsGeneration += 1
         idlePlanner.forget(job: name)
         logger.info("job \(name) cancelled")

@@ -20,28 +20,44 @@ extension Coordinator {
         return result
     }
 
-    /// The merged answer and the partition reports it was built from.
+    /// The merged answer and the partition reports it was built from. A `last` query asks the
+    /// partitions only for windows that can be in the answer (`PartitionAsk`, `NewestWindowHint`)
+    /// and asks once more, wider, when the answer shows that left something out.
     func answer(job: String, _ query: RollupQuery) async throws(APIError) -> (answer: RollupAnswer, reports: [PartitionReport]) {
         guard let entry = jobs[job] else {
             throw .notFound("unknown_job", "no job named \(job) (jobs: \(jobs.keys.isEmpty ? "none" : jobs.keys.joined(separator: ", ")))")
         }
         guard query.from < query.to else { throw .badRequest("bad_range", "from (\(query.from)) must be before to (\(query.to))") }
+        let hint = newestWindowHints[job]
+        var ask = PartitionAsk.first(query, spec: entry.spec, hint: hint)
+        var built = try await answer(job: job, entry.spec, query, ask: ask)
+        if let wider = PartitionAsk.again(after: ask, query: query, spec: entry.spec, hint: hint, answer: built.answer, reports: built.reports) {
+            ask = wider
+            built = try await answer(job: job, entry.spec, query, ask: ask)
+        }
+        if let next = NewestWindowHint(spec: entry.spec, query: query, answer: built.answer), jobs[job]?.spec == entry.spec {
+            newestWindowHints[job] = next
+        }
+        return built
+    }
+
+    /// The answer to `query` from what `ask` gets of the partitions.
+    private func answer(job: String, _ spec: JobSpec, _ query: RollupQuery, ask: PartitionAsk) async throws(APIError) -> (answer: RollupAnswer, reports: [PartitionReport]) {
         let generation = finalWindowsGeneration
-        let finals = finalWindows[job].flatMap { $0.spec == entry.spec ? $0 : nil } ?? FinalWindowCache(spec: entry.spec, rowLimit: settings.finalWindowRows)
-        var collected = await collectReports(job: job, from: query.from, to: query.to, last: query.lastMilliseconds ?? 0,
-                                             skipFinals: finals?.starts ?? 0..<0)
-        let sources = await standIn(for: &collected, job: job, stream: entry.spec.stream, from: query.from, to: query.to, last: query.lastMilliseconds ?? 0)
+        let finals = finalWindows[job].flatMap { $0.spec == spec ? $0 : nil } ?? FinalWindowCache(spec: spec, rowLimit: settings.finalWindowRows)
+        var collected = await collectReports(job: job, from: ask.from, to: query.to, last: ask.last, skipFinals: finals?.starts ?? 0..<0)
+        let sources = await standIn(for: &collected, job: job, stream: spec.stream, from: ask.from, to: query.to, last: ask.last)
         let reports = collected
         var behind: UInt64 = 0
         let uncommitted = reports.reduce(UInt64(0)) { $0 + ($1.offset > $1.committedOffset ? $1.offset - $1.committedOffset : 0) }
-        if let set = logs[entry.spec.stream] {
+        if let set = logs[spec.stream] {
             for r in reports {
                 let end = set.logs[r.lease.partition].durableEnd
                 if end > r.offset { behind += end - r.offset }
             }
         }
         // Merging can take a while for big answers: off the actor, so lease renewals never wait for it.
-        let spec = entry.spec, partitionCount = partitioner.partitionCount
+        let partitionCount = partitioner.partitionCount
         let result: Result<(answer: RollupAnswer, finals: FinalWindowCache?), APIError>
         do {
             result = try await DataPath.runInteractive {

@@ -25,6 +25,9 @@ public actor Coordinator {
     /// Bumped whenever a job is registered or cancelled: a query that began before keeps no
     /// windows (they were merged for another instance of the job).
     var finalWindowsGeneration: UInt64 = 0
+    /// Per job: the newest window end a `last` answer showed, so the next one asks the
+    /// partitions only for windows that can be in it.
+    var newestWindowHints: [String: NewestWindowHint] = [:]
     var streams: OrderedDictionary<String, String?> = [:]
     /// Per stream and partition: the offset its holder last fetched from (its progress).
     var consumed: [String: [UInt64]] = [:]

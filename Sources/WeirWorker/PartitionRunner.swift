@@ -261,14 +261,17 @@ final class PartitionRunner: Sendable {
         // Open rows are encoded straight from the engine's state (no `PartialRow` each), into
         // a buffer of their own: which of them go out depends on the newest open window.
         var open = WireWriter()
-        var openRows: [(start: Int64, bytes: Range<Int>)] = []
-        var newest = run.newestEnd
+        var openRows: [(start: Int64, end: Int64, bytes: Range<Int>)] = []
+        // The newest end of this partition's windows that start in [from, to): `last` counts
+        // back from the newest window the answer can show, not from one outside its range.
+        var newest = Int64.min
+        for (start, group) in run.finals where start >= from && start < to && group.rows > 0 { newest = max(newest, group.maxEnd) }
         run.engine.forEachOpenRow { row in
-            newest = max(newest, row.window.end)
             guard row.window.start >= from && row.window.start < to else { return }
+            newest = max(newest, row.window.end)
             let begin = open.bytes.count
             PartialRowCodec.append(row, to: &open)
-            openRows.append((row.window.start, begin..<open.bytes.count))
+            openRows.append((row.window.start, row.window.end, begin..<open.bytes.count))
         }
         var lower = from
         if last > 0 {
@@ -277,13 +280,19 @@ final class PartitionRunner: Sendable {
         }
         var encoded: [UInt8] = []
         var encodedCount = 0
+        var newestSent = Int64.min
         for start in run.finals.keys.sorted() where start >= lower && start < to && !skipFinals.contains(start) {
-            if let group = run.finals[start] { encoded += group.bytes; encodedCount += group.rows }
+            if let group = run.finals[start], group.rows > 0 {
+                encoded += group.bytes
+                encodedCount += group.rows
+                newestSent = max(newestSent, group.maxEnd)
+            }
         }
         let openBytes = open.finish()
         for row in openRows where row.start >= lower {
             encoded += openBytes[row.bytes]
             encodedCount += 1
+            newestSent = max(newestSent, row.end)
         }
         let stats = run.engine.stats
         var report = PartitionReport(
@@ -294,6 +303,7 @@ final class PartitionRunner: Sendable {
         report.committedOffset = min(s.committedOffsets[run.spec.stream] ?? 0, run.nextOffset)
         report.filtered = stats.filtered
         report.maxEventTime = run.engine.maxEventTime
+        report.newestRowEnd = newestSent
         // Windows starting at or after the retention horizon were never pruned (pruning takes a
         // window only when both its start and its end are behind the horizon).
         let (horizon, overflow) = run.engine.watermark.subtractingReportingOverflow(retentionMilliseconds)

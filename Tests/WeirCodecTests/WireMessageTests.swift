@@ -30,6 +30,7 @@ import WeirCore
         .partials(request: 4, reports: [PartitionReport(
             lease: LeaseRef(partition: 0, epoch: 3), watermark: .min, offset: 12, accepted: 10, lateEvents: 1, rejected: 1,
             lateByWindow: [LateCount(window: Window(start: 0, end: 10), count: 1)], rows: [], encodedRows: encodedRow, encodedRowCount: 1)]),
+        .partials(request: 7, reports: [Self.reportKnowingItsNewestRow]),
         .welcome(leaseTTLMilliseconds: 3_000, partitionCount: 16),
         .grant(LeaseRef(partition: 4, epoch: 8), committed: CommittedCheckpoint(seq: 12, digest: 0xDEAD_BEEF)), .revoke(LeaseRef(partition: 4, epoch: 8)),
         .renewReply(seq: 9, verdicts: [LeaseVerdict(lease: LeaseRef(partition: 3, epoch: 7), verdict: .revoked)]),
@@ -62,6 +63,15 @@ import WeirCore
             #expect(length == frame.count - 4)
             #expect(try WireMessage.decode(frameBody: Array(frame[4...])) == m)
         }
+    }
+
+    /// A report that says where its newest row ends (nil, unknown, in the other sample).
+    static var reportKnowingItsNewestRow: PartitionReport {
+        var report = PartitionReport(lease: LeaseRef(partition: 2, epoch: 1), watermark: 50, offset: 3, accepted: 3, lateEvents: 0,
+                                     rejected: 0, lateByWindow: [], rows: [], encodedRows: encodedRow, encodedRowCount: 1)
+        report.newestRowEnd = 70_000
+        report.coveredFrom = 10_000
+        return report
     }
 
     @Test func preEncodedRowsTravelLikeRows() throws {

@@ -112,6 +112,7 @@ extension WireMessage {
         lease(r.lease, &w)
         w.i64(r.watermark); w.u64(r.offset); w.u64(r.committedOffset); w.i64(r.accepted); w.i64(r.lateEvents); w.i64(r.rejected)
         w.i64(r.filtered); w.i64(r.maxEventTime); w.i64(r.coveredFrom)
+        w.u8(r.newestRowEnd == nil ? 0 : 1); w.i64(r.newestRowEnd ?? 0)
         w.u32(UInt32(r.lateByWindow.count))
         for l in r.lateByWindow { w.i64(l.window.start); w.i64(l.window.end); w.i64(l.count) }
         // The rows as one length-prefixed block: the coordinator keeps it as it is and merges
@@ -247,6 +248,8 @@ extension WireMessage {
         let l = try lease(&r)
         let watermark = try r.i64(), offset = try r.u64(), committedOffset = try r.u64(), accepted = try r.i64(), late = try r.i64(), rejected = try r.i64()
         let filtered = try r.i64(), maxEventTime = try r.i64(), coveredFrom = try r.i64()
+        let newestKnown = try r.u8(), newestRowEnd = try r.i64()
+        guard newestKnown <= 1 else { throw WireError("newest row end flag \(newestKnown) is neither 0 nor 1") }
         let nLate = try r.count("late windows")
         var lateByWindow: [LateCount] = []
         for _ in 0..<nLate {
@@ -262,6 +265,7 @@ extension WireMessage {
         report.filtered = filtered
         report.maxEventTime = maxEventTime
         report.coveredFrom = coveredFrom
+        report.newestRowEnd = newestKnown == 1 ? newestRowEnd : nil
         return report
     }
 }

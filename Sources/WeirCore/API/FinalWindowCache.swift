@@ -25,13 +25,8 @@ public struct FinalWindowCache: Sendable {
     /// A cache for `spec`, or nil for a job whose windows cannot be kept (sessions) or when
     /// `rowLimit` is 0.
     public init?(spec: JobSpec, rowLimit: Int = 100_000) {
-        guard rowLimit > 0 else { return nil }
-        switch spec.window {
-        case .tumbling(let size): longestWindow = size
-        case .hopping(let size, _): longestWindow = size
-        case .cumulate(_, let maxSize): longestWindow = maxSize
-        case .session: return nil
-        }
+        guard rowLimit > 0, let longest = spec.window.longestMilliseconds else { return nil }
+        longestWindow = longest
         self.spec = spec
         self.rowLimit = rowLimit
     }

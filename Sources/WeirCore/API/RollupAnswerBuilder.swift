@@ -28,13 +28,14 @@ public enum RollupAnswerBuilder {
         var accepted: Int64 = 0, lateEvents: Int64 = 0, rejected: Int64 = 0, filtered: Int64 = 0
         // Read once: per row, an optional cache's `covers` copied the cache (a retain and a release).
         let cachedStarts = finals?.starts ?? 0..<0
+        let lower = mergedFrom(query, reports: reports)
         for report in reports {
             accepted += report.accepted
             filtered += report.filtered
             lateEvents += report.lateEvents
             rejected += report.rejected
             for l in report.lateByWindow where l.window.start >= query.from && l.window.start < query.to { late[l.window, default: 0] += l.count }
-            let wanted = { (w: Window) in w.start >= query.from && w.start < query.to && !cachedStarts.contains(w.start) }
+            let wanted = { (w: Window) in w.start >= lower && w.start < query.to && !cachedStarts.contains(w.start) }
             do throws(RollupMerger.MergeError) {
                 for row in report.rows where wanted(row.window) { try merger.add(row, partition: report.lease.partition) }
                 if report.encodedRowCount > 0 || !report.encodedRows.isEmpty {
@@ -62,7 +63,7 @@ public enum RollupAnswerBuilder {
         if case .session = spec.window { aligned = false }
         let rankedLater = query.top != nil && aligned
         let merged = merger.rows(isFinal: isFinal, canonicalOrder: !rankedLater)
-        let grown = finals.map { grow($0, merged: merged, reports: reports, partitionCount: partitionCount, query: query) }
+        let grown = finals.map { grow($0, merged: merged, reports: reports, partitionCount: partitionCount, query: query, mergedFrom: lower) }
         let rows = try filter(merged, spec: spec, query: query)
         // Rows keep their order within a window (canonical unless ranked later).
         var windows: [RollupAnswer.WindowRows] = []
@@ -91,16 +92,30 @@ public enum RollupAnswerBuilder {
         return (answer, grown)
     }
 
+    /// The earliest window start worth merging: `from`, or with `last` (and no `where`, which
+    /// could leave the newest windows empty) the newest row end any report carries minus `last`.
+    /// The answer's newest window ends at least there, so an earlier window cannot be in it:
+    /// under ingest, a partition ahead in event time makes the others' rows of older windows
+    /// most of what the reports carry.
+    static func mergedFrom(_ query: RollupQuery, reports: [PartitionReport]) -> Int64 {
+        guard let last = query.lastMilliseconds, query.filters.isEmpty,
+              let newest = reports.compactMap(\.newestRowEnd).max(), newest > .min else { return query.from }
+        let (cut, overflow) = newest.subtractingReportingOverflow(last)
+        return overflow ? query.from : max(query.from, cut)
+    }
+
     /// `finals` with the windows these reports show final in every partition: every partition
     /// answered with a watermark, so a window whose start is below the lowest watermark minus
     /// the longest window and the lateness is closed everywhere; and each report holds all rows
     /// of windows starting at or after its `coveredFrom`.
     static func grow(_ finals: FinalWindowCache, merged: [RollupRow], reports: [PartitionReport], partitionCount: Int,
-                     query: RollupQuery) -> FinalWindowCache {
+                     query: RollupQuery, mergedFrom: Int64) -> FinalWindowCache {
         guard Set(reports.map(\.lease.partition)).count == partitionCount, reports.allSatisfy({ $0.watermark > .min }),
               let lowest = reports.map(\.watermark).min(), let bound = finals.finalStartBound(minimumWatermark: lowest),
               let covered = reports.map(\.coveredFrom).max() else { return finals }
-        let range = max(covered, query.from)..<max(max(covered, query.from), min(bound, query.to))
+        // Windows starting before `mergedFrom` were not merged: none of them can be kept.
+        let lower = max(covered, mergedFrom)
+        let range = lower..<max(lower, min(bound, query.to))
         guard !range.isEmpty else { return finals }
         var byWindow: [Window: [RollupRow]] = [:]
         for row in merged where range.contains(row.window.start) { byWindow[row.window, default: []].append(row) }

@@ -25,6 +25,10 @@ public struct PartitionReport: Sendable, Equatable {
     /// Every window starting at or after this has all its rows in the report (none left out
     /// by `last` or dropped by the worker's retention); `Int64.max` when that is not known.
     public var coveredFrom: Int64 = .max
+    /// The latest window end among the rows this report carries (`Int64.min` when it carries
+    /// none), or nil when not known. A `last` answer's newest window ends at least here, so
+    /// the coordinator merges only rows within `last` of the newest of these.
+    public var newestRowEnd: Int64?
     public var lateByWindow: [LateCount]
     public var rows: [PartialRow]
     /// More rows, already in wire form (`PartialRowCodec`): a worker encodes its rows straight

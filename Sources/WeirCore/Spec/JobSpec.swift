@@ -67,6 +67,16 @@ public enum WindowSpec: Sendable, Equatable {
     /// Windows `[k·maxSize, k·maxSize + j·step)` for j = 1…maxSize/step: running totals that
     /// reset every `maxSize`.
     case cumulate(stepMilliseconds: Int64, maxSizeMilliseconds: Int64)
+
+    /// The longest window these make; nil for sessions, whose length has no bound.
+    public var longestMilliseconds: Int64? {
+        switch self {
+        case .tumbling(let size): size
+        case .hopping(let size, _): size
+        case .cumulate(_, let maxSize): maxSize
+        case .session: nil
+        }
+    }
 }
 
 /// One aggregate of a job and its output name.
