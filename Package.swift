@@ -99,6 +99,7 @@ let package = Package(
         ]),
         // Real `weir` processes on loopback (the tests start the built executable).
         .testTarget(name: "WeirClusterTests", dependencies: ["weir", "WeirTestSupport"]),
+        .testTarget(name: "WeirCoordinatorTests", dependencies: ["WeirCoordinator"]),
         .testTarget(name: "WeirHTTPTests", dependencies: ["WeirHTTP", "WeirCore", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "WeirRunnerTests", dependencies: ["WeirRunner", "WeirReference", "WeirCodec", "WeirCore", "WeirTestSupport"]),
     ],

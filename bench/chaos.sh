@@ -10,8 +10,9 @@
 #   REPLICATION=3 bash bench/chaos.sh   # 3 copies of each checkpoint (survives a kill during a pause)
 #
 # Reports pass/fail, kills and pauses, failover time (owner lost → new owner reading its log)
-# p50/p99 for kills and for pauses (from when the paused worker was last heard of), handoffs,
-# stale writes refused. Writes bench/results/chaos.md and chaos.json.
+# p50/p99 for kills and for pauses (from when the paused worker was last heard of), failovers
+# whose new owner was lost too before it read (two faults in one move: counted apart, since the
+# second fault's detection, a lease TTL for a pause, is in them), handoffs, stale writes refused. Writes bench/results/chaos.md and chaos.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EVENTS=${EVENTS:-2M}
@@ -48,6 +49,8 @@ f = r['failovers_ms']
 print(f"| failovers after kill -9 (disconnect → new owner reading its log): count, p50 / p99 / max (ms) | {len(f)}, {pct(f, .5)} / {pct(f, .99)} / {max(f) if f else 'nan'} |")
 f = r['silent_failovers_ms']
 print(f"| failovers after a pause (owner last heard of → new owner reading; lease TTL 2 s): count, p50 / p99 / max (ms) | {len(f)}, {pct(f, .5)} / {pct(f, .99)} / {max(f) if f else 'nan'} |")
+f = r.get('failovers_new_owner_lost_ms', [])
+print(f"| failovers whose new owner was lost too before it read (a kill and a pause together; first loss → reading): count, p50 / p99 / max (ms) | {len(f)}, {pct(f, .5)} / {pct(f, .99)} / {max(f) if f else 'nan'} |")
 h = r['handoffs_ms']
 print(f"| planned handoffs (release → new owner reading): count, p50 / p99 (ms) | {len(h)}, {pct(h, .5)} / {pct(h, .99)} |")
 print(f"| checkpoints committed; stale writes refused (accepted: 0) | {r['checkpoints_committed']}; {r['stale_writes_refused']} |")

@@ -41,6 +41,7 @@ report = {"events_per_run": events, "machine": machine, "core": core, "cluster_1
           "chaos": {"passed": chaos["passed"], "kills": chaos["kills"], "pauses": chaos["pauses"],
                     "failover_ms": {"p50": pct(chaos["failovers_ms"], .5), "p99": pct(chaos["failovers_ms"], .99), "count": len(chaos["failovers_ms"])},
                     "silent_failover_ms": {"p50": pct(chaos["silent_failovers_ms"], .5), "p99": pct(chaos["silent_failovers_ms"], .99), "count": len(chaos["silent_failovers_ms"])},
+                    "failover_new_owner_lost_ms": {"p50": pct(chaos.get("failovers_new_owner_lost_ms", []), .5), "p99": pct(chaos.get("failovers_new_owner_lost_ms", []), .99), "count": len(chaos.get("failovers_new_owner_lost_ms", []))},
                     "handoff_ms": {"p50": pct(chaos["handoffs_ms"], .5), "p99": pct(chaos["handoffs_ms"], .99)},
                     "jobs": chaos["jobs"]}}
 json.dump(report, open('bench/results/report.json', 'w'), indent=1)

@@ -108,6 +108,7 @@ extension Coordinator {
         status.staleWritesRefused = staleCheckpointsRefused
         status.failoverMilliseconds = moves.failovers
         status.silentFailoverMilliseconds = moves.silentFailovers
+        status.failoverWithNewOwnerLostMilliseconds = moves.failoversWithNewOwnerLost
         status.handoffMilliseconds = moves.handoffs
         status.failoverCatchUpMilliseconds = moves.failoverCatchUps
         status.idleAfterMilliseconds = settings.idleAfterMilliseconds

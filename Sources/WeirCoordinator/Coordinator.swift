@@ -179,6 +179,7 @@ public actor Coordinator {
                 metrics.leaseExpired()
                 logger.warning("lease of partition \(p) epoch \(epoch) held by \(worker) expired without renewal")
             case .notTakenUp(let worker, let p, let epoch):
+                moves.grantNotTakenUp(p)
                 metrics.leaseExpired()
                 logger.warning("grant of partition \(p) epoch \(epoch) to \(worker) was not taken up within \(settings.lease.grantTakeUpMilliseconds) ms (paused or starved); granting it elsewhere")
             }

@@ -9,11 +9,18 @@ struct MoveTimer {
     private var lastEpochRead: [Int: UInt64] = [:]
     /// Per partition on the move: how many grants it has had since, and when the last one was.
     private var grants: [Int: (count: Int, last: Int64)] = [:]
+    /// Partitions on the move whose new owner was lost too (killed, paused, or not taking the
+    /// grant up) before it read: two faults in one move.
+    private var newOwnerLost: Set<Int> = []
     /// The most recent measurements (bounded), in milliseconds.
     /// Owner's connection closed (crash, kill -9).
     private(set) var failovers: [Int64] = []
     /// Owner went silent (paused, cut off): timed from when it was last heard of.
     private(set) var silentFailovers: [Int64] = []
+    /// Failovers (after a kill or a pause) whose new owner was lost as well before it read:
+    /// timed from the first loss, so they include the second fault's detection (a lapsed lease
+    /// when the new owner was paused). Kept apart so each kind's figure measures one fault.
+    private(set) var failoversWithNewOwnerLost: [Int64] = []
     private(set) var handoffs: [Int64] = []
     /// Owner's connection closed → the partition's reads are back where the lost owner had got.
     private(set) var failoverCatchUps: [Int64] = []
@@ -23,7 +30,11 @@ struct MoveTimer {
 
     /// `readTo`: per stream, where the lost owner had read the partition's log to.
     mutating func ownerLost(_ p: Int, now: Int64, silent: Bool, readTo: [String: UInt64] = [:]) {
-        if orphanedAt[p] == nil { orphanedAt[p] = (now, silent) }
+        if orphanedAt[p] == nil {
+            orphanedAt[p] = (now, silent)
+        } else if grants[p] != nil {
+            newOwnerLost.insert(p)
+        }
         if !silent && catchingUp[p] == nil { catchingUp[p] = (now, readTo) }
     }
 
@@ -38,6 +49,11 @@ struct MoveTimer {
         grants[p] = ((grants[p]?.count ?? 0) + 1, now)
     }
 
+    /// A grant of a partition on the move was withdrawn: its grantee did not take it up.
+    mutating func grantNotTakenUp(_ p: Int) {
+        if orphanedAt[p] != nil { newOwnerLost.insert(p) }
+    }
+
     /// A move that ended: its kind, its duration, the grants it took and the time from the last
     /// grant to the first read (the new owner's restore).
     struct Move {
@@ -48,7 +64,7 @@ struct MoveTimer {
     }
 
     /// A fenced read of the log by the partition's current owner; returns the move it ends
-    /// (kind `failover`, `silent_failover` or `handoff`), if any.
+    /// (kind `failover`, `silent_failover`, `failover_new_owner_lost` or `handoff`), if any.
     @discardableResult
     mutating func read(_ p: Int, epoch: UInt64, now: Int64, stream: String = "", offset: UInt64 = 0) -> Move? {
         if var c = catchingUp[p] {
@@ -66,8 +82,13 @@ struct MoveTimer {
         func move(_ kind: String, _ ms: Int64) -> Move {
             Move(kind: kind, milliseconds: ms, grants: grant?.count ?? 0, sinceLastGrant: grant.map { now - $0.last })
         }
+        let twoFaults = newOwnerLost.remove(p) != nil
         if let lost = orphanedAt.removeValue(forKey: p) {
             releasedAt[p] = nil
+            if twoFaults {
+                Self.keep(now - lost.time, in: &failoversWithNewOwnerLost)
+                return move("failover_new_owner_lost", now - lost.time)
+            }
             if lost.silent {
                 Self.keep(now - lost.time, in: &silentFailovers)
                 return move("silent_failover", now - lost.time)

@@ -89,6 +89,7 @@ enum APIJSON {
         j.endObject()
         j.key("failovers_ms"); j.beginArray(); for v in c.failoverMilliseconds { j.int(v) }; j.endArray()
         j.key("silent_failovers_ms"); j.beginArray(); for v in c.silentFailoverMilliseconds { j.int(v) }; j.endArray()
+        j.key("failovers_new_owner_lost_ms"); j.beginArray(); for v in c.failoverWithNewOwnerLostMilliseconds { j.int(v) }; j.endArray()
         j.key("handoffs_ms"); j.beginArray(); for v in c.handoffMilliseconds { j.int(v) }; j.endArray()
         j.key("failover_catch_ups_ms"); j.beginArray(); for v in c.failoverCatchUpMilliseconds { j.int(v) }; j.endArray()
         j.field("idle_after_ms", c.idleAfterMilliseconds)

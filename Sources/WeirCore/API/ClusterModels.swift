@@ -87,6 +87,9 @@ public struct ClusterStatus: Sendable, Equatable {
     /// Recent failovers after an owner went silent (paused, cut off): from when it was last heard
     /// of (its lease lapses TTL + grace later) to the new owner's first read.
     public var silentFailoverMilliseconds: [Int64] = []
+    /// Recent failovers (after a disconnect or a silence) whose new owner was lost too before it
+    /// read: two faults in one move, timed from the first loss; not in the two lists above.
+    public var failoverWithNewOwnerLostMilliseconds: [Int64] = []
     /// Recent planned moves: from release by the old owner to the new owner's first read.
     public var handoffMilliseconds: [Int64] = []
     /// Recent failovers after a disconnect, until caught up: from the disconnect to the new

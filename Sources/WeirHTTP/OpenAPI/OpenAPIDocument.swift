@@ -366,7 +366,7 @@ components:
               idle: {type: boolean}
     Cluster:
       type: object
-      required: [workers, partitions, streams, jobs, events, checkpoints, failovers_ms, silent_failovers_ms, handoffs_ms, failover_catch_ups_ms, idle_after_ms]
+      required: [workers, partitions, streams, jobs, events, checkpoints, failovers_ms, silent_failovers_ms, failovers_new_owner_lost_ms, handoffs_ms, failover_catch_ups_ms, idle_after_ms]
       properties:
         workers:
           type: array
@@ -416,6 +416,7 @@ components:
           properties: {committed: {type: integer}, stale_writes_refused: {type: integer}}
         failovers_ms: {type: array, items: {type: integer}}
         silent_failovers_ms: {type: array, items: {type: integer}}
+        failovers_new_owner_lost_ms: {type: array, items: {type: integer}, description: "failovers whose new owner was lost too before it read (two faults), from the first loss"}
         handoffs_ms: {type: array, items: {type: integer}}
         failover_catch_ups_ms: {type: array, items: {type: integer}, description: "Recent failovers after a disconnect until the new owner read past where the lost owner had got."}
         idle_after_ms: {type: integer}

@@ -159,6 +159,7 @@ struct VerifyCommand: AsyncParsableCommand {
                                   replication: replication, chaos: driver.events,
                                   failoversMs: (status["failovers_ms"] as? [Int]) ?? [],
                                   silentFailoversMs: (status["silent_failovers_ms"] as? [Int]) ?? [],
+                                  failoversWithNewOwnerLostMs: (status["failovers_new_owner_lost_ms"] as? [Int]) ?? [],
                                   handoffsMs: (status["handoffs_ms"] as? [Int]) ?? [],
                                   failoverCatchUpsMs: (status["failover_catch_ups_ms"] as? [Int]) ?? [],
                                   staleWritesRefused: ((status["checkpoints"] as? [String: Any])?["stale_writes_refused"] as? Int) ?? 0,

@@ -31,6 +31,8 @@ struct VerifyReport {
     var chaos: [String]
     var failoversMs: [Int]
     var silentFailoversMs: [Int]
+    /// Failovers whose new owner was lost too before it read (a kill and a pause together).
+    var failoversWithNewOwnerLostMs: [Int] = []
     var handoffsMs: [Int]
     /// Failovers after kill -9 until the new owner read past where the lost one had got.
     var failoverCatchUpsMs: [Int] = []
@@ -120,6 +122,7 @@ struct VerifyReport {
         out.append(summary("failovers after kill -9", failoversMs))
         out.append(summary("failovers after kill -9, until caught up", failoverCatchUpsMs).replacingOccurrences(of: "new owner reading its log", with: "new owner past where the old one had read"))
         out.append(summary("failovers after a pause", silentFailoversMs).replacingOccurrences(of: "loss of owner", with: "owner last heard of"))
+        out.append(summary("failovers whose new owner was lost too (two faults)", failoversWithNewOwnerLostMs).replacingOccurrences(of: "loss of owner", with: "first loss"))
         out.append(summary("handoffs", handoffsMs).replacingOccurrences(of: "loss of owner", with: "release"))
         if !chaos.isEmpty { out.append("  schedule:"); out += chaos.map { "    " + $0 } }
         return out.joined(separator: "\n")
@@ -130,7 +133,8 @@ struct VerifyReport {
             "passed": passed, "kills": kills, "pauses": pauses, "joins": joins, "leaves": leaves, "replication": replication,
             "checkpoints_committed": checkpointsCommitted,
             "stale_writes_refused": staleWritesRefused, "failpoints_reached": failpointsReached,
-            "failpoints_not_reached": failpointsNotReached, "epoch_regressions": epochRegressions, "failovers_ms": failoversMs, "silent_failovers_ms": silentFailoversMs, "handoffs_ms": handoffsMs,
+            "failpoints_not_reached": failpointsNotReached, "epoch_regressions": epochRegressions, "failovers_ms": failoversMs, "silent_failovers_ms": silentFailoversMs,
+            "failovers_new_owner_lost_ms": failoversWithNewOwnerLostMs, "handoffs_ms": handoffsMs,
             "failover_catch_ups_ms": failoverCatchUpsMs, "schedule": chaos,
             "jobs": jobs.map { j -> [String: Any] in
                 ["job": j.job, "passed": j.passed, "rows_compared": j.rowsCompared, "windows_compared": j.windowsCompared,
