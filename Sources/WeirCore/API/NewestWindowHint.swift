@@ -21,7 +21,7 @@ public struct NewestWindowHint: Sendable, Equatable {
     /// leave none (no `last`, a `where` that can empty the newest windows, or no window).
     public init?(spec: JobSpec, query: RollupQuery, answer: RollupAnswer) {
         guard query.lastMilliseconds != nil, query.filters.isEmpty, spec.window.longestMilliseconds != nil,
-              let newest = answer.windows.map(\.window.end).max() else { return nil }
+              let newest = answer.newestWindowEnd else { return nil }
         self.spec = spec
         from = query.from
         to = query.to
@@ -41,7 +41,7 @@ public struct NewestWindowHint: Sendable, Equatable {
     /// ends at or after `newestEnd`, so every window that ends at or after it (and so the newest
     /// one) and every window within `last` of it started at or after the narrowed `from`.
     public func confirms(_ answer: RollupAnswer) -> Bool {
-        guard let newest = answer.windows.map(\.window.end).max() else { return false }
+        guard let newest = answer.newestWindowEnd else { return false }
         return newest >= newestEnd
     }
 }

@@ -34,7 +34,7 @@ public struct PartitionAsk: Sendable, Equatable {
             return PartitionAsk(from: query.from, last: query.lastMilliseconds ?? 0)
         }
         guard asked.last > 0, !query.filters.isEmpty else { return nil }
-        guard let longest = spec.window.longestMilliseconds, let newest = answer.windows.map(\.window.end).max() else {
+        guard let longest = spec.window.longestMilliseconds, let newest = answer.newestWindowEnd else {
             return PartitionAsk(from: query.from, last: 0)  // sessions have no bound; nothing shown may be older
         }
         let (reach, overflow) = newest.subtractingReportingOverflow(max(asked.last, longest))

@@ -120,3 +120,8 @@ public struct RollupAnswer: Sendable, Equatable {
         return worst
     }
 }
+
+extension RollupAnswer {
+    /// Where its newest window ends; nil when it has no window. What `last` counts back from.
+    public var newestWindowEnd: Int64? { windows.lazy.map(\.window.end).max() }
+}

@@ -165,10 +165,10 @@ public final class RollupMerger {
     private func mergeStates(into slot: Int, count: Int, _ nextState: () throws(MergeError) -> PortableAggregate) throws(MergeError) {
         for i in 0..<count {
             let portable = try nextState()
-            let other = try state(portable, index: i)
+            let (other, plain) = try checkedState(portable, index: i)
             // Plain states never ask for a value order: passing the method `valueOrder` made a
             // closure retaining this merger per state, most of merging a count or sum.
-            if portable.plainState != nil {
+            if plain {
                 slotStates[slot * stateStride + i].merge(other, order: Self.plainStatesHaveNoOrder)
             } else {
                 slotStates[slot * stateStride + i].merge(other, order: valueOrder)
@@ -202,14 +202,26 @@ public final class RollupMerger {
     }
 
     private func state(_ portable: PortableAggregate, index i: Int) throws(MergeError) -> AggregateState {
+        try checkedState(portable, index: i).state
+    }
+
+    /// `portable` as the job's state `i`, and whether it is plain (count, sum, min, max, avg).
+    private func checkedState(_ portable: PortableAggregate, index i: Int) throws(MergeError) -> (state: AggregateState, plain: Bool) {
         // Plain states first: passing the method `intern` made a closure retaining this merger
         // per state, and count, sum, min, max and avg need no interning.
         let made: AggregateState?
-        if let plain = portable.plainState { made = plain } else { made = portable.state(intern: intern) }
+        let plain: Bool
+        if let state = portable.plainState {
+            made = state
+            plain = true
+        } else {
+            made = portable.state(intern: intern)
+            plain = false
+        }
         guard let s = made, s.sameKind(as: initials[i]) else {
             throw .shape("state \(i) is not a valid \(spec.aggregates[i].function.keyword) partial")
         }
-        return s
+        return (s, plain)
     }
 
     /// The merged rows, in canonical order unless `canonicalOrder` is false (a caller that
