@@ -62,7 +62,7 @@ final class AlignedOperator {
         if let existing = pane.rows.row(group) {
             row = existing
         } else {
-            row = RowState(job)
+            row = RowState.make(job)
             pane.rows.insert(row, for: group)
         }
         row.apply(inputs, time: t, order: extractor.valueOrder)

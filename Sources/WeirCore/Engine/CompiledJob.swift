@@ -13,6 +13,8 @@ public struct CompiledJob {
     let filter: CompiledFilter?
     /// Output cells per row (aggregates, with one per quantile).
     let cellCount: Int
+    /// Per aggregate: its identity state, which a new row starts from (copied: some hold references).
+    let initialStates: [AggregateState]
 
     enum InputKind {
         /// `count` without a field: every event.
@@ -44,6 +46,7 @@ public struct CompiledJob {
         }
         filter = spec.filter.map { CompiledFilter($0, plan: plan) }
         cellCount = spec.aggregates.reduce(0) { $0 + $1.outputColumns.count }
+        initialStates = spec.aggregates.map { AggregateState.initial($0.function) }
     }
 }
 

@@ -100,7 +100,7 @@ extension JobEngine {
     private func appendCells(_ window: Window, _ states: [(UInt32, RowState)], to s: inout EngineSnapshot) {
         for (gid, row) in states {
             s.cells.append(PartialRow(window: window, group: extractor.groupValues(gid),
-                                      states: row.states.map { $0.portable(resolve: extractor.value) }, isFinal: false))
+                                      states: row.map { $0.portable(resolve: extractor.value) }, isFinal: false))
         }
     }
 
@@ -131,12 +131,12 @@ extension JobEngine {
             guard cell.states.count == functions.count, cell.window.start < cell.window.end else {
                 throw SnapshotMismatch("cell \(i) has \(cell.states.count) aggregates for window \(cell.window), the job has \(functions.count)")
             }
-            let row = RowState(job)
+            let row = RowState.make(job)
             for (k, portable) in cell.states.enumerated() {
                 guard let state = portable.state(intern: internValue), state.isInitialKind(of: functions[k]) else {
                     throw SnapshotMismatch("cell \(i) aggregate \(k) is not a valid \(functions[k].keyword) state")
                 }
-                row.states[k] = state
+                row[k] = state
             }
             var key: [UInt8] = []
             for v in cell.group { ValueEncoding.append(v, to: &key) }

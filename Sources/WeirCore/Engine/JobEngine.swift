@@ -133,9 +133,10 @@ public final class JobEngine {
     /// One window's group states as `EmittedRow`s.
     private func visitRows(window: Window, states: [(UInt32, RowState)], isFinal: Bool, _ body: (EmittedRow) -> Void) {
         let groupCount = job.groupSlots.count
+        let resolve = extractor.value  // one closure per window, not one per row
         for (gid, row) in states {
             body(EmittedRow(window: window, isFinal: isFinal, groupKey: extractor.groups.bytes(gid),
-                            groupCount: groupCount, row: row, resolve: extractor.value))
+                            groupCount: groupCount, row: row, resolve: resolve))
         }
     }
 
@@ -195,7 +196,7 @@ public final class JobEngine {
     private func partials(window: Window, states: [(UInt32, RowState)], isFinal: Bool) -> [PartialRow] {
         states.map { gid, row in
             PartialRow(window: window, group: extractor.groupValues(gid),
-                       states: row.states.map { $0.portable(resolve: extractor.value) }, isFinal: isFinal)
+                       states: row.map { $0.portable(resolve: extractor.value) }, isFinal: isFinal)
         }
     }
 }
@@ -266,11 +267,11 @@ public struct EmittedRow {
     let resolve: (UInt32) -> FieldValue
 
     /// One per aggregate of the job, in spec order.
-    public var stateCount: Int { row.states.count }
+    public var stateCount: Int { row.count }
 
     /// Each state in its portable form, in spec order.
     public func forEachState(_ body: (PortableAggregate) -> Void) {
-        for state in row.states { body(state.portable(resolve: resolve)) }
+        for i in 0..<row.count { body(row[i].portable(resolve: resolve)) }
     }
 
     /// This row built as a `PartialRow`, its group decoded from `groupKey` (so it also checks
@@ -279,6 +280,6 @@ public struct EmittedRow {
         guard let group = ValueEncoding.decode(groupKey, count: groupCount) else {
             preconditionFailure("an interned group key does not decode: the interner is corrupt")
         }
-        return PartialRow(window: window, group: group, states: row.states.map { $0.portable(resolve: resolve) }, isFinal: isFinal)
+        return PartialRow(window: window, group: group, states: row.map { $0.portable(resolve: resolve) }, isFinal: isFinal)
     }
 }

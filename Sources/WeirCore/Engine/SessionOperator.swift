@@ -79,7 +79,7 @@ final class SessionOperator {
             session.start = min(session.start, own.start)
             session.end = max(session.end, own.end)
         } else {
-            session = Session(start: own.start, end: own.end, row: RowState(job), serial: 0)
+            session = Session(start: own.start, end: own.end, row: RowState.make(job), serial: 0)
             sessions.append(session)
         }
         nextSerial += 1
