@@ -2,8 +2,9 @@ import Testing
 import WeirCore
 
 /// The interner against a dictionary: ids are dense, stable and one per distinct byte string,
-/// across empty, short and long keys (compared byte by byte up to 32 bytes, by `memcmp` past
-/// that), keys that differ only in length or trailing zero bytes, and many table growths.
+/// across empty keys, keys of up to 7 bytes (held in the table's slot), long keys (compared byte
+/// by byte up to 32 bytes, by `memcmp` past that), keys past the slot's length cap (16 MiB),
+/// keys that differ only in length or trailing zero bytes, and many table growths.
 @Suite struct ByteInternerTests {
     @Test func idsMatchADictionaryAcrossLengthsAndGrowths() {
         let interner = ByteInterner(capacity: 4)
@@ -17,6 +18,9 @@ import WeirCore
         var rng = SystemRandomNumberGenerator()
         keys += (0..<5_000).map { _ in (0..<Int.random(in: 0...12, using: &rng)).map { _ in UInt8.random(in: 0...3, using: &rng) } }
         keys += (0..<5_000).map { i in Array("p\(i)".utf8) }
+        // Past the slot's length cap: the length is read from where the next key starts.
+        let huge = [UInt8](repeating: 1, count: 1 << 24)
+        keys += [huge, huge + [0], Array(huge.dropLast()) + [2], [1, 1]]
         for round in 0..<2 {
             for key in keys {
                 let id = interner.intern(key)

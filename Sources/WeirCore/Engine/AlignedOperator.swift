@@ -65,7 +65,7 @@ final class AlignedOperator {
             row = RowState.make(job)
             pane.rows.insert(row, for: group)
         }
-        row.apply(inputs, time: t, order: extractor.valueOrder)
+        row.apply(inputs, time: t, extractor: extractor)
         if tracksChanges && !row.changed {
             row.changed = true
             changedRows.append((paneStart, group))

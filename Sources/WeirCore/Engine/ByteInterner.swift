@@ -4,16 +4,23 @@
 /// in one arena. Used for group keys and for the values of distinct/top-n/first/last, so the hot
 /// path hashes raw event bytes and allocates only when a new key appears.
 public final class ByteInterner {
-    /// One slot of the table. A hit reads only its slot and the key's bytes in the arena: the
-    /// slot carries where they are. (With the position in `starts` and a second hash check in
-    /// `hashes`, a lookup was four dependent loads, and the two table loads were 96 % of
-    /// `intern`'s samples in a worker, whose partitions each hold a table of ~10,000 keys.)
+    /// One slot of the table. A hit reads only its slot, and for a key longer than 7 bytes the
+    /// key's bytes in the arena: the slot carries a short key itself, and where a long one is.
+    /// (With the position in `starts` and a second hash check in `hashes`, a lookup was four
+    /// dependent loads, and those loads were nearly all of `intern`'s samples in a worker, whose
+    /// partitions each hold a table of ~10,000 keys.)
     private struct Slot {
         /// (upper 32 bits of the hash) << 32 | (id + 1); 0 = empty. Part of the hash in the slot
         /// rejects most mismatches without touching the arena.
         var tagAndID: UInt64
-        var start: UInt32
-        var length: UInt32
+        /// A key of at most 7 bytes: `inlineMark | length << 56 | bytes` (little-endian). A longer
+        /// one: `length << 32 | start` in the arena, the length capped at `lengthCap` (then read
+        /// from `starts`).
+        var place: UInt64
+
+        static let empty = Slot(tagAndID: 0, place: 0)
+        static let inlineMark: UInt64 = 1 << 63
+        static let lengthCap = 0xFF_FFFF
     }
 
     private var arena: [UInt8] = []
@@ -25,7 +32,7 @@ public final class ByteInterner {
     public init(capacity: Int = 1024) {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
-        slots = [Slot](repeating: Slot(tagAndID: 0, start: 0, length: 0), count: size)
+        slots = [Slot](repeating: .empty, count: size)
         mask = size - 1
     }
 
@@ -36,12 +43,14 @@ public final class ByteInterner {
     public func intern(_ key: UnsafeRawBufferPointer) -> UInt32 {
         let h = StableHash.hash(key)
         let tag = h & 0xFFFF_FFFF_0000_0000
+        let inline = Self.inlinePlace(key)
         var index = Int(truncatingIfNeeded: h) & mask
         while true {
             let slot = slots[index]
             if slot.tagAndID == 0 { break }
-            if slot.tagAndID & 0xFFFF_FFFF_0000_0000 == tag && equals(slot, key) {
-                return UInt32(truncatingIfNeeded: (slot.tagAndID & 0xFFFF_FFFF) - 1)
+            if slot.tagAndID & 0xFFFF_FFFF_0000_0000 == tag {
+                let same = if let inline { slot.place == inline } else { slot.place & Slot.inlineMark == 0 && equals(slot.place, key) }
+                if same { return UInt32(truncatingIfNeeded: (slot.tagAndID & 0xFFFF_FFFF) - 1) }
             }
             index = (index + 1) & mask
         }
@@ -52,9 +61,22 @@ public final class ByteInterner {
         hashes.append(h)
         arena.append(contentsOf: key)
         starts.append(arena.count)
-        slots[index] = Slot(tagAndID: tag | UInt64(id + 1), start: UInt32(start), length: UInt32(key.count))
+        slots[index] = Slot(tagAndID: tag | UInt64(id + 1), place: inline ?? Self.arenaPlace(start: start, length: key.count))
         if hashes.count * 2 > slots.count { grow() }
         return id
+    }
+
+    /// The slot form of a key of at most 7 bytes; nil for a longer one.
+    @inline(__always)
+    private static func inlinePlace(_ key: UnsafeRawBufferPointer) -> UInt64? {
+        guard key.count <= 7 else { return nil }
+        var bytes: UInt64 = 0
+        for i in 0..<key.count { bytes |= UInt64(key[i]) << (8 * i) }
+        return Slot.inlineMark | UInt64(key.count) << 56 | bytes
+    }
+
+    private static func arenaPlace(start: Int, length: Int) -> UInt64 {
+        UInt64(min(length, Slot.lengthCap)) << 32 | UInt64(start)
     }
 
     public func intern(_ key: [UInt8]) -> UInt32 { key.withUnsafeBytes { intern($0) } }
@@ -67,10 +89,12 @@ public final class ByteInterner {
     /// The stable hash of an interned id's bytes.
     public func hash(_ id: UInt32) -> UInt64 { hashes[Int(id)] }
 
-    private func equals(_ slot: Slot, _ key: UnsafeRawBufferPointer) -> Bool {
-        let length = Int(slot.length)
+    /// Whether the arena's key at `place` (a long key's slot form) is `key`.
+    private func equals(_ place: UInt64, _ key: UnsafeRawBufferPointer) -> Bool {
+        let start = Int(truncatingIfNeeded: place & 0xFFFF_FFFF)
+        var length = Int(truncatingIfNeeded: place >> 32)
+        if length == Slot.lengthCap { length = lengthFromStarts(start) }
         guard length == key.count else { return false }
-        let start = Int(slot.start)
         return arena.withUnsafeBytes { a in
             if length <= 32 {
                 for i in 0..<length where a[start + i] != key[i] { return false }
@@ -81,15 +105,29 @@ public final class ByteInterner {
         }
     }
 
+    /// The length of the key starting at `start`, found in `starts` (sorted) by binary search:
+    /// only for keys of `Slot.lengthCap` bytes or more.
+    private func lengthFromStarts(_ start: Int) -> Int {
+        var low = 0, high = starts.count - 1
+        while low < high {
+            let mid = (low + high) / 2
+            if starts[mid] < start { low = mid + 1 } else { high = mid }
+        }
+        precondition(starts[low] == start && low + 1 < starts.count, "a slot points at \(start), where no key starts")
+        return starts[low + 1] - start
+    }
+
     private func grow() {
         let size = slots.count * 2
-        slots = [Slot](repeating: Slot(tagAndID: 0, start: 0, length: 0), count: size)
+        slots = [Slot](repeating: .empty, count: size)
         mask = size - 1
         for (id, h) in hashes.enumerated() {
             var index = Int(truncatingIfNeeded: h) & mask
             while slots[index].tagAndID != 0 { index = (index + 1) & mask }
+            let start = starts[id], length = starts[id + 1] - starts[id]
+            let place = arena.withUnsafeBytes { a in Self.inlinePlace(UnsafeRawBufferPointer(rebasing: a[start..<start + length])) }
             slots[index] = Slot(tagAndID: (h & 0xFFFF_FFFF_0000_0000) | UInt64(id + 1),
-                                start: UInt32(starts[id]), length: UInt32(starts[id + 1] - starts[id]))
+                                place: place ?? Self.arenaPlace(start: start, length: length))
         }
     }
 }

@@ -62,9 +62,11 @@ final class RowState: ManagedBuffer<RowState.Header, AggregateState> {
         withUnsafeMutablePointerToElements { states in RowState.make(count: count) { states[$0].copy() } }
     }
 
-    /// Applies the extracted inputs of one event.
+    /// Applies the extracted inputs of one event. Takes the extractor rather than its value
+    /// order: forming that closure per event (retaining the extractor) cost even jobs of numbers
+    /// alone, which never ask for it.
     @inline(__always)
-    func apply(_ inputs: [AggregateInput], time: Int64, order: (UInt32, UInt32) -> Bool) {
+    func apply(_ inputs: [AggregateInput], time: Int64, extractor: EventExtractor) {
         withUnsafeMutablePointers { header, states in
             let count = header.pointee.count
             precondition(inputs.count == count, "\(inputs.count) inputs for a row of \(count) aggregates")
@@ -73,7 +75,7 @@ final class RowState: ManagedBuffer<RowState.Header, AggregateState> {
                 case .skip: continue
                 case .event: states[i].addEvent()
                 case .number(let v): states[i].add(number: v)
-                case .value(let id, let hash): states[i].add(id: id, hash: hash, time: time, order: order)
+                case .value(let id, let hash): states[i].add(id: id, hash: hash, time: time, order: extractor.valueOrder)
                 }
             }
         }

@@ -86,7 +86,7 @@ final class SessionOperator {
         session.serial = nextSerial
         deadlines.insert(Deadline(end: session.end, group: group, serial: session.serial))
         open[group] = sessions
-        session.row.apply(inputs, time: t, order: extractor.valueOrder)
+        session.row.apply(inputs, time: t, extractor: extractor)
         if tracksChanges { changedGroups.insert(group) }
         return .added
     }
