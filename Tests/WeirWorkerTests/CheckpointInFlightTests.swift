@@ -109,6 +109,11 @@ import WeirWire
             return []
         }
         #expect(decoded.first?.accepted == Int64(Self.lines.count))
-        return (decoded.first?.rows ?? []).map { "\($0)" }.sorted()
+        // A decoded report keeps its rows encoded as they came (the coordinator merges the bytes).
+        let only = try #require(decoded.first)
+        var reader = WireReader(only.encodedRows)
+        let rows = try (0..<only.encodedRowCount).map { _ in try PartialRowCodec.decodeRow(&reader) }
+        #expect(rows.count > 40, "the report holds the rows of three windows over 40 pages")
+        return (only.rows + rows).map { "\($0)" }.sorted()
     }
 }
