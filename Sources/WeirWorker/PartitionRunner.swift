@@ -47,8 +47,6 @@ final class PartitionRunner: Sendable {
         /// quarter of a worker's time in perf of `bench/cluster.sh`.
         var unsavedFrom: [Int64: (bytes: Int, rows: Int)] = [:]
         var rejected: Int64 = 0
-        /// The latest end of any final window (for `last` queries).
-        var newestEnd: Int64 = .min
         /// The committed chain holds this job's whole engine state (restored from it, or captured
         /// whole since): until then a delta must carry the whole state, not changes to nothing.
         var inChain = false
@@ -97,7 +95,6 @@ final class PartitionRunner: Sendable {
         run.fresh = false
         run.inChain = true
         run.rejected = cp.rejected
-        run.newestEnd = cp.newestEnd
         for group in cp.finals {
             if run.finals[group.start] == nil {
                 run.finals[group.start] = group  // shares the decoded bytes instead of copying them
@@ -188,7 +185,6 @@ final class PartitionRunner: Sendable {
             PartialRowCodec.append(row, to: &writer)
             group?.rows += 1
             if let maxEnd = group?.maxEnd, maxEnd < row.window.end { group?.maxEnd = row.window.end }
-            run.newestEnd = max(run.newestEnd, row.window.end)
         }
         putBack()
         Self.pruneFinals(run, retention: retentionMilliseconds)
@@ -231,8 +227,11 @@ final class PartitionRunner: Sendable {
                 // A job new since the chain's state (submitted while the partition moved) goes whole.
                 let engine = run.engine.checkpointSnapshot(base: base || !run.inChain)
                 run.inChain = true
+                // `newestEnd` is derived from the rows kept: nothing reads it back (a report works out
+                // its newest row end from the rows it sends), but the format carries it.
+                let newestEnd = run.finals.values.lazy.map(\.maxEnd).max() ?? .min
                 jobs.append(JobCheckpoint(name: name, specDigest: run.job.digest, nextOffset: run.nextOffset, rejected: run.rejected,
-                                          newestEnd: run.newestEnd, engine: engine, finals: finals))
+                                          newestEnd: newestEnd, engine: engine, finals: finals))
                 offsets[run.spec.stream] = min(offsets[run.spec.stream] ?? .max, run.nextOffset)
             }
             return (jobs, offsets.sorted { $0.key < $1.key }.map { StreamOffset(stream: $0.key, offset: $0.value) })

@@ -11,7 +11,9 @@ public struct JobCheckpoint: Sendable, Equatable {
     public var nextOffset: UInt64
     /// Events the job refused (bad JSON or bad fields).
     public var rejected: Int64
-    /// The latest end of any final window kept.
+    /// The latest end of any final window kept. Written for the format (version 4) and checked
+    /// by nothing: restores and queries do not read it since reports carry their own newest row
+    /// end (`PartitionReport.newestRowEnd`).
     public var newestEnd: Int64
     public var engine: EngineSnapshot
     /// Final partial rows in `PartialRowCodec` form, grouped by window start (as a worker keeps
