@@ -12,51 +12,29 @@ import WeirWire
 /// (epoch, seq, digest, offsets, replicas) in its own LMDB and answers. Only then is the
 /// checkpoint what a new owner restores.
 extension Coordinator {
-    /// Fencing and sequencing of an arriving checkpoint; nil when it may proceed.
-    func admitCheckpoint(_ identity: WorkerIdentity, _ lease: LeaseRef, seq: UInt64) -> (CheckpointStatus, String)? {
-        guard authority.isCurrent(identity, lease.partition, lease.epoch, now: now()) else {
-            staleCheckpointsRefused += 1
-            metrics.staleRefused("checkpoint")
-            return (.stale, "epoch \(lease.epoch) of partition \(lease.partition) is not current for \(identity)")
-        }
-        let committedSeq = commits[lease.partition]?.seq ?? 0
-        guard seq == committedSeq + 1 else {
-            return (.refused, "partition \(lease.partition) expects checkpoint \(committedSeq + 1), got \(seq)")
-        }
-        return nil
+    /// Fencing and sequencing of an arriving checkpoint (`CheckpointAuthority.admit`); nil when it may proceed.
+    func admitCheckpoint(_ identity: WorkerIdentity, _ lease: LeaseRef, seq: UInt64) -> CheckpointAuthority.Refusal? {
+        let current = authority.isCurrent(identity, lease.partition, lease.epoch, now: now())
+        let refusal = checkpoints.admit(lease, seq: seq, holder: identity.description, holderIsCurrent: current)
+        if refusal?.status == .stale { metrics.staleRefused("checkpoint") }
+        return refusal
     }
 
-    /// The standbys for a partition owned by `owner`, as many as the replication factor asks for
-    /// (fewer when fewer other workers are connected). The first is the authority's choice (the
-    /// worker it will move the partition to, else the current standby, else spread); further ones
-    /// are responsive workers storing the committed checkpoint already (they take a delta, not a
-    /// base), then the other responsive ones, spread by partition. A commit with a single copy is
-    /// the last resort.
+    /// The connected workers to store copies of a checkpoint of `partition` (`CheckpointAuthority.standbys`).
     func standbys(for partition: Int, owner: WorkerIdentity) -> [WorkerSession] {
-        let wanted = settings.replicationFactor - 1
-        guard wanted > 0 else { return [] }
-        var chosen: [WorkerSession] = []
-        if let first = authority.standby(for: partition, owner: owner), let session = session(of: first) { chosen.append(session) }
-        // Only responsive workers: a copy sent to a paused one would hold the commit up.
-        let live = Set(authority.liveWorkers)
-        let others = sessions.values.filter { $0.identity != owner && live.contains($0.identity) }.sorted { $0.identity < $1.identity }
-        guard !others.isEmpty else { return chosen }
-        let storing = Set(commits[partition]?.replicas ?? [])
-        let spread = (0..<others.count).map { others[($0 + partition) % others.count] }
-        for candidate in spread.filter({ storing.contains($0.identity.name) }) + spread where chosen.count < wanted {
-            if !chosen.contains(where: { $0.identity == candidate.identity }) { chosen.append(candidate) }
-        }
-        return chosen
+        let chosen = checkpoints.standbys(for: partition, owner: owner, preferred: authority.standby(for: partition, owner: owner),
+                                          connected: sessions.values.map(\.identity), live: Set(authority.liveWorkers))
+        return chosen.compactMap { session(of: $0) }
     }
 
     /// Handles one checkpoint end to end and returns the reply for its owner.
     nonisolated func checkpointArrived(_ identity: WorkerIdentity, lease: LeaseRef, seq: UInt64, digest: UInt64,
                                        offsets: [StreamOffset], blob: [UInt8], timing: CheckpointTiming) async -> WireMessage {
-        let arrived = ContinuousClock.now
+        let arrived = clock.elapsed()
         func reply(_ status: CheckpointStatus, _ message: String = "") -> WireMessage {
             .checkpointReply(lease: lease, seq: seq, status: status, message: message)
         }
-        if let (status, message) = await admitCheckpoint(identity, lease, seq: seq) { return reply(status, message) }
+        if let refused = await admitCheckpoint(identity, lease, seq: seq) { return reply(refused.status, refused.message) }
         do {
             let header = try CheckpointBlob.verify(blob, partition: lease.partition)
             guard header.seq == seq, header.epoch == lease.epoch, header.digest == digest else {
@@ -65,27 +43,28 @@ extension Coordinator {
         } catch {
             return reply(.refused, "\(error)")
         }
-        var replicas = [identity.name]
         // Every standby stores the copy side by side; the commit waits for all of them.
         let standbys = await standbys(for: lease.partition, owner: identity)
-        let answers = await withTaskGroup(of: (String, ReplicaStatus?).self) { group in
+        let answers = await withTaskGroup(of: (standby: String, status: ReplicaStatus?).self) { group in
             for standby in standbys {
                 group.addTask { (standby.identity.name, await self.replicate(to: standby, lease: lease, seq: seq, blob: blob)) }
             }
             return await group.reduce(into: []) { $0.append($1) }
         }
-        for (name, status) in answers.sorted(by: { $0.0 < $1.0 }) {
-            switch status {
-            case .stored: replicas.append(name)
-            case .needBase: return reply(.needBase, "standby \(name) needs a base checkpoint")
-            case .refused, nil:
+        let replicas: [String]
+        switch await checkpoints.outcome(owner: identity.name, answers: answers) {
+        case .needBase(let name):
+            return reply(.needBase, "standby \(name) needs a base checkpoint")
+        case .commit(let stored, let missing):
+            for name in missing {
                 logger.warning("partition \(lease.partition): standby \(name) did not store checkpoint \(seq); committing without it")
             }
+            replicas = stored
         }
         let answer = await commit(identity, lease: lease, seq: seq, digest: digest, offsets: offsets, replicas: replicas)
         if case .checkpointReply(_, _, .committed, _) = answer {
             metrics.checkpointCommitted(bytes: blob.count, stall: .microseconds(timing.stallMicroseconds),
-                                        total: .microseconds(timing.localMicroseconds) + (ContinuousClock.now - arrived))
+                                        total: .microseconds(timing.localMicroseconds) + (clock.elapsed() - arrived))
         }
         return answer
     }
@@ -93,8 +72,8 @@ extension Coordinator {
     /// Persists the commit if the lease and sequence still hold after the replication wait.
     func commit(_ identity: WorkerIdentity, lease: LeaseRef, seq: UInt64, digest: UInt64,
                 offsets: [StreamOffset], replicas: [String]) -> WireMessage {
-        if let (status, message) = admitCheckpoint(identity, lease, seq: seq) {
-            return .checkpointReply(lease: lease, seq: seq, status: status, message: message)
+        if let refused = admitCheckpoint(identity, lease, seq: seq) {
+            return .checkpointReply(lease: lease, seq: seq, status: refused.status, message: refused.message)
         }
         let record = CheckpointCommit(epoch: lease.epoch, seq: seq, digest: digest, offsets: offsets, replicas: replicas)
         Failpoint.hit("coordinator.before_commit")
@@ -105,20 +84,18 @@ extension Coordinator {
             return .checkpointReply(lease: lease, seq: seq, status: .refused, message: "the coordinator could not store the commit: \(error)")
         }
         Failpoint.hit("coordinator.after_commit")
-        commits[lease.partition] = record
-        committedAt[lease.partition] = now()
         authority.preferredHolders[lease.partition] = replicas
-        checkpointsCommitted += 1
-        truncateLogs(partition: lease.partition, behind: record)
+        for directive in checkpoints.committed(record, partition: lease.partition, workers: sessions.count, now: now()) {
+            switch directive {
+            case .truncateLog(let p, let offsets): truncateLogs(partition: p, before: offsets)
+            }
+        }
         return .checkpointReply(lease: lease, seq: seq, status: .committed, message: "")
     }
 
-    /// Deletes log segments every job of the partition has checkpointed past, once the
-    /// checkpoint has as many copies as the cluster can hold (a lost owner's standby restores it;
-    /// a checkpoint with one copy keeps the log as the fallback).
-    func truncateLogs(partition p: Int, behind record: CheckpointCommit) {
-        guard record.replicas.count >= min(settings.replicationFactor, sessions.count) else { return }
-        for o in record.offsets {
+    /// Deletes log segments before `offsets` (off this actor).
+    func truncateLogs(partition p: Int, before offsets: [StreamOffset]) {
+        for o in offsets {
             guard let log = logs[o.stream]?.logs[p] else { continue }
             let offset = o.offset
             Task.detached { _ = try? await DataPath.run { log.truncate(before: offset) } }
@@ -146,26 +123,26 @@ extension Coordinator {
     /// rebuild from older state instead of waiting for a worker that is paused or gone.
     func stateRequested(_ identity: WorkerIdentity, request: UInt64, lease: LeaseRef, seq: UInt64, digest: UInt64) {
         guard let requester = session(of: identity) else { return }
-        func fail(_ why: String) { answerWithoutState(requester, request: request, partition: lease.partition, why) }
-        guard authority.isCurrent(identity, lease.partition, lease.epoch, now: now()) else {
-            return fail("epoch \(lease.epoch) of partition \(lease.partition) is not current")
+        let connected = sessions.values.map(\.identity)
+        let lastHeard = Dictionary(uniqueKeysWithValues: sessions.values.map { ($0.identity, $0.lastHeard) })
+        let decision = checkpoints.stateSource(
+            for: lease, seq: seq, digest: digest, requester: identity,
+            requesterIsCurrent: authority.isCurrent(identity, lease.partition, lease.epoch, now: now()),
+            connected: connected, live: Set(authority.liveWorkers), lastHeard: lastHeard, now: now(),
+            promptWithin: stateRelayTimeoutMilliseconds)
+        guard case .replica(let sourceIdentity, let others) = decision, let source = session(of: sourceIdentity) else {
+            let why: String
+            if case .none(let reason) = decision { why = reason } else { why = StateTransfer.noReplicaConnected }
+            return answerWithoutState(requester, request: request, partition: lease.partition, why)
         }
-        guard let commit = commits[lease.partition], commit.seq == seq, commit.digest == digest else {
-            return fail("checkpoint \(seq) is not the committed one of partition \(lease.partition)")
-        }
-        let connected = commit.replicas.compactMap { name in sessions[name] }.filter { $0.identity != identity }
-        guard !connected.isEmpty else { return fail(StateTransfer.noReplicaConnected) }
-        let live = Set(authority.liveWorkers)
-        let prompt = connected.filter { live.contains($0.identity) && now() - $0.lastHeard <= stateRelayTimeoutMilliseconds }
-        guard let source = prompt.first else { return fail(StateTransfer.replicasSilent) }
         let relay = nextRequest
         nextRequest += 1
         pendingStateRelays[relay] = StateRelay(requester: identity, request: request, lease: lease, seq: seq, digest: digest,
-                                               source: source.identity, others: prompt.dropFirst().map(\.identity))
+                                               source: source.identity, others: others)
         source.outbound.send(.stateRequest(request: relay, lease: lease, seq: seq, digest: digest))
         let timeout = stateRelayTimeoutMilliseconds
         Task {
-            try? await Task.sleep(for: .milliseconds(timeout))
+            try? await clock.sleep(for: .milliseconds(timeout))
             self.stateRelayTimedOut(relay)
         }
     }
@@ -225,7 +202,7 @@ extension Coordinator {
 
     /// What a grant tells the new owner to restore.
     func committedCheckpoint(of partition: Int) -> CommittedCheckpoint {
-        commits[partition].map { CommittedCheckpoint(seq: $0.seq, digest: $0.digest) } ?? .none
+        checkpoints.committedCheckpoint(of: partition)
     }
 }
 

@@ -14,9 +14,9 @@ extension Coordinator {
 
     /// Answers a rollup query by asking every partition owner for its partials and merging them.
     public func query(job: String, _ query: RollupQuery) async throws(APIError) -> RollupAnswer {
-        let started = ContinuousClock.now
+        let started = clock.elapsed()
         let result = try await answer(job: job, query).answer
-        metrics.queryAnswered(job: job, ContinuousClock.now - started)
+        metrics.queryAnswered(job: job, clock.elapsed() - started)
         return result
     }
 
@@ -94,9 +94,9 @@ extension Coordinator {
             Task {
                 // Until the timeout, or until every owner still awaited has lost its leases (a
                 // paused worker: its late report would be refused, so standbys answer instead).
-                let deadline = ContinuousClock.now + .milliseconds(timeout)
-                while ContinuousClock.now < deadline, self.awaitsLeaseHolder(request) {
-                    try? await Task.sleep(for: .milliseconds(100))
+                let deadline = clock.elapsed() + .milliseconds(timeout)
+                while clock.elapsed() < deadline, self.awaitsLeaseHolder(request) {
+                    try? await clock.sleep(for: .milliseconds(100))
                 }
                 self.finishQuery(request)
             }
@@ -183,7 +183,7 @@ extension Coordinator {
             let standby = await withCheckedContinuation { (done: CheckedContinuation<[PartitionReport], Never>) in
                 pendingQueries[request] = PendingQuery(waiting: waiting, reports: [], done: done, standby: asked)
                 Task {
-                    try? await Task.sleep(for: .milliseconds(timeout))
+                    try? await clock.sleep(for: .milliseconds(timeout))
                     self.finishQuery(request)
                 }
             }

@@ -172,12 +172,12 @@ extension Coordinator {
         guard let log = admitted else {
             return .fetchReply(request: request, lease: lease, status: .outOfRange, chunk: .empty)
         }
-        let deadline = ContinuousClock.now + .milliseconds(settings.fetchWaitMilliseconds)
+        let deadline = clock.elapsed() + .milliseconds(settings.fetchWaitMilliseconds)
         while true {
             do {
                 let limit = min(maxBytes, settings.fetchBytesMax)
                 let chunk = try await DataPath.run { try log.read(from: offset, maxBytes: limit) }
-                if chunk.count > 0 || ContinuousClock.now >= deadline || Task.isCancelled {
+                if chunk.count > 0 || clock.elapsed() >= deadline || Task.isCancelled {
                     return .fetchReply(request: request, lease: lease, status: .ok, chunk: chunk)
                 }
             } catch is CancellationError {
@@ -186,7 +186,7 @@ extension Coordinator {
                 logger.error("fetch of partition \(lease.partition) from \(offset) failed: \(error)")
                 return .fetchReply(request: request, lease: lease, status: .outOfRange, chunk: .empty)
             }
-            try? await Task.sleep(for: .milliseconds(10))
+            try? await clock.sleep(for: .milliseconds(10))
         }
     }
 }

@@ -13,6 +13,7 @@ extension Coordinator {
         let logs = set.logs
         let bytesMax = settings.fetchBytesMax
         let (events, continuation) = AsyncStream.makeStream(of: [UInt8].self, bufferingPolicy: .bufferingOldest(64))
+        let clock = self.clock
         let reader = Task.detached {
             var offsets = logs.map { fromStart ? $0.startOffset : $0.durableEnd }
             while !Task.isCancelled {
@@ -28,11 +29,11 @@ extension Coordinator {
                     // recorder slows the tap, not the coordinator's memory.
                     while case .dropped = continuation.yield(lines) {
                         if Task.isCancelled { return }
-                        try? await Task.sleep(for: .milliseconds(20))
+                        try? await clock.sleep(for: .milliseconds(20))
                     }
                     sent = true
                 }
-                if !sent { try? await Task.sleep(for: .milliseconds(50)) }
+                if !sent { try? await clock.sleep(for: .milliseconds(50)) }
             }
         }
         continuation.onTermination = { _ in reader.cancel() }

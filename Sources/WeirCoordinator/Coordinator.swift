@@ -16,7 +16,8 @@ public actor Coordinator {
     var logs: [String: PartitionLogSet] = [:]
     let partitioner: Partitioner
     let logger: Logger
-    let startedAt = ContinuousClock.now
+    /// Every reading of time in this coordinator (injected: tests pass a manual clock).
+    let clock: any ProcessClock
     var authority: LeaseAuthority
     var sessions: [String: WorkerSession] = [:]
     var jobs: OrderedDictionary<String, (spec: JobSpec, text: String)> = [:]
@@ -32,18 +33,20 @@ public actor Coordinator {
     /// Per stream and partition: the offset its holder last fetched from (its progress).
     var consumed: [String: [UInt64]] = [:]
     var pendingQueries: [UInt64: PendingQuery] = [:]
+    /// The checkpoint protocol's decisions: admission, standbys, commits (this actor does the I/O).
+    var checkpoints: CheckpointAuthority
     /// The committed checkpoint of each partition.
-    var commits: [CheckpointCommit?]
+    var commits: [CheckpointCommit?] { checkpoints.commits }
     var pendingReplications: [UInt64: (worker: WorkerIdentity, done: CheckedContinuation<ReplicaStatus?, Never>)] = [:]
     var pendingStateRelays: [UInt64: StateRelay] = [:]
-    var checkpointsCommitted: Int64 = 0
+    var checkpointsCommitted: Int64 { checkpoints.committedCount }
     /// When each partition's checkpoint was last committed (this coordinator's clock).
-    var committedAt: [Int: Int64] = [:]
+    var committedAt: [Int: Int64] { checkpoints.committedAt }
     var moves = MoveTimer()
     /// What each unhealthy worker reported with its last heartbeat.
     var workerProblems: [String: String] = [:]
     /// Fenced writes refused: checkpoints from a worker whose epoch is not current.
-    var staleCheckpointsRefused: Int64 = 0
+    var staleCheckpointsRefused: Int64 { checkpoints.staleRefused }
     var nextRequest: UInt64 = 1
     var eventsAccepted: Int64 = 0
     var eventsRejected: Int64 = 0
@@ -63,8 +66,10 @@ public actor Coordinator {
         var lastHeard: Int64
     }
 
-    public init(settings: CoordinatorSettings, logger: Logger = Logger(label: "weir.coordinator")) throws {
+    public init(settings: CoordinatorSettings, clock: any ProcessClock = SystemClock(),
+                logger: Logger = Logger(label: "weir.coordinator")) throws {
         self.settings = settings
+        self.clock = clock
         self.logger = logger
         store = try CoordinatorStore(directory: settings.dataDirectory + "/meta")
         let partitionCount: Int
@@ -84,8 +89,9 @@ public actor Coordinator {
         let restarted = epochs.contains { $0 > 0 }
         authority = LeaseAuthority(partitionCount: partitionCount, persistedEpochs: epochs, settings: settings.lease,
                                    startedAt: 0, restarted: restarted)
-        commits = try store.commits(partitionCount: partitionCount)
-        authority.preferredHolders = commits.map { $0?.replicas ?? [] }
+        let stored = try store.commits(partitionCount: partitionCount)
+        checkpoints = CheckpointAuthority(replicationFactor: settings.replicationFactor, commits: stored)
+        authority.preferredHolders = stored.map { $0?.replicas ?? [] }
         for (name, key) in try store.streams() { streams[name] = key }
         for (name, text) in try store.jobs() {
             do {
@@ -110,10 +116,7 @@ public actor Coordinator {
     }
 
     /// Milliseconds of the monotonic clock since this coordinator started (lease timing only).
-    nonisolated func now() -> Int64 {
-        let d = ContinuousClock.now - startedAt
-        return d.components.seconds * 1_000 + d.components.attoseconds / 1_000_000_000_000_000
-    }
+    nonisolated func now() -> Int64 { clock.milliseconds() }
 
     /// Binds the wire listener and serves until cancelled. Call `start` to get the bound port first.
     public func run() async throws {
@@ -133,7 +136,7 @@ public actor Coordinator {
     private func tickLoop() async throws {
         var ticks = 0
         while !Task.isCancelled {
-            try await Task.sleep(for: .milliseconds(50))
+            try await clock.sleep(for: .milliseconds(50))
             execute(authority.tick(now: now()))
             ticks += 1
             if ticks % 10 == 0 { observeLogs() }

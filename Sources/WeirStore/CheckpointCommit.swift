@@ -1,25 +1,8 @@
 import WeirCodec
+import WeirCore
 
-/// What the coordinator committed for a partition: the checkpoint (epoch, seq, digest) a new
-/// owner must restore, the log offsets it covers per stream, and the workers holding it.
-public struct CheckpointCommit: Sendable, Equatable {
-    public var epoch: UInt64
-    public var seq: UInt64
-    public var digest: UInt64
-    /// Per stream, the lowest next offset of the partition's jobs: the log before it is no
-    /// longer needed once the checkpoint is replicated.
-    public var offsets: [StreamOffset]
-    /// Names of the workers that stored this checkpoint (owner first).
-    public var replicas: [String]
-
-    public init(epoch: UInt64, seq: UInt64, digest: UInt64, offsets: [StreamOffset], replicas: [String]) {
-        self.epoch = epoch
-        self.seq = seq
-        self.digest = digest
-        self.offsets = offsets
-        self.replicas = replicas
-    }
-
+/// The commit record's bytes in the coordinator's LMDB.
+extension CheckpointCommit {
     func encoded() -> [UInt8] {
         var w = WireWriter(capacity: 64)
         w.u64(epoch); w.u64(seq); w.u64(digest)

@@ -1,3 +1,4 @@
+import WeirCore
 import Foundation
 
 /// The coordinator's durable metadata in its own LMDB environment: the partition count, the

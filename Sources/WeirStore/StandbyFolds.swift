@@ -1,3 +1,4 @@
+import WeirCore
 import Synchronization
 import WeirCodec
 

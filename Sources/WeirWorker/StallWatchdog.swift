@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import WeirCore
 import Synchronization
 
 /// What the watchdog concludes from one look at the control loop's heartbeat.
@@ -43,18 +44,23 @@ struct StallDetector {
 /// stopped renewing and logging for ~10 s without being paused; this says so next time, and
 /// when.)
 final class StallWatchdog: Sendable {
-    private let lastBeat = Atomic<Int64>(StallWatchdog.nowMilliseconds())
+    private let lastBeat: Atomic<Int64>
     private let stopped = Atomic<Bool>(false)
     private let logger: Logger
     private let thresholdMilliseconds: Int64
 
-    init(logger: Logger, thresholdMilliseconds: Int64 = 1_000) {
+    /// The worker's clock; the watch thread itself sleeps in real time.
+    let clock: any ProcessClock
+
+    init(logger: Logger, clock: any ProcessClock, thresholdMilliseconds: Int64 = 1_000) {
         self.logger = logger
+        self.clock = clock
+        lastBeat = Atomic<Int64>(clock.milliseconds())
         self.thresholdMilliseconds = thresholdMilliseconds
     }
 
     /// Called by the control loop on every tick.
-    func beat() { lastBeat.store(Self.nowMilliseconds(), ordering: .relaxed) }
+    func beat() { lastBeat.store(clock.milliseconds(), ordering: .relaxed) }
 
     func start() {
         beat()
@@ -67,9 +73,9 @@ final class StallWatchdog: Sendable {
         var detector = StallDetector(thresholdMilliseconds: thresholdMilliseconds)
         let period: Int64 = 200
         while !stopped.load(ordering: .relaxed) {
-            let before = Self.nowMilliseconds()
+            let before = clock.milliseconds()
             Thread.sleep(forTimeInterval: Double(period) / 1_000)
-            let now = Self.nowMilliseconds()
+            let now = clock.milliseconds()
             let silent = now - lastBeat.load(ordering: .relaxed)
             switch detector.look(silent: silent, overslept: now - before - period) {
             case .stalled(let ms)?:
@@ -82,7 +88,4 @@ final class StallWatchdog: Sendable {
         }
     }
 
-    /// Monotonic milliseconds since the process's first look at this clock.
-    private static func nowMilliseconds() -> Int64 { (ContinuousClock.now - origin).milliseconds }
-    private static let origin = ContinuousClock.now
 }

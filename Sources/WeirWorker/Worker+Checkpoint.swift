@@ -4,91 +4,91 @@ import WeirStore
 import WeirWire
 
 extension Worker {
-    /// A partition without new events checkpoints once per this many intervals (10 s by default).
-    static let idleRefreshIntervals: Int64 = 10
+    /// The rules of this worker's checkpoints (`CheckpointOwner`).
+    var checkpointOwnerSettings: CheckpointOwner.Settings {
+        CheckpointOwner.Settings(intervalMilliseconds: settings.checkpointIntervalMilliseconds, deltasPerBase: settings.deltasPerBase)
+    }
 
     /// Every `checkpointIntervalMilliseconds`: capture, commit locally, ship, commit at the coordinator.
     func checkpointLoop(_ lease: LeaseRef, generation: UInt64, _ runner: PartitionRunner) async {
         guard settings.checkpointIntervalMilliseconds > 0 else { return }  // checkpoints off
         while !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(settings.checkpointIntervalMilliseconds))
+            try? await clock.sleep(for: .milliseconds(settings.checkpointIntervalMilliseconds))
             guard !Task.isCancelled, holder.isValid(lease.partition, epoch: lease.epoch, now: now()) else { continue }
             await checkpoint(lease, generation: generation, runner, force: false)
         }
     }
 
-    /// One checkpoint of a partition. The state is captured under the runner's lock (the only
-    /// time processing of the partition waits), sealed, stored in this worker's LMDB in one
-    /// durable transaction, then sent to the coordinator, which replicates it to the standby and
-    /// commits it. Skipped when nothing moved since the last committed one (unless `force`).
-    /// Returns false when the partition must stop (stale).
+    /// One checkpoint of a partition, as `CheckpointOwner` decides it. The state is captured under
+    /// the runner's lock (the only time processing of the partition waits), sealed, stored in
+    /// this worker's LMDB in one durable transaction, then sent to the coordinator, which
+    /// replicates it to the standbys and commits it. Returns false when the partition must stop.
     @discardableResult
     func checkpoint(_ lease: LeaseRef, generation: UInt64, _ runner: PartitionRunner, force: Bool) async -> Bool {
         guard let current = running[lease.partition], current.lease == lease, current.generation == generation,
-              !current.cursor.inFlight else { return true }
-        let cursor = current.cursor
-        let base = cursor.needBase || cursor.committed.seq + 1 - cursor.lastBaseSeq >= settings.deltasPerBase
-        let seq = cursor.committed.seq + 1
-        let previousDigest = cursor.committed.digest
-        let lastProgress = cursor.lastProgress
-        // An idle partition still checkpoints now and then: each commit goes to a live standby,
-        // so one whose standby died gets a new one (a whole base) without waiting for events.
-        let refresh = ContinuousClock.now - cursor.committedAt >= .milliseconds(settings.checkpointIntervalMilliseconds * Self.idleRefreshIntervals)
-        running[lease.partition]?.cursor.inFlight = true
+              let capture = running[lease.partition]?.owner.begin(now: now(), force: force) else { return true }
         // The outcome belongs to the runner's state, not to this generation of its loops: after
         // a resume (same lease, same runner, new loops) this checkpoint is still the one in
-        // flight, and the next one must wait for it and build on what it committed. A delta
-        // committed past it would lack the changes it captured.
-        defer { if holdsState(lease, runner) { running[lease.partition]?.cursor.inFlight = false } }
+        // flight, and the next one must wait for it and build on what it committed.
         let store = self.store
-        let began = ContinuousClock.now
+        let clock = self.clock
+        let began = clock.elapsed()
         let made: SealedCheckpoint?
         do {
             made = try await DataPath.run { () throws -> SealedCheckpoint? in
                 let progress = runner.progress()
-                if !force && !base && !refresh && progress == lastProgress { return nil }
-                let captureStart = ContinuousClock.now
-                let (jobs, offsets) = runner.capture(base: base)
-                let stall = ContinuousClock.now - captureStart
-                let sealed = try CheckpointBlob.seal(kind: base ? .base : .delta, partition: lease.partition, epoch: lease.epoch,
-                                                     seq: seq, previousDigest: previousDigest, jobs: jobs)
+                if let unchanged = capture.skipIfProgressIs, progress == unchanged { return nil }
+                let captureStart = clock.elapsed()
+                let (jobs, offsets) = runner.capture(base: capture.isBase)
+                let stall = clock.elapsed() - captureStart
+                let sealed = try CheckpointBlob.seal(kind: capture.isBase ? .base : .delta, partition: lease.partition, epoch: lease.epoch,
+                                                     seq: capture.seq, previousDigest: capture.previousDigest, jobs: jobs)
                 Failpoint.hit("checkpoint.before_commit")
                 if case .needBase(let why) = try store.store(sealed.bytes, partition: lease.partition) {
-                    throw CheckpointError("local store refused delta \(seq): \(why)")
+                    throw CheckpointError("local store refused delta \(capture.seq): \(why)")
                 }
                 Failpoint.hit("checkpoint.after_commit")
                 return SealedCheckpoint(bytes: sealed.bytes, digest: sealed.header.digest, offsets: offsets,
-                                        progress: progress, stall: stall, local: ContinuousClock.now - captureStart)
+                                        progress: progress, stall: stall, local: clock.elapsed() - captureStart)
             }
         } catch {
-            logger.error("partition \(lease.partition): checkpoint \(seq) failed: \(error)")
+            logger.error("partition \(lease.partition): checkpoint \(capture.seq) failed: \(error)")
             if let storeError = error as? LMDBError {
                 storeProblem = "checkpoint store \(settings.dataDirectory)/state: \(storeError)\(DiskSpace.note(settings.dataDirectory))"
             }
             checkpointStats.failures += 1
-            if holdsState(lease, runner) { running[lease.partition]?.cursor.needBase = true }
+            if holdsState(lease, runner) { running[lease.partition]?.owner.failed(capture) }
             return true
         }
-        guard let made else { return true }
-        let reply = await send(lease, seq: seq, made)
+        guard let made else {
+            if holdsState(lease, runner) { running[lease.partition]?.owner.skipped(capture) }
+            return true
+        }
+        let reply = await send(lease, seq: capture.seq, made)
         Failpoint.hit("checkpoint.after_ship")
-        guard holdsState(lease, runner) else { return true }
-        guard case .checkpointReply(_, _, let status, let message) = reply else { return false }  // connection gone
-        switch status {
+        guard holdsState(lease, runner), var owner = running[lease.partition]?.owner else { return true }
+        let directive: CheckpointOwner.Directive
+        var message = ""
+        if case .checkpointReply(_, _, let status, let text) = reply {
+            directive = owner.answered(capture, digest: made.digest, progress: made.progress, status: status, now: now())
+            message = text
+        } else {
+            directive = owner.lost(capture)  // the connection is gone
+        }
+        running[lease.partition]?.owner = owner
+        switch directive {
+        case .none:
+            return true
         case .committed:
-            running[lease.partition]?.cursor.recordCommit(CommittedCheckpoint(seq: seq, digest: made.digest), base: base, progress: made.progress)
             storeProblem = nil
-            checkpointStats.record(stall: made.stall, total: ContinuousClock.now - began, bytes: made.bytes.count)
-            // Off this actor: the runner's lock is held while a chunk is applied (`inFlight`
-            // keeps the next checkpoint from overtaking this one).
+            checkpointStats.record(stall: made.stall, total: clock.elapsed() - began, bytes: made.bytes.count)
+            // Off this actor: the runner's lock is held while a chunk is applied (the owner keeps
+            // the next checkpoint from overtaking this one).
             let offsets = made.offsets
             _ = try? await DataPath.runInteractive { runner.committed(offsets) }
             return true
-        case .needBase:
-            running[lease.partition]?.cursor.needBase = true
-            return true
-        case .stale, .refused:
-            logger.warning("partition \(lease.partition): checkpoint \(seq) \(status == .stale ? "is stale" : "was refused"): \(message); stopping the partition")
+        case .stopPartition(let reason):
+            if reply != nil { logger.warning("partition \(lease.partition): \(reason): \(message); stopping the partition") }
             apply(holder.refusedAsStale(partition: lease.partition, epoch: lease.epoch))
             return false
         }
@@ -122,7 +122,7 @@ extension Worker {
             await r.task.value
             if let runner = r.runner, self.settings.checkpointIntervalMilliseconds > 0 {
                 // Wait for a checkpoint already in flight, then take the last one.
-                while self.running[lease.partition]?.cursor.inFlight == true { try? await Task.sleep(for: .milliseconds(5)) }
+                while self.running[lease.partition]?.owner.inFlight != nil { try? await clock.sleep(for: .milliseconds(5)) }
                 await self.checkpoint(lease, generation: r.generation, runner, force: false)
             }
             Failpoint.hit("handoff.before_release")
@@ -136,10 +136,8 @@ extension Worker {
     /// stopped and the last checkpoint committed what it had processed (or nothing moved since
     /// the one before). nil when that is not certain.
     private func settledCheckpoint(_ lease: LeaseRef, generation: UInt64, _ runner: PartitionRunner) -> CommittedCheckpoint? {
-        guard let current = running[lease.partition], current.lease == lease, current.generation == generation,
-              !current.cursor.inFlight, current.cursor.committed.seq > 0,
-              runner.progress() == current.cursor.lastProgress else { return nil }
-        return current.cursor.committed
+        guard let current = running[lease.partition], current.lease == lease, current.generation == generation else { return nil }
+        return current.owner.settled(progress: runner.progress())
     }
 
     /// Keeps the state of a partition just handed off as a standby fold at its committed
@@ -148,7 +146,7 @@ extension Worker {
     /// matched by exact (seq, digest) like any other, so it is used only at that checkpoint.
     private func keepHandedOffState(_ lease: LeaseRef, _ runner: PartitionRunner, committed: CommittedCheckpoint) async {
         let folds = standbyFolds
-        // The committed checkpoint was this epoch's (lastProgress is set only by a commit here).
+        // The committed checkpoint was this epoch's (`settled` holds only after a commit here).
         let header = CheckpointBlob.Header(kind: .base, partition: lease.partition, epoch: lease.epoch, seq: committed.seq,
                                            previousDigest: 0, digest: committed.digest)
         do {

@@ -8,7 +8,7 @@ extension Worker {
     /// else from a replica through the coordinator, else from older state and the log), then runs it.
     func restoreAndRun(_ lease: LeaseRef, generation: UInt64, committed: CommittedCheckpoint) async {
         standbyRunners[lease.partition] = nil  // the owner now
-        let began = ContinuousClock.now
+        let began = clock.elapsed()
         var phases = RestorePhases()
         var restored: [JobCheckpoint] = []
         var replaying = false
@@ -22,14 +22,14 @@ extension Worker {
         if let folded = taken?.committedJobs {
             restored = folded  // the warm standby's copy: at most the newest checkpoints to decode
             phases.source = "standby copy in memory"
-            phases.loaded = ContinuousClock.now
+            phases.loaded = clock.elapsed()
             phases.decoded = phases.loaded
         } else if committed.seq > 0 {
             phases.source = kept.isEmpty ? "checkpoint chain, no standby copy here" : "checkpoint chain, standby copies of \(kept.map(String.init).joined(separator: ", ")) here"
             var older = OlderState(partition: p)
             if case .older(let seq, let jobs)? = taken { older.offer(jobs, seq: seq, what: "checkpoint \(seq), kept in memory") }
             let state = await loadState(lease, committed, older: older)
-            phases.loaded = ContinuousClock.now
+            phases.loaded = clock.elapsed()
             guard let state, !Task.isCancelled else {
                 if !Task.isCancelled {
                     logger.error("partition \(lease.partition): committed checkpoint \(committed.seq) is not available here or at any replica; giving the partition up")
@@ -52,7 +52,7 @@ extension Worker {
                 replaying = true
                 phases.source = "\(what), \(distance) events to process again"
             }
-            phases.decoded = ContinuousClock.now
+            phases.decoded = clock.elapsed()
         }
         let specs = jobs
         let retention = settings.retentionMilliseconds
@@ -75,10 +75,10 @@ extension Worker {
         guard isCurrent(lease, generation: generation), !Task.isCancelled else { return }
         running[lease.partition]?.runner = runner
         // State that is not the committed chain's: the next checkpoint starts a new chain.
-        if replaying { running[lease.partition]?.cursor.needBase = true }
+        if replaying { running[lease.partition]?.owner.stateReplaced() }
         if committed.seq > 0 {
-            let ms = (ContinuousClock.now - began).milliseconds
-            logger.info("restored partition \(lease.partition) epoch \(lease.epoch) \(replaying ? "towards" : "from") checkpoint \(committed.seq) in \(ms) ms (\(phases.describe(began: began)))")
+            let ms = (clock.elapsed() - began).wholeMilliseconds
+            logger.info("restored partition \(lease.partition) epoch \(lease.epoch) \(replaying ? "towards" : "from") checkpoint \(committed.seq) in \(ms) ms (\(phases.describe(began: began, end: clock.elapsed())))")
         }
         Failpoint.hit("handoff.after_restore")
         await run(lease, generation: generation, runner)
@@ -130,7 +130,7 @@ extension Worker {
                     return .older(choice.jobs, what: choice.what, distance: choice.distance)
                 }
                 if attempt == 1 || attempt % 10 == 0 { logger.warning("partition \(p): state request \(attempt) failed: \(problem); asking again") }
-                try? await Task.sleep(for: .milliseconds(300))
+                try? await clock.sleep(for: .milliseconds(300))
                 continue
             }
             do {
@@ -208,7 +208,7 @@ extension Worker {
     /// stay (captured in memory), new jobs start from the beginning of their stream.
     func rebuild(_ r: RunningPartition) {
         guard let old = r.runner else {
-            start(r.lease, committed: r.cursor.committed)
+            start(r.lease, committed: r.owner.committed)
             return
         }
         r.task.cancel()
@@ -231,11 +231,9 @@ extension Worker {
                 self.logger.error("partition \(lease.partition): rebuilding for the new job set failed: \(error)")
             }
         }
-        var cursor = r.cursor
-        cursor.needBase = true
-        cursor.inFlight = false
-        cursor.lastProgress = .max  // another job set: the old runner's progress says nothing of this one's state
-        running[lease.partition] = RunningPartition(lease: lease, generation: generation, runner: nil, task: task, cursor: cursor)
+        var owner = r.owner
+        owner.stateReplaced()  // another job set: a new chain, and the old runner's progress says nothing of this one's state
+        running[lease.partition] = RunningPartition(lease: lease, generation: generation, runner: nil, task: task, owner: owner)
     }
 
     func installRunner(_ lease: LeaseRef, generation: UInt64, _ runner: PartitionRunner) {
@@ -244,22 +242,17 @@ extension Worker {
     }
 }
 
-extension Duration {
-    /// Whole milliseconds.
-    var milliseconds: Int64 { components.seconds * 1_000 + components.attoseconds / 1_000_000_000_000_000 }
-}
-
 /// When each step of a restore ended, for the log line that says where the time went.
 struct RestorePhases {
     /// Where the state came from.
     var source = "checkpoint chain"
-    var loaded: ContinuousClock.Instant?
-    var decoded: ContinuousClock.Instant?
+    var loaded: Duration?
+    var decoded: Duration?
 
-    func describe(began: ContinuousClock.Instant) -> String {
-        let end = ContinuousClock.now
+    /// `began` and `end` on the worker's clock.
+    func describe(began: Duration, end: Duration) -> String {
         let load = loaded ?? began, decode = decoded ?? load
-        return "\(source): load \((load - began).milliseconds), decode \((decode - load).milliseconds), engines \((end - decode).milliseconds) ms"
+        return "\(source): load \((load - began).wholeMilliseconds), decode \((decode - load).wholeMilliseconds), engines \((end - decode).wholeMilliseconds) ms"
     }
 }
 
@@ -273,14 +266,14 @@ extension Worker {
     func warmStoredChains(partitionCount: Int) {
         let store = self.store, folds = standbyFolds
         Task {
-            let began = ContinuousClock.now
+            let began = clock.elapsed()
             var folded = 0
             for p in 0..<partitionCount {
                 // A restore under way here goes first: it is the one a partition stands still for
                 // (waiting at most ~4 s per partition, in case one never finishes).
                 var waits = 0
                 while waits < 200, running.values.contains(where: { $0.runner == nil }) {
-                    try? await Task.sleep(for: .milliseconds(20))
+                    try? await clock.sleep(for: .milliseconds(20))
                     waits += 1
                 }
                 guard running[p] == nil else { continue }
@@ -290,7 +283,7 @@ extension Worker {
                     logger.warning("partition \(p): the stored checkpoint chain does not fold (\(error)); a restore reads it again")
                 }
             }
-            if folded > 0 { logger.info("folded \(folded) stored checkpoint chain(s) in \((ContinuousClock.now - began).milliseconds) ms") }
+            if folded > 0 { logger.info("folded \(folded) stored checkpoint chain(s) in \((clock.elapsed() - began).wholeMilliseconds) ms") }
         }
     }
 }

@@ -17,7 +17,8 @@ public actor Worker {
     public let identity: WorkerIdentity
     let store: CheckpointStore
     let logger: Logger
-    let startedAt = ContinuousClock.now
+    /// Every reading of time in this worker (injected: tests pass a manual clock).
+    let clock: any ProcessClock
     var holder = LeaseHolder(settings: LeaseSettings())
     var outbound: OutboundQueue?
     var jobs: [WorkerJob] = []
@@ -49,43 +50,23 @@ public actor Worker {
         /// Nil while the partition is being restored.
         var runner: PartitionRunner?
         var task: Task<Void, Never>
-        var cursor: CheckpointCursor
+        /// Where the partition's checkpoint chain stands and what its next checkpoint is.
+        var owner: CheckpointOwner
     }
 
-    /// Where a partition's checkpoint chain stands.
-    struct CheckpointCursor {
-        var committed: CommittedCheckpoint
-        var needBase: Bool
-        var lastBaseSeq: UInt64
-        var lastProgress: UInt64 = .max
-        var inFlight = false
-        /// When the last checkpoint committed (or the partition started here).
-        var committedAt = ContinuousClock.now
-
-        /// Checkpoint `committed` was committed: the next one follows it.
-        mutating func recordCommit(_ committed: CommittedCheckpoint, base: Bool, progress: UInt64) {
-            self.committed = committed
-            needBase = false
-            if base { lastBaseSeq = committed.seq }
-            lastProgress = progress
-            committedAt = ContinuousClock.now
-        }
-    }
-
-    public init(settings: WorkerSettings, store: CheckpointStore, logger: Logger = Logger(label: "weir.worker")) {
+    public init(settings: WorkerSettings, store: CheckpointStore, clock: any ProcessClock = SystemClock(),
+                logger: Logger = Logger(label: "weir.worker")) {
         self.settings = settings
+        self.clock = clock
         self.store = store
         self.logger = logger
-        watchdog = StallWatchdog(logger: logger)
+        watchdog = StallWatchdog(logger: logger, clock: clock)
         // A new incarnation per process start: wall-clock nanoseconds order restarts (identity only, never lease timing).
-        identity = WorkerIdentity(name: settings.name, incarnation: UInt64(Date().timeIntervalSince1970 * 1e9))
+        identity = WorkerIdentity(name: settings.name, incarnation: clock.wallNanoseconds())
     }
 
     /// Monotonic milliseconds since start: the only clock lease validity is judged by.
-    nonisolated func now() -> Int64 {
-        let d = ContinuousClock.now - startedAt
-        return d.components.seconds * 1_000 + d.components.attoseconds / 1_000_000_000_000_000
-    }
+    nonisolated func now() -> Int64 { clock.milliseconds() }
 
     /// Connects, registers and serves until the connection closes (or `leave` completes).
     public func run() async throws {
@@ -135,7 +116,7 @@ public actor Worker {
     private func tickLoop() async {
         var lastSummary = now()
         while !Task.isCancelled {
-            do { try await Task.sleep(for: .milliseconds(50)) } catch { return }
+            do { try await clock.sleep(for: .milliseconds(50)) } catch { return }
             watchdog.beat()
             apply(holder.tick(now: now()))
             if now() - lastSummary >= 10_000 {
@@ -246,7 +227,7 @@ public actor Worker {
         let task = Task { await self.restoreAndRun(lease, generation: generation, committed: committed) }
         running[lease.partition] = RunningPartition(
             lease: lease, generation: generation, runner: nil, task: task,
-            cursor: CheckpointCursor(committed: committed, needBase: committed.seq == 0, lastBaseSeq: committed.seq))
+            owner: CheckpointOwner(committed: committed, now: now(), settings: checkpointOwnerSettings))
     }
 
     /// The lease lapsed for a moment and is valid again (a renewal answer came just late): the
@@ -256,11 +237,11 @@ public actor Worker {
         r.task.cancel()
         let generation = nextGeneration
         nextGeneration += 1
-        // The cursor goes on as it is: a checkpoint still in flight stays the one in flight (its
-        // answer updates the cursor, see `holdsState`), so the new loops' first checkpoint waits
+        // The owner goes on as it is: a checkpoint still in flight stays the one in flight (its
+        // answer updates the owner, see `holdsState`), so the new loops' first checkpoint waits
         // for it instead of capturing a delta that would skip the changes it carries.
         let task = Task { await self.run(r.lease, generation: generation, runner) }
-        running[r.lease.partition] = RunningPartition(lease: r.lease, generation: generation, runner: runner, task: task, cursor: r.cursor)
+        running[r.lease.partition] = RunningPartition(lease: r.lease, generation: generation, runner: runner, task: task, owner: r.owner)
         logger.info("resumed partition \(r.lease.partition) epoch \(r.lease.epoch)")
     }
 

@@ -18,11 +18,13 @@ struct SimReplayBounds {
     var replicaSilent: Bool
 }
 
-/// The simulated processes' checkpoint state. The coordinator's commit rules and every store's
-/// chain rules are the real ones (`LeaseAuthority.isCurrent`, seq = committed + 1,
-/// `CheckpointChainIndex`); the "engine" is a running sum, so the reference is a prefix sum.
+/// The simulated processes' checkpoint state. Every decision of the checkpoint protocol is made
+/// by the real types: the owner's by `CheckpointOwner`, the coordinator's by
+/// `CheckpointAuthority` (with `LeaseAuthority.isCurrent` as its fencing verdict), every
+/// store's chain rules by `CheckpointChainIndex`. The simulation only carries their directives
+/// over a faulty network; the "engine" is a running sum, so the reference is a prefix sum.
 struct CheckpointState {
-    struct Commit { var epoch: Epoch; var seq: UInt64; var digest: UInt64; var offset: Int; var replicas: [String] }
+    static let stream = "events"
     struct Running {
         var epoch: Epoch
         var restored = false
@@ -30,11 +32,13 @@ struct CheckpointState {
         var stateAskedAt: Int64 = -1_000_000
         var sum: Int64 = 0
         var offset = 0
-        var committed: CommittedCheckpoint
-        var needBase = true
-        var inFlightSince: Int64?
+        /// The real owner-side rules of this partition's checkpoints.
+        var owner: CheckpointOwner
+        /// The checkpoint in flight and what it holds.
+        var sent: (capture: CheckpointOwner.Capture, checkpoint: SimCheckpoint)?
         var lastCheckpointAt: Int64 = -1_000_000
         var readInFlightSince: Int64?
+        var committed: CommittedCheckpoint { owner.committed }
     }
     struct Store { var index = CheckpointChainIndex(); var blobs: [UInt64: SimCheckpoint] = [:] }
     struct Worker {
@@ -45,12 +49,13 @@ struct CheckpointState {
     }
 
     var workers: [Worker] = []
-    /// Durable at the coordinator.
-    var commits: [Commit?] = []
+    /// The coordinator's real checkpoint rules; its commits are durable (a restarted coordinator
+    /// starts a new authority from them, as `Coordinator.init` does from its store).
+    var authority = CheckpointAuthority(replicationFactor: 2, commits: [])
     var logs: [[Int64]] = []
     var prefix: [[Int64]] = []
     var logStart: [Int] = []
-    var pendingReplications: [UInt64: (owner: WorkerIdentity, partition: PartitionID, checkpoint: SimCheckpoint, standby: String)] = [:]
+    var pendingReplications: [UInt64: (owner: WorkerIdentity, partition: PartitionID, checkpoint: SimCheckpoint, standby: WorkerIdentity)] = [:]
     var pendingStates: [UInt64: (requester: WorkerIdentity, partition: PartitionID, epoch: Epoch, committed: CommittedCheckpoint, others: [WorkerIdentity])] = [:]
     var nextRequest: UInt64 = 1
     /// (partition, epoch) → the one worker whose checkpoints were accepted under it.
@@ -58,6 +63,10 @@ struct CheckpointState {
     /// When the coordinator last got a renewal from each worker incarnation.
     var lastHeard: [WorkerIdentity: Int64] = [:]
     var stats = (commits: 0, restoresLocal: 0, restoresShipped: 0, replays: 0, olderRestores: 0, needBase: 0, staleRefused: 0)
+    /// The owners' checkpoint rules in the simulation: every 200 ms, a base every 8.
+    static let ownerSettings = CheckpointOwner.Settings(intervalMilliseconds: 200, deltasPerBase: 8)
+    /// How long a coordinator asks a replica to have been heard from (`Coordinator.stateRelayTimeoutMilliseconds`).
+    var promptWithin: Int64 = 0
     /// Events of one seed, printed when it is replayed alone.
     var trace: [String] = []
 }
@@ -68,15 +77,16 @@ extension LeaseSimulation {
     mutating func enableCheckpointing() {
         checkpointing = true
         ck.workers = Array(repeating: CheckpointState.Worker(), count: workers.count)
-        ck.commits = Array(repeating: nil, count: partitions)
+        ck.authority = CheckpointAuthority(replicationFactor: 2, commits: Array(repeating: nil, count: partitions))
+        ck.promptWithin = max(settings.ttlMilliseconds / 2, 100)
         ck.logs = Array(repeating: [], count: partitions)
         ck.prefix = Array(repeating: [0], count: partitions)
         ck.logStart = Array(repeating: 0, count: partitions)
     }
 
     func committedCheckpoint(_ p: PartitionID) -> CommittedCheckpoint {
-        guard checkpointing, let c = ck.commits[p] else { return .none }
-        return CommittedCheckpoint(seq: c.seq, digest: c.digest)
+        guard checkpointing else { return .none }
+        return ck.authority.committedCheckpoint(of: p)
     }
 
     mutating func appendEvents() {
@@ -105,7 +115,7 @@ extension LeaseSimulation {
         }
         let committed = granted.1
         ck.trace.append("t=\(now) \(workers[w].identity) starts p\(p) e\(e) committed \(committed.seq)")
-        var r = CheckpointState.Running(epoch: e, committed: committed)
+        var r = CheckpointState.Running(epoch: e, owner: CheckpointOwner(committed: committed, now: now, settings: CheckpointState.ownerSettings))
         if committed.seq == 0 {
             r.restored = true
         } else if let chain = localChain(w, p, committed) {
@@ -130,7 +140,6 @@ extension LeaseSimulation {
         r.offset = last.offset
         r.restored = true
         r.waitingForState = false
-        r.needBase = false
     }
 
     /// Offers a checkpoint to worker `w`'s store with the real chain rules.
@@ -177,27 +186,32 @@ extension LeaseSimulation {
                 r.readInFlightSince = now
                 send(.read(id, p, e, offset: r.offset), from: w)
             }
-            if let since = r.inFlightSince, now - since > 2 * settings.ttlMilliseconds {
+            if let sent = r.sent, let since = r.owner.inFlight?.since, now - since > 2 * settings.ttlMilliseconds {
                 // No answer: it may have been committed. Like the worker when its connection drops,
-                // stop; the next owner restores whatever was committed.
-                ck.workers[w].running[p] = r
-                apply(w, workers[w].holder.refusedAsStale(partition: p, epoch: e))
-                continue
+                // the owner stops; the next owner restores whatever was committed.
+                if case .stopPartition = r.owner.lost(sent.capture) {
+                    r.sent = nil
+                    ck.workers[w].running[p] = r
+                    apply(w, workers[w].holder.refusedAsStale(partition: p, epoch: e))
+                    continue
+                }
             }
-            if r.inFlightSince == nil, now - r.lastCheckpointAt >= Self.checkpointEvery {
+            if now - r.lastCheckpointAt >= CheckpointState.ownerSettings.intervalMilliseconds, let capture = r.owner.begin(now: now) {
                 r.lastCheckpointAt = now
-                let seq = r.committed.seq + 1
-                let kind: CheckpointBlob.Kind = r.needBase || seq % 8 == 0 ? .base : .delta
-                let header = CheckpointBlob.Header(kind: kind, partition: p, epoch: e, seq: seq, previousDigest: r.committed.digest,
-                                                   digest: Self.digest(previous: r.committed.digest, seq: seq, sum: r.sum, offset: r.offset))
-                let c = SimCheckpoint(header: header, sum: r.sum, offset: r.offset)
-                switch offer(w, c) {
-                case .store:
-                    r.inFlightSince = now
-                    send(.checkpoint(id, p, e, c), from: w)
-                case .needBase, .staleEpoch:
-                    r.needBase = true
-                    r.inFlightSince = nil
+                if let unchanged = capture.skipIfProgressIs, unchanged == UInt64(r.offset) {
+                    r.owner.skipped(capture)
+                } else {
+                    let header = CheckpointBlob.Header(kind: capture.isBase ? .base : .delta, partition: p, epoch: e, seq: capture.seq,
+                                                       previousDigest: capture.previousDigest,
+                                                       digest: Self.digest(previous: capture.previousDigest, seq: capture.seq, sum: r.sum, offset: r.offset))
+                    let c = SimCheckpoint(header: header, sum: r.sum, offset: r.offset)
+                    switch offer(w, c) {
+                    case .store:
+                        r.sent = (capture, c)
+                        send(.checkpoint(id, p, e, c), from: w)
+                    case .needBase, .staleEpoch:
+                        r.owner.failed(capture)
+                    }
                 }
             }
             ck.workers[w].running[p] = r
@@ -222,19 +236,16 @@ extension LeaseSimulation {
             }
             ck.workers[w].running[p] = r
         case .checkpointReply(let p, let e, let seq, let status):
-            guard var r = ck.workers[w].running[p], r.epoch == e, r.inFlightSince != nil, seq == r.committed.seq + 1 else { return }
-            r.inFlightSince = nil
-            switch status {
+            guard var r = ck.workers[w].running[p], r.epoch == e, let sent = r.sent, sent.capture.seq == seq else { return }
+            r.sent = nil
+            let directive = r.owner.answered(sent.capture, digest: sent.checkpoint.header.digest, progress: UInt64(sent.checkpoint.offset),
+                                             status: status, now: now)
+            ck.workers[w].running[p] = r
+            switch directive {
+            case .none: break
             case .committed:
-                guard let c = ck.workers[w].stores[p]?.blobs[seq] else { violate("worker \(id) lost its own checkpoint \(seq) of partition \(p)"); return }
-                r.committed = CommittedCheckpoint(seq: seq, digest: c.header.digest)
-                r.needBase = false
-                ck.workers[w].running[p] = r
-            case .needBase:
-                r.needBase = true
-                ck.workers[w].running[p] = r
-            case .stale, .refused:
-                ck.workers[w].running[p] = r
+                if ck.workers[w].stores[p]?.blobs[seq] == nil { violate("worker \(id) lost its own checkpoint \(seq) of partition \(p)") }
+            case .stopPartition:
                 apply(w, workers[w].holder.refusedAsStale(partition: p, epoch: e))
             }
         case .replicate(let request, let p, let c):
@@ -282,7 +293,7 @@ extension LeaseSimulation {
         r.offset = best.offset
         r.restored = true
         r.waitingForState = false
-        r.needBase = true  // not the committed chain's state: a new chain starts
+        r.owner.stateReplaced()  // not the committed chain's state: a new chain starts
         if best.offset == 0 { ck.stats.replays += 1 } else { ck.stats.olderRestores += 1 }
     }
 
@@ -304,40 +315,37 @@ extension LeaseSimulation {
             reply(.readReply(p, e, offset: start, values: values), to: id)
         case .checkpoint(let id, let p, let e, let c):
             guard admit(id, p, e, seq: c.header.seq) else { return }
-            // The coordinator's placement: the authority's choice if that worker is connected, else
-            // any other connected worker (a commit with one copy is the last resort).
-            let chosen = authority.standby(for: p, owner: id)
-            let others = workers.filter { $0.connected && $0.registered && $0.alive && $0.identity != id }
-            guard let standby = others.first(where: { $0.identity == chosen }) ?? (others.isEmpty ? nil : others[p % others.count]) else {
-                return commitCheckpoint(id, p, e, c, replicas: [id.name])
-            }
+            let connected = workers.filter { $0.connected && $0.registered }.map(\.identity)
+            let standbys = ck.authority.standbys(for: p, owner: id, preferred: authority.standby(for: p, owner: id),
+                                                 connected: connected, live: Set(authority.liveWorkers))
+            guard let standby = standbys.first else { return commitCheckpoint(id, p, e, c, replicas: [id.name]) }
             let request = ck.nextRequest
             ck.nextRequest += 1
-            ck.pendingReplications[request] = (id, p, c, standby.name)
-            reply(.replicate(request: request, p, c), to: standby.identity)
+            ck.pendingReplications[request] = (id, p, c, standby)
+            reply(.replicate(request: request, p, c), to: standby)
         case .replicated(let standby, let request, let status):
-            guard let pending = ck.pendingReplications.removeValue(forKey: request), pending.standby == standby.name else { return }
-            let (owner, p, c) = (pending.owner, pending.partition, pending.checkpoint)
-            switch status {
-            case .stored: commitCheckpoint(owner, p, c.header.epoch, c, replicas: [owner.name, standby.name])
-            case .needBase:
-                ck.stats.needBase += 1
-                reply(.checkpointReply(p, c.header.epoch, seq: c.header.seq, .needBase), to: owner)
-            case .refused: commitCheckpoint(owner, p, c.header.epoch, c, replicas: [owner.name])
-            }
+            guard let pending = ck.pendingReplications[request], pending.standby == standby else { return }
+            replicationAnswered(request, status)
         case .stateRequest(let id, let p, let e, let committed):
-            guard authority.isCurrent(id, p, e, now: now), let commit = ck.commits[p], commit.seq == committed.seq, commit.digest == committed.digest else { return }
-            let connected = commit.replicas.compactMap { name in workers.first { $0.name == name && $0.connected && $0.alive && $0.identity != id } }
-            // Only replicas heard from within half a TTL are asked (`Coordinator.stateRequested`).
-            let sources = connected.filter { now - (ck.lastHeard[$0.identity] ?? .min / 2) <= settings.ttlMilliseconds / 2 }
-            guard !sources.isEmpty else {
-                let bounds = SimReplayBounds(logStart: ck.logStart[p], committedOffset: commit.offset, replicaSilent: !connected.isEmpty)
-                return reply(.stateReply(p, e, nil, bounds), to: id)
+            let connected = workers.filter { $0.connected && $0.registered }.map(\.identity)
+            let decision = ck.authority.stateSource(
+                for: LeaseRef(partition: p, epoch: e), seq: committed.seq, digest: committed.digest, requester: id,
+                requesterIsCurrent: authority.isCurrent(id, p, e, now: now), connected: connected, live: Set(authority.liveWorkers),
+                lastHeard: ck.lastHeard, now: now, promptWithin: ck.promptWithin)
+            switch decision {
+            case .replica(let source, let others):
+                let request = ck.nextRequest
+                ck.nextRequest += 1
+                ck.pendingStates[request] = (id, p, e, committed, others)
+                reply(.stateFetch(request: request, p, committed), to: source)
+            case .none(let why):
+                // Without a replica the new owner gets the log's bounds (it may rebuild older state).
+                guard why == StateTransfer.noReplicaConnected || why == StateTransfer.replicasSilent,
+                      let commit = ck.authority.commits[p] else { return }
+                let bounds = SimReplayBounds(logStart: ck.logStart[p], committedOffset: Self.offset(of: commit),
+                                             replicaSilent: why == StateTransfer.replicasSilent)
+                reply(.stateReply(p, e, nil, bounds), to: id)
             }
-            let request = ck.nextRequest
-            ck.nextRequest += 1
-            ck.pendingStates[request] = (id, p, e, committed, Array(sources.dropFirst().map(\.identity)))
-            reply(.stateFetch(request: request, p, committed), to: sources[0].identity)
         case .stateChain(_, let request, let chain):
             guard var pending = ck.pendingStates.removeValue(forKey: request) else { return }
             if chain == nil, !pending.others.isEmpty {
@@ -346,54 +354,77 @@ extension LeaseSimulation {
                 ck.pendingStates[request] = pending
                 return reply(.stateFetch(request: request, pending.partition, pending.committed), to: next)
             }
-            let bounds = chain == nil ? ck.commits[pending.partition].map {
-                SimReplayBounds(logStart: ck.logStart[pending.partition], committedOffset: $0.offset, replicaSilent: true)
+            let bounds = chain == nil ? ck.authority.commits[pending.partition].map {
+                SimReplayBounds(logStart: ck.logStart[pending.partition], committedOffset: Self.offset(of: $0), replicaSilent: true)
             } : nil
             reply(.stateReply(pending.partition, pending.epoch, chain, bounds), to: pending.requester)
         default: break
         }
     }
 
-    /// The coordinator's fencing and sequencing of a checkpoint (the rules of `Coordinator.admitCheckpoint`).
+    /// A standby answered (nil: it disconnected, as the coordinator's `failPending`): the real
+    /// rules decide between a commit and asking the owner for a base.
+    mutating func replicationAnswered(_ request: UInt64, _ status: ReplicaStatus?) {
+        guard let pending = ck.pendingReplications.removeValue(forKey: request) else { return }
+        let (owner, p, c) = (pending.owner, pending.partition, pending.checkpoint)
+        switch ck.authority.outcome(owner: owner.name, answers: [(pending.standby.name, status)]) {
+        case .commit(let replicas, _): commitCheckpoint(owner, p, c.header.epoch, c, replicas: replicas)
+        case .needBase:
+            ck.stats.needBase += 1
+            reply(.checkpointReply(p, c.header.epoch, seq: c.header.seq, .needBase), to: owner)
+        }
+    }
+
+    /// The coordinator's fencing and sequencing of a checkpoint: `CheckpointAuthority.admit`.
     mutating func admit(_ id: WorkerIdentity, _ p: PartitionID, _ e: Epoch, seq: UInt64) -> Bool {
-        guard authority.isCurrent(id, p, e, now: now) else {
-            ck.stats.staleRefused += 1
-            reply(.checkpointReply(p, e, seq: seq, .stale), to: id)
-            return false
-        }
-        guard seq == (ck.commits[p]?.seq ?? 0) + 1 else {
-            reply(.checkpointReply(p, e, seq: seq, .refused), to: id)
-            return false
-        }
-        return true
+        let refusal = ck.authority.admit(LeaseRef(partition: p, epoch: e), seq: seq, holder: id.description,
+                                         holderIsCurrent: authority.isCurrent(id, p, e, now: now))
+        guard let refusal else { return true }
+        if refusal.status == .stale { ck.stats.staleRefused += 1 }
+        reply(.checkpointReply(p, e, seq: seq, refusal.status), to: id)
+        return false
+    }
+
+    static func offset(of commit: CheckpointCommit) -> Int {
+        Int(commit.offsets.first { $0.stream == CheckpointState.stream }?.offset ?? 0)
     }
 
     mutating func commitCheckpoint(_ id: WorkerIdentity, _ p: PartitionID, _ e: Epoch, _ c: SimCheckpoint, replicas: [String]) {
         guard admit(id, p, e, seq: c.header.seq) else { return }
+        // Invariants, checked against the simulation's own knowledge before the commit lands.
         let key = "\(p)/\(e)"
         if let writer = ck.writers[key], writer != id.name { violate("partition \(p) epoch \(e) accepted checkpoints from \(writer) and \(id.name)") }
         ck.writers[key] = id.name
         if e != maxGranted[p] { violate("committed a checkpoint of partition \(p) under stale epoch \(e) (newest \(maxGranted[p]))") }
-        let previous = ck.commits[p]
-        if c.header.seq != (previous?.seq ?? 0) + 1 { violate("partition \(p) committed seq \(c.header.seq) after \(previous?.seq ?? 0)") }
+        let previous = ck.authority.commits[p]
+        if c.header.seq != (previous?.seq ?? 0) + 1 { violate("partition \(p) committed seq \(c.header.seq) after \(previous?.seq ?? 0)"); return }
+        if let previous, c.header.kind == .delta, c.header.previousDigest != previous.digest {
+            violate("partition \(p) committed delta \(c.header.seq) chained to \(c.header.previousDigest), not to the committed \(previous.digest)")
+        }
         // Offsets may go back only when an owner replayed a complete log (no replica reachable);
         // either way the state must be exactly the reference's at its offset: a skipped or
         // doubled event would show here.
         if c.sum != ck.prefix[p][c.offset] { violate("partition \(p) committed state \(c.sum) at offset \(c.offset); the reference is \(ck.prefix[p][c.offset])") }
         ck.trace.append("t=\(now) commit p\(p) e\(e) seq \(c.header.seq) offset \(c.offset) by \(id) replicas \(replicas)")
-        ck.commits[p] = CheckpointState.Commit(epoch: e, seq: c.header.seq, digest: c.header.digest, offset: c.offset, replicas: replicas)
-        authority.preferredHolders = (0..<partitions).map { ck.commits[$0]?.replicas ?? [] }
+        let record = CheckpointCommit(epoch: e, seq: c.header.seq, digest: c.header.digest,
+                                      offsets: [StreamOffset(stream: CheckpointState.stream, offset: UInt64(c.offset))], replicas: replicas)
+        let connected = workers.filter { $0.connected && $0.registered }.count
+        for directive in ck.authority.committed(record, partition: p, workers: connected, now: now) {
+            switch directive {
+            case .truncateLog(let partition, let offsets):
+                for o in offsets { ck.logStart[partition] = max(ck.logStart[partition], Int(o.offset)) }
+            }
+        }
+        authority.preferredHolders = (0..<partitions).map { ck.authority.commits[$0]?.replicas ?? [] }
         ck.stats.commits += 1
-        // Truncate behind checkpoints that have their two copies.
-        if replicas.count >= 2 { ck.logStart[p] = max(ck.logStart[p], c.offset) }
         reply(.checkpointReply(p, e, seq: c.header.seq, .committed), to: id)
     }
 
     func describeCheckpoints() -> String {
         var lines: [String] = []
         for p in 0..<partitions {
-            let c = ck.commits[p]
-            lines.append("  p\(p): committed seq \(c?.seq ?? 0) e\(c?.epoch ?? 0) offset \(c?.offset ?? 0) replicas \(c?.replicas ?? []) logStart \(ck.logStart[p]) log \(ck.logs[p].count)")
+            let c = ck.authority.commits[p]
+            lines.append("  p\(p): committed seq \(c?.seq ?? 0) e\(c?.epoch ?? 0) offset \(c.map(Self.offset(of:)) ?? 0) replicas \(c?.replicas ?? []) logStart \(ck.logStart[p]) log \(ck.logs[p].count)")
         }
         for (w, worker) in ck.workers.enumerated() {
             for (p, r) in worker.running.sorted(by: { $0.key < $1.key }) {

@@ -7,7 +7,12 @@ extension LeaseSimulation {
         case .register(let id):
             reply(.registered, to: id)
             execute(authority.workerJoined(id, now: now))
-        case .disconnected(let id): execute(authority.workerDisconnected(id, now: now))
+        case .disconnected(let id):
+            execute(authority.workerDisconnected(id, now: now))
+            if checkpointing {
+                // Nothing a gone standby was asked for will come (the coordinator's `failPending`).
+                for (request, pending) in ck.pendingReplications where pending.standby == id { replicationAnswered(request, nil) }
+            }
         case .leave(let id): execute(authority.workerLeaving(id, now: now))
         case .release(let id, let p, let e): execute(authority.released(id, partition: p, epoch: e, now: now))
         case .renew(let id, let seq, let leases):

@@ -97,6 +97,11 @@ extension LeaseSimulation {
         coordinatorUp = true
         coordinatorPausedUntil = .min
         authority = LeaseAuthority(partitionCount: partitions, persistedEpochs: durableEpochs, settings: settings, startedAt: now, restarted: true)
+        if checkpointing {
+            // The commits are durable; the rest of the checkpoint authority starts anew (`Coordinator.init`).
+            ck.authority = CheckpointAuthority(replicationFactor: ck.authority.replicationFactor, commits: ck.authority.commits)
+            authority.preferredHolders = (0..<partitions).map { ck.authority.commits[$0]?.replicas ?? [] }
+        }
     }
 
     // MARK: network

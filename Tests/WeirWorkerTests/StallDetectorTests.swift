@@ -1,3 +1,4 @@
+import WeirWire
 import Testing
 @testable import WeirWorker
 
@@ -51,7 +52,7 @@ extension StallDetectorTests {
     @Test func theWatchdogThreadLogsALoopThatStopsBeatingAndItsReturn() async throws {
         let recorded = Recorded()
         let logger = Logger(label: "test") { _ in RecordingLogHandler(recorded: recorded) }
-        let watchdog = StallWatchdog(logger: logger, thresholdMilliseconds: 300)
+        let watchdog = StallWatchdog(logger: logger, clock: SystemClock(), thresholdMilliseconds: 300)
         watchdog.start()
         defer { watchdog.stop() }
         func waitFor(_ text: String) async throws {

@@ -1,3 +1,5 @@
+import WeirCore
+
 /// What a state reply without blobs tells a new owner about the partition's logs: from which
 /// older state it may rebuild the committed one by processing the log (see `StateTransfer`).
 public struct ReplayBounds: Sendable, Equatable {

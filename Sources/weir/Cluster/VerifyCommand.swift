@@ -28,7 +28,7 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(help: "Chaos while replaying: kill=DUR (mean time between kill -9s), pause=DUR (between pauses), pause-for=DUR, restart-after=DUR, churn=DUR (between a new worker joining and a running one leaving, alternately).")
     var chaos: String?
 
-    @Option(help: "Crash points to sweep on worker w1, one after the other (comma-separated; see the failpoint list in the README).")
+    @Option(help: "Crash points to sweep on worker w1, one after the other (comma-separated; see the failpoint list in docs/testing.md).")
     var failpoints: String?
 
     @Option(name: .customLong("crash-coordinator"), help: "Coordinator crash points to sweep, e.g. coordinator.after_commit@5,coordinator.after_persist_epoch@2 (the recording is replayed before the jobs are submitted, so the coordinator crashes while workers process it).")
