@@ -88,7 +88,7 @@ let package = Package(
             ]
         ),
         // Scratch directories the tests remove when they exit (not shipped: no product uses it).
-        .target(name: "WeirTestSupport", path: "Tests/WeirTestSupport"),
+        .target(name: "WeirTestSupport", dependencies: ["WeirCore"], path: "Tests/WeirTestSupport"),
         .testTarget(name: "WeirCoreTests", dependencies: ["WeirCore", "WeirCodec"]),
         .testTarget(name: "WeirCodecTests", dependencies: ["WeirCodec", "WeirCore", "WeirTestSupport"]),
         .testTarget(name: "WeirStoreTests", dependencies: ["WeirStore", "WeirCodec", "WeirCore", "WeirTestSupport"]),

@@ -166,7 +166,7 @@ extension ClusterTests.Chaos {
         #expect(metricsText.contains("weir_checkpoint_store_failures_total{worker=\"w1\"}"))
         // Nothing was lost: the log keeps every event; with room, the worker catches up exactly.
         h.signal("w1", SIGKILL)
-        try await Task.sleep(for: .milliseconds(500))
+        try await h.waitForWorkerGone("w1")
         try h.startWorker("w1", extra: ["--state-map-size", "256m"])
         try await Self.expectHealthyAgainAndExact(h, reference)
     }
@@ -216,7 +216,7 @@ extension ClusterTests.Chaos {
         }
         // Nothing was lost: the log keeps every event; with room, the worker catches up exactly.
         h.signal("w1", SIGKILL)
-        try await Task.sleep(for: .milliseconds(500))
+        try await h.waitForWorkerGone("w1")
         #expect(try Self.run("/bin/mount", ["-o", "remount,size=512m", disk]) == 0)
         try h.startWorker("w1")
         try await Self.expectHealthyAgainAndExact(h, reference)

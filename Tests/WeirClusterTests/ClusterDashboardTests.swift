@@ -158,6 +158,9 @@ extension ClusterTests { @Suite struct Idleness {
         try await D.ingest(h, D.clicks(stride(from: 1.0, to: 5.0, by: 0.1).map { $0 }))  // 40 events, window [0,10)
         for k in 0..<8 {
             try await D.ingest(h, D.clicks([5.0 + Double(k) * 5, 5.5 + Double(k) * 5], user: "hot"))
+            // Deliberately real time: idleness is judged in the coordinator's processing time
+            // (`--idle-after 1s`), so the quiet partitions must stay quiet for a while as the
+            // hot one keeps receiving events. This pause is what is tested, not a guess at speed.
             try await Task.sleep(for: .milliseconds(400))
         }
         // The hot partition's watermark is 40 − 2 = 38 s: without idleness every window would stay

@@ -37,7 +37,7 @@ extension ClusterTests { @Suite struct Failover {
         try ClusterTests.Integration.submitSampleJobs(h)
         try await h.waitFor("both workers to hold partitions", seconds: 30) { Set(try await h.holders().values) == ["w1", "w2"] }
         let replay = try Self.replay(h, recording, rate: "40k/s")
-        try await Task.sleep(for: .milliseconds(700))
+        try await h.waitForProcessed(20_000)  // mid-replay, both owners reading
         h.signal("w1", SIGSTOP)
         // Past the TTL, every partition belongs to w2.
         try await h.waitFor("w2 to hold every partition", seconds: 30) {
@@ -172,7 +172,7 @@ extension ClusterTests { @Suite struct Failover {
         try h.startWorker("w2")
         try ClusterTests.Integration.submitSampleJobs(h)
         let replay = try Self.replay(h, recording, rate: "30k/s")
-        try await Task.sleep(for: .milliseconds(800))
+        try await h.waitForProcessed(20_000)  // mid-replay
         try h.startWorker("w3")
         // w2 may have taken all 16 before w1 registered; the rebalance then moves some to w1 and
         // some to w3, in either order. Only when w1 holds some does its leaving revoke anything.

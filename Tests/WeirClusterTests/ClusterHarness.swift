@@ -172,6 +172,23 @@ final class ClusterHarness: @unchecked Sendable {
         }
     }
 
+    /// Waits until the workers have processed at least `count` events (summed over partitions):
+    /// the replay is under way and owners are reading, whatever the machine's speed.
+    func waitForProcessed(_ count: Int, seconds: Double = 60) async throws {
+        try await waitFor("\(count) events to be processed", seconds: seconds) {
+            let partitions = try await status()["partitions"] as? [[String: Any]] ?? []
+            return partitions.reduce(0) { $0 + ($1["consumed"] as? Int ?? 0) } >= count
+        }
+    }
+
+    /// Waits until the coordinator no longer lists `worker` as connected (after a kill).
+    func waitForWorkerGone(_ worker: String, seconds: Double = 60) async throws {
+        try await waitFor("\(worker) to be gone", seconds: seconds) {
+            let workers = try await status()["workers"] as? [[String: Any]] ?? []
+            return !workers.contains { $0["name"] as? String == worker }
+        }
+    }
+
     func waitFor(_ what: String, seconds: Double, _ condition: () async throws -> Bool) async throws {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {

@@ -35,7 +35,10 @@ import WeirWire
         var settings = WorkerSettings(name: "w1", dataDirectory: dir)
         settings.coordinatorPort = try #require(server.channel.localAddress?.port)
         settings.checkpointIntervalMilliseconds = 50
-        let worker = Worker(settings: settings, store: try CheckpointStore(directory: dir + "/state"))
+        // Time moves only when the test advances it: "nothing happens for 20 intervals" is 20
+        // intervals of the worker's clock, each one's work run to its end (`settle`).
+        let clock = ManualClock()
+        let worker = Worker(settings: settings, store: try CheckpointStore(directory: dir + "/state"), clock: clock)
         let running = Task { try await worker.run() }
         defer { running.cancel() }
 
@@ -48,17 +51,21 @@ import WeirWire
                 defer { reader.cancel() }
 
                 try await coordinator.release(upTo: 1_000)
-                let first = try await Self.checkpoint(1, from: coordinator)
+                let first = try await Self.checkpoint(1, from: coordinator, clock)
                 #expect(first.seq == 1)
                 try await coordinator.commit(first)
                 try await coordinator.release(upTo: 2_000)
-                let inFlight = try await Self.checkpoint(2, from: coordinator)
+                let inFlight = try await Self.checkpoint(2, from: coordinator, clock)
                 #expect(inFlight.seq == 2)
 
                 // Its answer is held back: the lease comes back meanwhile, and more events arrive.
                 await worker.apply([.start(partition: Self.partition.partition, epoch: Self.partition.epoch)])
                 try await coordinator.release(upTo: 3_000)
-                try await Task.sleep(for: .milliseconds(1_000))  // 20 checkpoint intervals
+                #expect(await Self.processed(3_000, by: worker), "the new loops fetched every event")
+                for _ in 0..<20 {  // 20 checkpoint intervals, each one's wake-ups run to their end
+                    clock.advance(by: .milliseconds(50))
+                    #expect(await clock.settle(), "the worker's loops went back to sleep")
+                }
                 let sent = await coordinator.checkpoints.map(\.seq)
                 #expect(sent == [1, 2], "no checkpoint may overtake the one in flight: sent \(sent)")
 
@@ -66,7 +73,7 @@ import WeirWire
                 try await coordinator.commit(inFlight)
                 var committed = [first, inFlight]
                 while committed.last?.offsets.first?.offset != 3_000 {
-                    let next = try await Self.checkpoint(committed.count + 1, from: coordinator)
+                    let next = try await Self.checkpoint(committed.count + 1, from: coordinator, clock)
                     #expect(next.seq == UInt64(committed.count + 1))
                     try await coordinator.commit(next)
                     committed.append(next)
@@ -79,17 +86,26 @@ import WeirWire
         }
     }
 
-    /// Waits for the `n`-th checkpoint the worker sends (generously: in CI this test shares two
-    /// cores with every other suite, and took 49 s there once against ~1 s alone).
-    static func checkpoint(_ n: Int, from coordinator: ScriptedCoordinator) async throws -> ScriptedCoordinator.Checkpoint {
-        let deadline = ContinuousClock.now + .seconds(180)
-        while ContinuousClock.now < deadline {
-            let sent = await coordinator.checkpoints
-            if sent.count >= n { return sent[n - 1] }
-            try await Task.sleep(for: .milliseconds(10))
+    /// Advances the worker's clock until it has sent its `n`-th checkpoint (a generous limit of
+    /// clock time; in real time each step waits only for the work it woke).
+    static func checkpoint(_ n: Int, from coordinator: ScriptedCoordinator, _ clock: ManualClock) async throws -> ScriptedCoordinator.Checkpoint {
+        let arrived = await clock.advance(by: .milliseconds(10), until: { await coordinator.checkpoints.count >= n }, limit: .seconds(600))
+        let sent = await coordinator.checkpoints
+        guard arrived, sent.count >= n else {
+            Issue.record("checkpoint \(n) did not arrive within 600 s of the worker's clock")
+            throw CancellationError()
         }
-        Issue.record("checkpoint \(n) did not arrive within 180 s")
-        throw CancellationError()
+        return sent[n - 1]
+    }
+
+    /// Waits (real time, with a deadline) until the worker's partition has applied `count` events.
+    static func processed(_ count: UInt64, by worker: Worker) async -> Bool {
+        let deadline = ContinuousClock.now + .seconds(120)
+        while ContinuousClock.now < deadline {
+            if let runner = await worker.running[partition.partition]?.runner, runner.progress() >= count { return true }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        return false
     }
 
     /// A partition's rows (final and open) from `restored` state after feeding `lines`, in a
