@@ -60,6 +60,55 @@ extension ClusterTests { @Suite struct BadInput {
         #expect((rollups.object["events"] as? [String: Any])?["accepted"] as? Int == 2)
     }
 
+    /// `weir replay` reads through the same bounded line reader as `weir run`: blank lines are
+    /// skipped, a line over 1 MiB (even a decompression bomb's single line) is refused without
+    /// being held in memory, a file that is not events says what it is, and a replay whose
+    /// every line is rejected fails.
+    @Test func replayReadsBoundedLines_andSaysWhatAFileIs() async throws {
+        let h = ClusterHarness(name: "replay-files")
+        defer { h.shutdown() }
+        try await h.startCoordinator()
+        try h.startWorker("w1")
+        func replay(_ file: String, stream: Bool = true) throws -> (status: Int32, stdout: String, stderr: String) {
+            try h.weir(["replay", file, "--coordinator", "127.0.0.1:\(h.wirePort)"] + (stream ? ["--stream", "clicks"] : []))
+        }
+        func write(_ name: String, _ bytes: [UInt8]) throws -> String {
+            let path = h.dir + "/" + name
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            return path
+        }
+        let event = #"{"ts":1767225600000,"user":"u1","page":"p1"}"#
+        let blank = try write("blank.jsonl", Array("\(event)\n\n\(event)\n   \n\(event)\n".utf8))
+        let ok = try replay(blank)
+        #expect(ok.status == 0 && ok.stdout.contains("sent 3, accepted 3, rejected 0"), "\(ok.stdout)\(ok.stderr)")
+
+        // One line of 3 MB of zeros between two events, compressed to a few kB.
+        let bombText = Array("\(event)\n".utf8) + [UInt8](repeating: UInt8(ascii: "0"), count: 3_000_000) + Array("\n\(event)\n".utf8)
+        let plainBomb = try write("bomb.jsonl", bombText)
+        let bomb = h.dir + "/bomb.zst"
+        let zstd = Process()
+        zstd.executableURL = URL(fileURLWithPath: "/usr/bin/zstd")
+        zstd.arguments = ["-q", "-f", plainBomb, "-o", bomb]
+        try zstd.run()
+        zstd.waitUntilExit()
+        let refused = try replay(bomb)
+        #expect(refused.status == 0 && refused.stdout.contains("sent 2, accepted 2, rejected 0, refused here 1"), "\(refused.stdout)")
+        #expect(refused.stderr.contains("line 2 (byte \(event.utf8.count + 1)): line_too_long"), "\(refused.stderr)")
+
+        let text = try write("notes.txt", Array("# Notes\nnot events\n".utf8))
+        let notEvents = try replay(text)
+        #expect(notEvents.status == 1 && notEvents.stderr.contains("does not look like NDJSON events: line 1 starts with \"# Notes\""), "\(notEvents.stderr)")
+        let random = try write("random.zst", (0..<4_096).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 7) })
+        let notZstd = try replay(random, stream: false)
+        #expect(notZstd.status == 1 && notZstd.stderr.contains("is named .zst but is not zstd"), "\(notZstd.stderr)")
+        let unnamed = try replay(blank, stream: false)
+        #expect(unnamed.status == 1 && unnamed.stderr.contains("--stream is needed") && unnamed.stderr.contains("plain NDJSON"), "\(unnamed.stderr)")
+
+        let allBad = try write("bad.jsonl", Array("{\"ts\":1\nnot json\n".utf8))
+        let rejected = try replay(allBad)
+        #expect(rejected.status == 1 && rejected.stderr.contains("no event of \(allBad) was accepted (2 rejected"), "\(rejected.stderr)")
+    }
+
     static func code(_ o: [String: Any]) -> String? { (o["error"] as? [String: Any])?["code"] as? String }
     static func message(_ o: [String: Any]) -> String? { (o["error"] as? [String: Any])?["message"] as? String }
 

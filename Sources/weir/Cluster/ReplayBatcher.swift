@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import WeirCodec
 
 /// Reads a recording on its own thread and hands out line-aligned batches of about
@@ -27,29 +28,38 @@ final class ReplayBatcher: Sendable {
         self.credits = credits
         let (stream, continuation) = AsyncThrowingStream<Batch, any Error>.makeStream()
         self.stream = stream
+        let refused = self.refused
         let thread = Thread {
             // The reader is opened again on this thread: RecordingReader is not Sendable.
             let reader: RecordingReader
             do { reader = try RecordingReader(path: path) } catch { continuation.finish(throwing: error); return }
-            var pending: [UInt8] = []
-            func emit(_ bytes: [UInt8], time: Int64?) {
+            // The same bounded splitter as `weir run`: blank lines are skipped, a line over 1 MiB
+            // is refused here (the coordinator would refuse it too) without being held in memory.
+            let splitter = LineSplitter()
+            var batch: [UInt8] = []
+            batch.reserveCapacity(batchBytes + splitter.lineBytesMax + 1)
+            var events = 0
+            var batchTime: Int64?
+            var pieceTime: Int64?
+            func emit() {
+                guard events > 0 else { return }
                 credits.wait()
-                continuation.yield(Batch(lines: bytes, events: Self.lineCount(bytes), frameMinTime: time))
+                continuation.yield(Batch(lines: batch, events: events, frameMinTime: batchTime))
+                batch.removeAll(keepingCapacity: true)
+                events = 0
+                batchTime = nil
             }
+            func line(_ bytes: UnsafeRawBufferPointer, _ at: LineLocation) {
+                if events == 0 { batchTime = pieceTime }
+                batch.append(contentsOf: bytes)
+                batch.append(10)
+                events += 1
+                if batch.count >= batchBytes { emit() }
+            }
+            func tooLong(_ at: LineLocation) { refused.append(at) }
             func feed(_ piece: UnsafeRawBufferPointer, time: Int64?) {
-                pending.append(contentsOf: piece)
-                // Batches are cut from `start` on and the rest is moved down once per piece:
-                // removing each batch from the front moved the rest of a multi-MB frame every
-                // time (memmove was ~23 % of the replay client's samples under --max).
-                var start = 0
-                while pending.count - start >= batchBytes {
-                    var cut = start + batchBytes
-                    while cut < pending.count && pending[cut - 1] != 10 { cut += 1 }
-                    guard pending[cut - 1] == 10 else { break }
-                    emit(Array(pending[start..<cut]), time: time)
-                    start = cut
-                }
-                if start > 0 { pending.removeFirst(start) }
+                pieceTime = time
+                splitter.feed(piece, line: line, tooLong: tooLong)
             }
             do {
                 if let frames = reader.index?.frames {
@@ -59,10 +69,8 @@ final class ReplayBatcher: Sendable {
                 } else {
                     try reader.forEachPiece { feed($0, time: nil) }
                 }
-                if !pending.isEmpty {
-                    if pending.last != 10 { pending.append(10) }
-                    emit(pending, time: nil)
-                }
+                splitter.finish(line: line, tooLong: tooLong)
+                emit()
                 continuation.finish()
             } catch {
                 continuation.finish(throwing: error)
@@ -78,16 +86,13 @@ final class ReplayBatcher: Sendable {
 
     func acknowledge() { credits.signal() }
 
-    /// The number of `\n` bytes in `bytes` (its events: a batch holds whole lines), found with
-    /// `memchr` (`indexOfNewline`) instead of testing every byte.
-    static func lineCount(_ bytes: [UInt8]) -> Int {
-        bytes.withUnsafeBytes { raw in
-            var lines = 0, at = raw.indexOfNewline(from: 0)
-            while at < raw.count {
-                lines += 1
-                at = raw.indexOfNewline(from: at + 1)
-            }
-            return lines
-        }
+    /// Lines refused before sending because they are longer than 1 MiB (`line_too_long`).
+    let refused = RefusedLines()
+
+    /// Where the refused lines were, shared by the reading thread and the command.
+    final class RefusedLines: Sendable {
+        private let lines = Mutex<[LineLocation]>([])
+        func append(_ at: LineLocation) { lines.withLock { $0.append(at) } }
+        var all: [LineLocation] { lines.withLock { $0 } }
     }
 }

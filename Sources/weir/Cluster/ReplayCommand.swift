@@ -51,14 +51,18 @@ struct ReplayCommand: AsyncParsableCommand {
         let recording = try ConfinedPath.resolve(self.recording, root: root ?? ConfinedPath.configuredRoot)
         guard let address = WireEndpoint.parse(coordinator) else { throw fail("--coordinator \(coordinator): expected host:port") }
         let pace = try Pace(rate: rate, speed: speed, max: asFastAsPossible)
+        let reader: RecordingReader
+        do { reader = try RecordingReader(path: recording) } catch { throw fail("\(recording): \(error)") }
+        // Not events at all (a text file, random bytes named .zst): say what the file is.
+        if let problem = RecordingSniff.problem(reader, path: recording) { throw fail(problem) }
         let batcher: ReplayBatcher
         do {
             batcher = try ReplayBatcher(path: recording, batchBytes: batchBytes, window: window)
         } catch {
             throw fail("\(recording): \(error)")
         }
-        guard let streamName = stream ?? (try? RecordingReader(path: recording))?.stream else {
-            throw fail("--stream is needed: \(recording) does not name its stream")
+        guard let streamName = stream ?? reader.stream else {
+            throw fail("--stream is needed: \(recording) is \(reader.kind == .plainText ? "plain NDJSON" : "a zstd file without Weir's header"), which does not name its stream")
         }
         if case .speed = pace, batcher.firstTime == nil { throw fail("--speed needs an indexed recording (from `weir gen`)") }
         let connection: WireConnection
@@ -105,8 +109,14 @@ struct ReplayCommand: AsyncParsableCommand {
         }
         let seconds = secondsSince(started)
         let rateText = String(format: "%.0f", Double(tally.sent) / Swift.max(seconds, 1e-9))
-        print("replayed \(recording) to stream \(streamName): sent \(tally.sent), accepted \(tally.accepted), rejected \(tally.rejected) in \(String(format: "%.2f", seconds)) s (\(rateText) events/s)")
+        let refused = batcher.refused.all
+        let refusedText = refused.isEmpty ? "" : ", refused here \(refused.count) (longer than 1 MiB)"
+        print("replayed \(recording) to stream \(streamName): sent \(tally.sent), accepted \(tally.accepted), rejected \(tally.rejected)\(refusedText) in \(String(format: "%.2f", seconds)) s (\(rateText) events/s)")
+        for at in refused.prefix(5) { printError("refused: \(recording): \(at): line_too_long: longer than \(LineSplitter.defaultLineBytesMax) bytes; not sent") }
         if tally.acknowledged < tally.sent { throw fail("the connection ended before \(tally.sent - tally.acknowledged) events were acknowledged") }
+        if tally.accepted == 0 {
+            throw fail("no event of \(recording) was accepted (\(tally.rejected) rejected by the coordinator, \(refused.count) refused here)")
+        }
         if let sampler {
             await sampler.drain(seconds: 60)
             print(sampler.summary)
