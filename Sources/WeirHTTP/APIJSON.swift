@@ -107,6 +107,8 @@ enum APIJSON {
         j.key("windows"); j.beginArray()
         for w in a.windows { window(w, of: a, into: &j) }
         j.endArray()
+        // Last: a line per partition, detail a reader of the answer rarely needs first.
+        partitionSources(a, into: &j)
         j.endObject()
         return j.text
     }
@@ -138,21 +140,13 @@ enum APIJSON {
     static func facts(_ a: RollupAnswer, into j: inout JSONBuilder) {
         j.beginObject()
         factFields(a, into: &j)
+        partitionSources(a, into: &j)
         j.endObject()
     }
 
-    /// Watermark, completeness and event counts, as fields of the enclosing object.
+    /// Watermark, completeness, event counts and where the answer came from, as fields of the
+    /// enclosing object (the per-partition sources are written apart, last).
     static func factFields(_ a: RollupAnswer, into j: inout JSONBuilder) {
-        j.field("source", a.source.rawValue)
-        j.key("staleness_ms"); if let s = a.stalenessMilliseconds { j.int(s) } else { j.null() }
-        j.key("partition_sources"); j.beginArray()
-        for s in a.sources {
-            j.beginObject(); j.field("partition", s.partition); j.field("source", s.source.rawValue)
-            j.key("owner_epoch"); j.raw(String(s.ownerEpoch))
-            j.key("staleness_ms"); if let ms = s.stalenessMilliseconds { j.int(ms) } else { j.null() }
-            j.endObject()
-        }
-        j.endArray()
         j.key("watermark"); if let w = a.watermark { j.int(w) } else { j.null() }
         j.field("complete", a.isComplete)
         j.key("partitions_missing"); j.beginArray(); for p in a.partitionsMissing { j.int(p) }; j.endArray()
@@ -162,6 +156,20 @@ enum APIJSON {
         j.key("behind"); j.raw(String(a.eventsBehind))
         j.key("uncommitted"); j.raw(String(a.eventsUncommitted))
         j.endObject()
+        j.field("source", a.source.rawValue)
+        j.key("staleness_ms"); if let s = a.stalenessMilliseconds { j.int(s) } else { j.null() }
+    }
+
+    /// Each partition's source (owner or standby), its owner's epoch and the state's staleness.
+    static func partitionSources(_ a: RollupAnswer, into j: inout JSONBuilder) {
+        j.key("partition_sources"); j.beginArray()
+        for s in a.sources {
+            j.beginObject(); j.field("partition", s.partition); j.field("source", s.source.rawValue)
+            j.key("owner_epoch"); j.raw(String(s.ownerEpoch))
+            j.key("staleness_ms"); if let ms = s.stalenessMilliseconds { j.int(ms) } else { j.null() }
+            j.endObject()
+        }
+        j.endArray()
     }
 
     static func diagnosis(_ d: JobDiagnosis) -> String {

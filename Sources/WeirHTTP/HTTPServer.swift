@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import ServiceLifecycle
 import Logging
 import NIOCore
 import WeirCodec
@@ -49,7 +50,19 @@ public struct HTTPServer: Sendable {
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "weir"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? settings.port) },
             logger: logger)
-        try await app.run()
+        // Stopped by cancellation (the process is shutting down): shut the server down gracefully
+        // (stop accepting, let requests in flight finish) rather than cancelling its accept loop,
+        // which Hummingbird logs as an error. Held-open streams (SSE) are cut after a second.
+        var configuration = ServiceGroupConfiguration(services: [.init(service: app)], logger: logger)
+        configuration.maximumGracefulShutdownDuration = .seconds(1)
+        let group = ServiceGroup(configuration: configuration)
+        // Its own task, so our cancellation reaches the server only as the graceful shutdown.
+        let serving = Task { try await group.run() }
+        try await withTaskCancellationHandler {
+            try await serving.value
+        } onCancel: {
+            Task { await group.triggerGracefulShutdown() }
+        }
     }
 
     /// Every registered route as `METHOD /path/{param}` (for the OpenAPI check).

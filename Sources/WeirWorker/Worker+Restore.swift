@@ -228,6 +228,8 @@ extension Worker {
                 self.installRunner(lease, generation: generation, runner)
                 await self.run(lease, generation: generation, runner)
             } catch {
+                // Cancelled: a newer job set or a new grant replaced this rebuild (not a failure).
+                guard !Task.isCancelled, !(error is CancellationError) else { return }
                 self.logger.error("partition \(lease.partition): rebuilding for the new job set failed: \(error)")
             }
         }

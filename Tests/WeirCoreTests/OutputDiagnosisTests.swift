@@ -73,6 +73,19 @@ import Testing
         #expect(!busy.contains { $0.code == "idle_partition" })
     }
 
+    @Test func manyIdlePartitionsMakeOneLineNamingThem() {
+        // Fifteen quiet partitions (idle 75-80 s, excluded as idle) behind one busy partition.
+        var partitions = (0..<15).map { p in
+            OutputDiagnosis.PartitionFacts(partition: p, logEnd: 10, processed: 10, watermark: 50_000 - Int64(p) * 1_000,
+                                           idleMilliseconds: 75_000 + Int64(p % 2) * 5_000, excludedAsIdle: true)
+        }
+        partitions.append(partition(15, end: 10, watermark: 80_000, idle: 100))
+        let idle = codes(partitions, answer(accepted: 160, watermark: 80_000)).filter { $0.code == "idle_partition" }
+        #expect(idle.count == 1, "\(idle.map(\.message))")
+        #expect(idle.first?.level == .info)
+        #expect(idle.first?.message == "Partitions 0, 1, 2, 3, 4, 5, 6, 7 and 7 more have had no events for 1m15s–1m20s; they are idle and no longer hold the watermark back (their own watermarks are 30s–44s behind).")
+    }
+
     @Test func anOpenWindowSaysWhenItBecomesFinal() {
         let open = RollupAnswer.WindowRows(window: Window(start: 10_000, end: 20_000), isFinal: false, lateEvents: 0, rows: [])
         let closed = RollupAnswer.WindowRows(window: Window(start: 0, end: 10_000), isFinal: true, lateEvents: 0, rows: [])

@@ -102,23 +102,40 @@ public enum OutputDiagnosis {
         return out.isEmpty ? [Finding(code: "ok", level: .ok, message: "Nothing stands in the way of output.")] : out
     }
 
-    /// Partitions that stopped receiving events while holding the lowest watermark.
+    /// Partitions that stopped receiving events while behind the busiest one: one finding for
+    /// those already idle (no longer holding the watermark back) and one for those still holding
+    /// it, each naming its partitions, so sixteen quiet partitions make two lines, not sixteen.
     static func idleFindings(_ facts: Facts) -> [Finding] {
         let active = facts.partitions.filter { $0.watermark > .min }
         guard active.count > 1, let highest = active.map(\.watermark).max() else { return [] }
+        let quiet = active.filter { p in
+            p.watermark < highest && (p.idleMilliseconds.map { $0 >= facts.idleAfterMilliseconds } ?? false)
+        }
         var out: [Finding] = []
-        for p in active where p.watermark < highest {
-            guard let idle = p.idleMilliseconds, idle >= facts.idleAfterMilliseconds else { continue }
-            let gap = DurationText.format(milliseconds: highest - p.watermark)
-            if p.excludedAsIdle {
+        for excluded in [false, true] {
+            let group = quiet.filter { $0.excludedAsIdle == excluded }
+            guard !group.isEmpty else { continue }
+            let idle = span(group.compactMap(\.idleMilliseconds))
+            let gap = span(group.map { highest - $0.watermark })
+            let one = group.count == 1
+            let who = one ? "Partition \(group[0].partition) has" : "Partitions \(list(group.map(\.partition))) have"
+            if excluded {
                 out.append(Finding(code: "idle_partition", level: .info,
-                    message: "Partition \(p.partition) has had no events for \(DurationText.format(milliseconds: idle)); it is idle and no longer holds the watermark back (its own watermark is \(gap) behind)."))
+                    message: "\(who) had no events for \(idle); \(one ? "it is" : "they are") idle and no longer hold\(one ? "s" : "") the watermark back (\(one ? "its own watermark is" : "their own watermarks are") \(gap) behind)."))
             } else {
+                let lowest = group.map(\.watermark).min() ?? highest
                 out.append(Finding(code: "idle_partition", level: .warning,
-                    message: "Partition \(p.partition) has had no events for \(DurationText.format(milliseconds: idle)) and holds the job's watermark at \(EventTimeText.iso(p.watermark)), \(gap) behind the busiest partition: windows ending after that stay open until it gets an event."))
+                    message: "\(who) had no events for \(idle) and hold\(one ? "s" : "") the job's watermark at \(EventTimeText.iso(lowest)), \(gap) behind the busiest partition: windows ending after that stay open until \(one ? "it gets an event" : "they get events")."))
             }
         }
         return out
+    }
+
+    /// "5s", or "5s–1m10s" when the values differ.
+    static func span(_ milliseconds: [Int64]) -> String {
+        guard let low = milliseconds.min(), let high = milliseconds.max() else { return "0s" }
+        let (a, b) = (DurationText.format(milliseconds: low), DurationText.format(milliseconds: high))
+        return a == b ? a : "\(a)–\(b)"
     }
 
     static func openWindowFinding(_ w: RollupAnswer.WindowRows, _ facts: Facts) -> Finding {

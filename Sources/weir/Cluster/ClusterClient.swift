@@ -76,7 +76,7 @@ struct ClusterClient: Sendable {
             (data, response) = try await Self.send(req)
         } catch {
             throw Failure(status: 0, code: "unreachable",
-                          message: "cannot reach the coordinator at \(base) (\(error.localizedDescription)); is `weir up` or `weir coordinator` running?")
+                          message: "cannot reach the coordinator at \(base.replacingOccurrences(of: "http://", with: "")) (\(error.localizedDescription)); is `weir up` running? set --http or WEIR_HTTP")
         }
         guard let http = response as? HTTPURLResponse else { throw Failure(status: 0, code: "bad_response", message: "not an HTTP response from \(base)") }
         guard (200..<300).contains(http.statusCode) else {
@@ -85,5 +85,16 @@ struct ClusterClient: Sendable {
                           message: error?["message"] as? String ?? String(decoding: data, as: UTF8.self))
         }
         return (data, http)
+    }
+}
+
+/// A connection failure in a user's words, without the networking library's internals.
+enum ConnectFailure {
+    static func reason(_ error: any Error) -> String {
+        let text = "\(error)"
+        if text.contains("connectionRefused") || text.contains("Connection refused") || text.contains("errno: 111") { return "connection refused" }
+        if text.contains("timeout") || text.contains("Timeout") { return "timed out" }
+        if text.contains("unknownHost") || text.contains("resolve") { return "unknown host" }
+        return "cannot connect"
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 
 /// `--http`: where the coordinator's HTTP API is (default: the local cluster of `weir up`).
 struct ClusterOptions: ParsableArguments {
-    @Option(help: "host:port of the coordinator's HTTP API.")
+    @Option(help: "host:port of the coordinator's HTTP API; $WEIR_HTTP when set.")
     var http = ProcessInfo.processInfo.environment["WEIR_HTTP"] ?? "127.0.0.1:7480"
 
     @Option(help: "A token of the coordinator's --auth-tokens file (default: $WEIR_TOKEN).")

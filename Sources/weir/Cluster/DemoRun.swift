@@ -39,6 +39,9 @@ struct DemoRun: Sendable {
         let replay = ChildProcess(name: "replay", arguments: ["replay", recording, "--stream", "clicks", "--coordinator", wireAddress, "--rate", rate],
                                   logPath: logs + "/replay.log", restart: false)
         try replay.start()
+        // Stopped before the cluster (also when this task is cancelled): a replay whose
+        // coordinator went away first would end with a connection error in its log.
+        defer { replay.stop(grace: 1) }
         say("replaying \(recording) at \(rate); live rollups of clicks-per-page every 3 s (Ctrl-C stops everything)")
         while !stop.isSet && !Task.isCancelled {
             try await Task.sleep(for: .seconds(3))
@@ -46,6 +49,5 @@ struct DemoRun: Sendable {
                 say(RollupTable.render(answer))
             }
         }
-        replay.stop(grace: 1)
     }
 }

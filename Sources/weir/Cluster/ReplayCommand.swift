@@ -18,7 +18,7 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(help: "The stream to send to (default: the recording's own stream).")
     var stream: String?
 
-    @Option(help: "host:port of the coordinator's binary protocol.")
+    @Option(help: "host:port of the coordinator's binary protocol (its --listen).")
     var coordinator = "127.0.0.1:7400"
 
     @Option(help: "Events per second, e.g. 200k/s.")
@@ -69,7 +69,7 @@ struct ReplayCommand: AsyncParsableCommand {
         do {
             connection = try await WireEndpoint.connect(host: address.host, port: address.port)
         } catch {
-            throw fail("cannot connect to the coordinator at \(coordinator): \(error)")
+            throw fail("cannot reach the coordinator at \(coordinator) (\(ConnectFailure.reason(error))); is `weir up` running? set --coordinator to its binary-protocol address")
         }
         let tally = ReplayTally()
         let sampler = latency ? ReplayLatency(client: cluster.client) : nil

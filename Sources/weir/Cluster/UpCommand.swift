@@ -69,7 +69,10 @@ struct UpCommand: AsyncParsableCommand {
         say("  dashboard: http://\(httpAddress)/   (live charts, top pages, the cluster, why a job has no output)")
         say("  HTTP API:  http://\(httpAddress)   (e.g. /v1/cluster, /v1/jobs/clicks-per-page/rollups?last=1m, /metrics, /openapi.yaml)")
         say("  logs:      \(logs)/")
-        say("  try:       weir status   |   weir submit jobs/clicks-per-page.yaml   |   weir query clicks-per-page --last 1m --top 5")
+        // The CLI's default is 127.0.0.1:7480; any other address has to be named.
+        let flag = httpAddress == "127.0.0.1:7480" ? "" : " --http \(httpAddress)"
+        say("  try:       weir status\(flag)   |   weir submit jobs/clicks-per-page.yaml\(flag)   |   weir query clicks-per-page --last 1m --top 5\(flag)")
+        if !flag.isEmpty { say("             (or export WEIR_HTTP=\(httpAddress))") }
         let stop = StopFlag()
         let watcher = SignalWatcher { _ in stop.set() }
         defer { watcher.cancel() }
@@ -81,6 +84,7 @@ struct UpCommand: AsyncParsableCommand {
         }
         while !stop.isSet { try await Task.sleep(for: .milliseconds(100)) }
         demoTask?.cancel()
+        _ = await demoTask?.result  // the demo stops its replay first
         say("\nstopping: workers leave, then the coordinator")
         for w in children.dropFirst() { w.stop(grace: 6) }
         coordinator.stop(grace: 5)
