@@ -1,5 +1,6 @@
 import ArgumentParser
 import WeirCodec
+import WeirCore
 
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,15 +22,18 @@ struct InspectCommand: ParsableCommand {
             print("kind: Weir recording")
             print("stream: \(index.stream)")
             print("events: \(index.events)")
-            if let lo = index.minTime, let hi = index.maxTime { print("event time: \(lo) … \(hi) ms") }
+            if let lo = index.minTime, let hi = index.maxTime { print("event time: \(Self.time(lo)) … \(Self.time(hi))") }
             let raw = index.frames.reduce(0) { $0 + $1.decompressed }
             print("frames: \(index.frames.count), \(raw) bytes decompressed")
             guard frames else { return }
-            print("frame  offset  compressed  decompressed  events  first_line  min_time  max_time")
+            print("frame  offset  compressed  decompressed  events  first_line  min_time (epoch ms)  max_time (epoch ms)")
             for (i, f) in index.frames.enumerated() {
-                let lo = f.minTime.map(String.init) ?? "-", hi = f.maxTime.map(String.init) ?? "-"
+                let lo = f.minTime.map(Self.time) ?? "-", hi = f.maxTime.map(Self.time) ?? "-"
                 print("\(i)  \(f.offset)  \(f.compressed)  \(f.decompressed)  \(f.events)  \(f.firstLine)  \(lo)  \(hi)")
             }
         }
     }
+
+    /// An event time as ISO-8601 (UTC) with its epoch milliseconds beside it.
+    static func time(_ ms: Int64) -> String { "\(EventTimeText.iso(ms)) (\(ms))" }
 }

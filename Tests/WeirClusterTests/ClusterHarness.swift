@@ -10,7 +10,7 @@ import WeirTestSupport
 /// the directory goes when the test process exits (`WEIR_KEEP_TEST_DIRS=1` keeps it).
 final class ClusterHarness: @unchecked Sendable {
     // @unchecked: mutated only from the test's own task.
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = WeirExecutable.root
     let dir: String
     var coordinator: Process?
     var workers: [String: Process] = [:]
@@ -21,40 +21,14 @@ final class ClusterHarness: @unchecked Sendable {
         dir = TestScratch.directory("weir-cluster-\(name)")
     }
 
-    static var binary: String {
-        let bundled: String = Bundle.main.bundleURL.appendingPathComponent("weir").path
-        let built: String = root.appendingPathComponent(".build/debug/weir").path
-        let candidates: [String] = [ProcessInfo.processInfo.environment["WEIR_BINARY"], bundled, built].compactMap { $0 }
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[candidates.count - 1]
-    }
-
     func spawn(_ arguments: [String], log: String) throws -> Process {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.binary)
-        p.arguments = arguments
-        p.currentDirectoryURL = Self.root
-        FileManager.default.createFile(atPath: dir + "/" + log, contents: nil)
-        let handle = FileHandle(forWritingAtPath: dir + "/" + log)
-        p.standardOutput = handle
-        p.standardError = handle
-        try p.run()
-        return p
+        try WeirExecutable.spawn(arguments, logPath: dir + "/" + log)
     }
 
     /// Runs `weir` to completion; returns (status, stdout, stderr).
     func weir(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.binary)
-        p.arguments = arguments
-        p.currentDirectoryURL = Self.root
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        let outcome = try WeirExecutable.run(arguments)
+        return (outcome.status, outcome.stdout, outcome.stderr)
     }
 
     func startCoordinator(leaseTTL: String = "3s", extra: [String] = []) async throws {

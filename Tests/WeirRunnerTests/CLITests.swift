@@ -4,40 +4,33 @@ import WeirTestSupport
 
 /// The `weir` executable, started as a real process: exit codes and the one-line errors users see.
 @Suite struct CLITests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = WeirExecutable.root
     static let dir = TestScratch.directory("weir-cli")
 
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
+    typealias Result = WeirExecutable.Outcome
 
     /// Runs `weir` (built by `swift test` next to the test bundle) with `arguments`.
     func weir(_ arguments: [String]) throws -> Result {
-        let bundleDir: String = Bundle.main.bundleURL.appendingPathComponent("weir").path
-        let buildDir: String = Self.root.appendingPathComponent(".build/debug/weir").path
-        let candidates: [String] = [ProcessInfo.processInfo.environment["WEIR_BINARY"], bundleDir, buildDir].compactMap { $0 }
-        let binary = try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0) },
-                                  "the weir executable was not built (looked in \(candidates))")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = arguments
-        p.currentDirectoryURL = Self.root
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        try WeirExecutable.run(arguments)
     }
 
     func writeFile(_ name: String, _ text: String) -> String {
         let path = Self.dir + "/" + name
         _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
         return path
+    }
+
+    @Test func versionAndInspectSpeakToPeople() throws {
+        let version = try weir(["--version"])
+        #expect(version.status == 0 && version.stdout.contains("wire protocol 4"), "\(version.stdout)\(version.stderr)")
+        let rec = Self.dir + "/inspect.zst"
+        #expect(try weir(["gen", "--events", "2k", "--seed", "5", "--out", rec]).status == 0)
+        let inspect = try weir(["inspect", rec, "--frames"])
+        #expect(inspect.status == 0, "\(inspect.stderr)")
+        // Times as ISO-8601 with the epoch milliseconds beside them.
+        let line = try #require(inspect.stdout.split(separator: "\n").first { $0.hasPrefix("event time: ") })
+        #expect(line.range(of: #"^event time: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \(\d{13}\) … \d{4}-\d\d-\d\dT.*Z \(\d{13}\)$"#,
+                                options: .regularExpression) != nil, "\(line)")
     }
 
     @Test func genThenRunMatchesTheReferenceForTheMainJob() throws {

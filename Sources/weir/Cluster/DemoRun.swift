@@ -45,9 +45,21 @@ struct DemoRun: Sendable {
         say("replaying \(recording) at \(rate); live rollups of clicks-per-page every 3 s (Ctrl-C stops everything)")
         while !stop.isSet && !Task.isCancelled {
             try await Task.sleep(for: .seconds(3))
-            if let answer = try? await client.get("/v1/jobs/clicks-per-page/rollups", query: [.init(name: "last", value: "10s"), .init(name: "top", value: "5")]) {
-                say(RollupTable.render(answer))
+            if let answer = try? await client.get("/v1/jobs/clicks-per-page/rollups", query: [.init(name: "last", value: "1m"), .init(name: "top", value: "5")]) {
+                say(RollupTable.render(Self.latestFinalAndNewest(answer)))
             }
         }
+    }
+
+    /// The answer with only its latest final window and its newest window (usually still open):
+    /// what settled, and what is moving.
+    static func latestFinalAndNewest(_ answer: [String: Any]) -> [String: Any] {
+        let windows = answer["windows"] as? [[String: Any]] ?? []
+        let latestFinal = windows.last { $0["final"] as? Bool == true }
+        var shown = latestFinal.map { [$0] } ?? []
+        if let newest = windows.last, (newest["start"] as? NSNumber) != (latestFinal?["start"] as? NSNumber) { shown.append(newest) }
+        var out = answer
+        out["windows"] = shown
+        return out
     }
 }
