@@ -1,3 +1,4 @@
+import WeirTestSupport
 import Testing
 import WeirCodec
 @testable import WeirCore
@@ -18,7 +19,7 @@ import WeirCodec
         settings.users = 2_000
         settings.pages = 300
         settings.millisecondsPer10MEvents = 3_600_000 * 2_000  // ~12 minutes of event time: many windows of every job
-        for line in PartitionedMergeTests.lines(settings) {
+        for line in SampleWorkload.lines(settings) {
             line.withUnsafeBytes { bytes in
                 guard case .success(let p) = router.route(bytes), scanners[p].scan(bytes) == nil else { return }
                 _ = engines[p].process(scanners[p].fields)

@@ -1,6 +1,7 @@
 import Testing
 import WeirCodec
 import WeirCore
+import WeirTestSupport
 
 /// A checkpoint's window state: an engine snapshotted mid-stream, encoded, decoded and restored
 /// into a fresh engine must continue exactly as the engine that never stopped.
@@ -9,12 +10,11 @@ import WeirCore
         var settings = ClickWorkload.Settings()
         settings.events = events
         settings.seed = seed
-        settings.users = 500
-        settings.pages = 200
+        (settings.users, settings.pages) = (500, 200)
         settings.millisecondsPer10MEvents = 600_000_000  // 20 k events ≈ 20 minutes: many windows close
         settings.lateFraction = 0.02
         settings.lateByMilliseconds = 90_000
-        return PartitionedMergeTests.lines(settings)
+        return SampleWorkload.lines(settings)
     }
 
     /// Runs `lines` through `engine`, collecting every emitted row.

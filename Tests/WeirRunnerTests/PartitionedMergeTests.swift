@@ -3,40 +3,16 @@ import Testing
 import WeirCodec
 @testable import WeirCore
 import WeirReference
+import WeirTestSupport
 
 /// Partitioning a stream by key, running one engine per partition and merging their partial
 /// aggregates must give exactly the rows the reference computes over the whole stream.
 @Suite struct PartitionedMergeTests {
-    static let sampleJobs = ["clicks-per-page", "country-activity", "hot-pages", "user-sessions"]
+    static let sampleJobs = SampleWorkload.jobs
 
-    static func lines(events: Int, seed: UInt64) -> [[UInt8]] {
-        var settings = ClickWorkload.Settings()
-        settings.events = events
-        settings.seed = seed
-        settings.users = 2_000
-        settings.pages = 300
-        return lines(settings)
-    }
+    static func lines(events: Int, seed: UInt64) -> [[UInt8]] { SampleWorkload.lines(events: events, seed: seed) }
 
-    /// The workload's events, one line each.
-    static func lines(_ settings: ClickWorkload.Settings) -> [[UInt8]] {
-        let events = settings.events
-        var workload = ClickWorkload(settings)
-        var out: [[UInt8]] = []
-        var line: [UInt8] = []
-        for _ in 0..<events {
-            line.removeAll(keepingCapacity: true)
-            _ = workload.next(into: &line)
-            out.append(line)
-        }
-        return out
-    }
-
-    static func spec(_ name: String) throws -> JobSpec {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let text = try String(contentsOf: root.appendingPathComponent("jobs/\(name).yaml"), encoding: .utf8)
-        return try JobSpecParser.parse(text)
-    }
+    static func spec(_ name: String) throws -> JobSpec { try SampleWorkload.spec(name) }
 
     /// A router by user and, per partition, an engine emitting partials and its scanner.
     static func partitionedEngines(_ spec: JobSpec, partitions: Int) -> (EventRouter, [JobEngine], [EventScanner]) {
