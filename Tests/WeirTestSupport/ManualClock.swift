@@ -77,7 +77,7 @@ public final class ManualClock: ProcessClock {
     /// Waits (in real time, up to `timeout`) until every sleeper an `advance` woke has gone to
     /// sleep again or ended: the work that advance set off has run. True when it settled.
     @discardableResult
-    public func settle(timeout: Duration = .seconds(30)) async -> Bool {
+    public func settle(timeout: Duration = .seconds(180)) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if state.withLock({ $0.wokenAwake == 0 }) { return true }
@@ -88,15 +88,24 @@ public final class ManualClock: ProcessClock {
 
     /// Advances in `step`s until `condition` holds or `limit` of clock time has passed. After
     /// each step it waits (in real time) until the woken work has gone back to sleep or the
-    /// condition holds, whichever comes first. True when the condition held.
-    public func advance(by step: Duration, until condition: () async -> Bool, limit: Duration) async -> Bool {
+    /// condition holds, whichever comes first; before each step, until `ready` holds (e.g. no
+    /// request of the process is still on the wire: time must not outrun a loaded machine's
+    /// network). True when the condition held.
+    public func advance(by step: Duration, until condition: () async -> Bool, limit: Duration,
+                        ready: () async -> Bool = { true }) async -> Bool {
         var advanced = Duration.zero
         while true {
             if await condition() { return true }
             guard advanced < limit else { return false }
+            // Generous: in a full test run the cooperative pool may be busy with other suites.
+            let readyBy = ContinuousClock.now + .seconds(180)
+            while !(await ready()) {
+                guard ContinuousClock.now < readyBy else { return false }
+                try? await Task.sleep(for: .milliseconds(1))
+            }
             advance(by: step)
             advanced += step
-            let deadline = ContinuousClock.now + .seconds(30)
+            let deadline = ContinuousClock.now + .seconds(180)
             while ContinuousClock.now < deadline, state.withLock({ $0.wokenAwake > 0 }) {
                 if await condition() { return true }
                 try? await Task.sleep(for: .milliseconds(1))

@@ -51,11 +51,11 @@ import WeirWire
                 defer { reader.cancel() }
 
                 try await coordinator.release(upTo: 1_000)
-                let first = try await Self.checkpoint(1, from: coordinator, clock)
+                let first = try await Self.checkpoint(1, from: coordinator, clock, worker)
                 #expect(first.seq == 1)
                 try await coordinator.commit(first)
                 try await coordinator.release(upTo: 2_000)
-                let inFlight = try await Self.checkpoint(2, from: coordinator, clock)
+                let inFlight = try await Self.checkpoint(2, from: coordinator, clock, worker)
                 #expect(inFlight.seq == 2)
 
                 // Its answer is held back: the lease comes back meanwhile, and more events arrive.
@@ -63,6 +63,7 @@ import WeirWire
                 try await coordinator.release(upTo: 3_000)
                 #expect(await Self.processed(3_000, by: worker), "the new loops fetched every event")
                 for _ in 0..<20 {  // 20 checkpoint intervals, each one's wake-ups run to their end
+                    #expect(await Self.renewalsAnswered(worker), "no renewal left on the wire")
                     clock.advance(by: .milliseconds(50))
                     #expect(await clock.settle(), "the worker's loops went back to sleep")
                 }
@@ -73,7 +74,7 @@ import WeirWire
                 try await coordinator.commit(inFlight)
                 var committed = [first, inFlight]
                 while committed.last?.offsets.first?.offset != 3_000 {
-                    let next = try await Self.checkpoint(committed.count + 1, from: coordinator, clock)
+                    let next = try await Self.checkpoint(committed.count + 1, from: coordinator, clock, worker)
                     #expect(next.seq == UInt64(committed.count + 1))
                     try await coordinator.commit(next)
                     committed.append(next)
@@ -88,14 +89,33 @@ import WeirWire
 
     /// Advances the worker's clock until it has sent its `n`-th checkpoint (a generous limit of
     /// clock time; in real time each step waits only for the work it woke).
-    static func checkpoint(_ n: Int, from coordinator: ScriptedCoordinator, _ clock: ManualClock) async throws -> ScriptedCoordinator.Checkpoint {
-        let arrived = await clock.advance(by: .milliseconds(10), until: { await coordinator.checkpoints.count >= n }, limit: .seconds(600))
+    static func checkpoint(_ n: Int, from coordinator: ScriptedCoordinator, _ clock: ManualClock, _ worker: Worker) async throws -> ScriptedCoordinator.Checkpoint {
+        // Time moves only while no lease renewal is on the wire: a loaded machine's slow reply
+        // must not let the worker's lease lapse on a clock that ran ahead of it.
+        let arrived = await clock.advance(by: .milliseconds(10), until: { await coordinator.checkpoints.count >= n }, limit: .seconds(600),
+                                          ready: { await Self.settledOnTheWire(worker) })
         let sent = await coordinator.checkpoints
         guard arrived, sent.count >= n else {
-            Issue.record("checkpoint \(n) did not arrive within 600 s of the worker's clock")
+            Issue.record("checkpoint \(n) did not arrive within 600 s of the worker's clock (or a renewal stayed unanswered for 180 s)")
             throw CancellationError()
         }
         return sent[n - 1]
+    }
+
+    /// The worker holds its grant and has no lease renewal on the wire: its clock may move on.
+    static func settledOnTheWire(_ worker: Worker) async -> Bool {
+        let holder = await worker.holder
+        return holder.leases[partition.partition] != nil && !holder.renewalOutstanding
+    }
+
+    /// Waits (real time, with a deadline) until the worker holds its grant and has no lease renewal on the wire.
+    static func renewalsAnswered(_ worker: Worker) async -> Bool {
+        let deadline = ContinuousClock.now + .seconds(180)
+        while ContinuousClock.now < deadline {
+            if await Self.settledOnTheWire(worker) { return true }
+            try? await Task.sleep(for: .milliseconds(1))
+        }
+        return false
     }
 
     /// Waits (real time, with a deadline) until the worker's partition has applied `count` events.

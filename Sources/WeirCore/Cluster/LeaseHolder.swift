@@ -41,6 +41,9 @@ public struct LeaseHolder: Sendable {
     public init(settings: LeaseSettings) { self.settings = settings }
 
     /// True while work on `partition` under `epoch` is allowed.
+    /// A renewal was sent and not answered yet.
+    public var renewalOutstanding: Bool { !renewalsInFlight.isEmpty }
+
     public func isValid(_ partition: PartitionID, epoch: Epoch, now: Int64) -> Bool {
         guard let lease = leases[partition], lease.epoch == epoch, let until = lease.validUntil else { return false }
         return now < until
