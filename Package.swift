@@ -102,6 +102,8 @@ let package = Package(
         // Real `weir` processes on loopback (the tests start the built executable).
         .testTarget(name: "WeirClusterTests", dependencies: ["weir", "WeirTestSupport"]),
         .testTarget(name: "WeirCoordinatorTests", dependencies: ["WeirCoordinator"]),
+        // The wire layer's request correlator, on a manual clock.
+        .testTarget(name: "WeirWireTests", dependencies: ["WeirWire", "WeirCore", "WeirTestSupport"]),
         .testTarget(name: "WeirHTTPTests", dependencies: ["WeirHTTP", "WeirCore", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "WeirRunnerTests", dependencies: ["WeirRunner", "WeirReference", "WeirCodec", "WeirCore", "WeirTestSupport"]),
     ],

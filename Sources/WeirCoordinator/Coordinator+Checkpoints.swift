@@ -102,20 +102,30 @@ extension Coordinator {
         }
     }
 
-    /// Sends a checkpoint to a standby and waits for its answer; nil when it disconnected.
+    /// How long a standby may take to store a copy: past it the checkpoint is committed without
+    /// that copy (a standby that stopped answering must not hold the owner's chain up).
+    var replicationDeadline: Duration { .milliseconds(2 * settings.lease.ttlMilliseconds) }
+
+    /// Sends a checkpoint to a standby and waits for its answer; nil when it disconnected or did
+    /// not answer in time.
     func replicate(to standby: WorkerSession, lease: LeaseRef, seq: UInt64, blob: [UInt8]) async -> ReplicaStatus? {
-        let request = nextRequest
-        nextRequest += 1
-        let frame = WireMessage.replicate(request: request, partition: lease.partition, epoch: lease.epoch, seq: seq, blob: blob)
-        return await withCheckedContinuation { (done: CheckedContinuation<ReplicaStatus?, Never>) in
-            pendingReplications[request] = (standby.identity, done)
+        let id = requests.numbers.make()
+        let frame = WireMessage.replicate(request: id.value, partition: lease.partition, epoch: lease.epoch, seq: seq, blob: blob)
+        let outcome = await requests.replications.request(id, initial: Replication(standby: standby.identity), timeout: replicationDeadline) {
             standby.outbound.send(frame)
         }
+        if case .timedOut = outcome {
+            logger.warning("partition \(lease.partition): standby \(standby.identity.name) did not store checkpoint \(seq) within \(replicationDeadline)")
+        }
+        return outcome.reply?.status
     }
 
     func replicated(request: UInt64, status: ReplicaStatus, message: String) {
         if status != .stored, !message.isEmpty { logger.info("replica answer: \(status) \(message)") }
-        pendingReplications.removeValue(forKey: request)?.done.resume(returning: status)
+        requests.replications.update(RequestID(request)) { replication in
+            replication.status = status
+            return true
+        }
     }
 
     /// A new owner asks for a committed checkpoint it does not have: forward to a replica heard
@@ -135,29 +145,45 @@ extension Coordinator {
             if case .none(let reason) = decision { why = reason } else { why = StateTransfer.noReplicaConnected }
             return answerWithoutState(requester, request: request, partition: lease.partition, why)
         }
-        let relay = nextRequest
-        nextRequest += 1
-        pendingStateRelays[relay] = StateRelay(requester: identity, request: request, lease: lease, seq: seq, digest: digest,
-                                               source: source.identity, others: others)
-        source.outbound.send(.stateRequest(request: relay, lease: lease, seq: seq, digest: digest))
-        let timeout = stateRelayTimeoutMilliseconds
-        Task {
-            try? await clock.sleep(for: .milliseconds(timeout))
-            self.stateRelayTimedOut(relay)
+        Task { await self.relayState(to: identity, request: request, lease: lease, seq: seq, digest: digest, from: [source.identity] + others) }
+    }
+
+    /// Asks the replicas in turn to ship the committed chain, and passes the first one shipped
+    /// on to the new owner. A replica that no longer has it passes the ask to the next; one
+    /// that is silent past the deadline or goes away ends it (the new owner hears why).
+    func relayState(to requester: WorkerIdentity, request: UInt64, lease: LeaseRef, seq: UInt64, digest: UInt64, from replicas: [WorkerIdentity]) async {
+        var why = StateTransfer.noReplicaConnected
+        for source in replicas {
+            guard let session = session(of: source) else { continue }
+            let id = requests.numbers.make()
+            let outcome = await requests.stateRelays.request(id, initial: StateRelayWait(source: source),
+                                                             timeout: .milliseconds(stateRelayTimeoutMilliseconds)) {
+                session.outbound.send(.stateRequest(request: id.value, lease: lease, seq: seq, digest: digest))
+            }
+            switch outcome {
+            case .answered(let wait):
+                guard let shipment = wait.shipment else {
+                    return answerWithoutState(self.session(of: requester), request: request, partition: lease.partition, "replica \(source.name) disconnected")
+                }
+                if !shipment.blobs.isEmpty {
+                    self.session(of: requester)?.outbound.send(.stateReply(request: request, partition: lease.partition, blobs: shipment.blobs, error: shipment.error))
+                    return
+                }
+                logger.info("partition \(lease.partition): replica \(source.name) cannot ship checkpoint \(seq) (\(shipment.error)); asking the next")
+                why = shipment.error
+            case .timedOut:
+                logger.info("partition \(lease.partition): replica \(source.name) did not ship checkpoint \(seq) within \(stateRelayTimeoutMilliseconds) ms")
+                return answerWithoutState(self.session(of: requester), request: request, partition: lease.partition, StateTransfer.replicasSilent)
+            case .cancelled, .failed(_):
+                return answerWithoutState(self.session(of: requester), request: request, partition: lease.partition, "replica \(source.name) disconnected")
+            }
         }
+        answerWithoutState(session(of: requester), request: request, partition: lease.partition, why)
     }
 
     /// How long a replica may take to answer a state request, and how lately it must have been
     /// heard from to be asked: half a lease TTL (renewals come every third of one).
     var stateRelayTimeoutMilliseconds: Int64 { max(settings.lease.ttlMilliseconds / 2, 100) }
-
-    /// A replica took too long to ship a chain: the new owner hears it as silent (a late answer
-    /// is dropped).
-    func stateRelayTimedOut(_ relay: UInt64) {
-        guard let r = pendingStateRelays.removeValue(forKey: relay) else { return }
-        logger.info("partition \(r.lease.partition): replica \(r.source.name) did not ship checkpoint \(r.seq) within \(stateRelayTimeoutMilliseconds) ms")
-        answerWithoutState(session(of: r.requester), request: r.request, partition: r.lease.partition, StateTransfer.replicasSilent)
-    }
 
     /// Tells a new owner no chain comes, and why, with the bounds it may rebuild older state within.
     func answerWithoutState(_ requester: WorkerSession?, request: UInt64, partition p: Int, _ why: String) {
@@ -172,31 +198,11 @@ extension Coordinator {
         return ReplayBounds(logStarts: starts, committed: commits[p]?.offsets ?? [])
     }
 
-    /// A replica answered a state request: pass it on to the new owner, or ask the next replica
-    /// when this one no longer has the committed chain.
-    func stateReplied(request relay: UInt64, blobs: [[UInt8]], error: String) {
-        guard var r = pendingStateRelays.removeValue(forKey: relay), let requester = session(of: r.requester) else { return }
-        if blobs.isEmpty, let next = r.others.first, let source = session(of: next) {
-            logger.info("partition \(r.lease.partition): replica \(r.source.name) cannot ship checkpoint \(r.seq) (\(error)); asking \(next.name)")
-            r.others.removeFirst()
-            r.source = next
-            pendingStateRelays[relay] = r
-            source.outbound.send(.stateRequest(request: relay, lease: r.lease, seq: r.seq, digest: r.digest))
-            return
-        }
-        guard !blobs.isEmpty else { return answerWithoutState(requester, request: r.request, partition: r.lease.partition, error) }
-        requester.outbound.send(.stateReply(request: r.request, partition: r.lease.partition, blobs: blobs, error: error))
-    }
-
-    /// A worker left: nothing it was asked for will come.
-    func failPending(of identity: WorkerIdentity) {
-        for (request, pending) in pendingReplications where pending.worker == identity {
-            pendingReplications[request] = nil
-            pending.done.resume(returning: nil)
-        }
-        for (relay, r) in pendingStateRelays where r.source == identity {
-            pendingStateRelays[relay] = nil
-            answerWithoutState(session(of: r.requester), request: r.request, partition: r.lease.partition, "replica \(identity.name) disconnected")
+    /// A replica answered a state request.
+    func stateReplied(request: UInt64, blobs: [[UInt8]], error: String) {
+        requests.stateRelays.update(RequestID(request)) { wait in
+            wait.shipment = StateShipment(blobs: blobs, error: error)
+            return true
         }
     }
 
@@ -204,15 +210,4 @@ extension Coordinator {
     func committedCheckpoint(of partition: Int) -> CommittedCheckpoint {
         checkpoints.committedCheckpoint(of: partition)
     }
-}
-
-struct StateRelay {
-    var requester: WorkerIdentity
-    var request: UInt64
-    var lease: LeaseRef
-    var seq: UInt64
-    var digest: UInt64
-    var source: WorkerIdentity
-    /// Replicas still to ask if `source` cannot ship the chain.
-    var others: [WorkerIdentity]
 }

@@ -3,15 +3,6 @@ import WeirCore
 import WeirWire
 
 extension Coordinator {
-    struct PendingQuery {
-        var waiting: Set<WorkerIdentity>
-        var reports: [PartitionReport]
-        var done: CheckedContinuation<[PartitionReport], Never>?
-        /// For a standby query: the (partition → epoch) asked for; reports are accepted by that
-        /// instead of the current lease.
-        var standby: [Int: UInt64]? = nil
-    }
-
     /// Answers a rollup query by asking every partition owner for its partials and merging them.
     public func query(job: String, _ query: RollupQuery) async throws(APIError) -> RollupAnswer {
         let started = clock.elapsed()
@@ -85,22 +76,15 @@ extension Coordinator {
     func collectReports(job: String, from: Int64, to: Int64, last: Int64, skipFinals: Range<Int64> = 0..<0) async -> [PartitionReport] {
         let holders = Set(authority.leases.compactMap { $0?.holder }).filter { session(of: $0) != nil }
         guard !holders.isEmpty else { return [] }
-        let request = nextRequest
-        nextRequest += 1
-        for h in holders { session(of: h)?.outbound.send(.queryPartials(request: request, job: job, from: from, to: to, last: last, skipFinals: skipFinals)) }
-        let timeout = settings.queryTimeoutMilliseconds
-        let reports = await withCheckedContinuation { (done: CheckedContinuation<[PartitionReport], Never>) in
-            pendingQueries[request] = PendingQuery(waiting: holders, reports: [], done: done)
-            Task {
-                // Until the timeout, or until every owner still awaited has lost its leases (a
-                // paused worker: its late report would be refused, so standbys answer instead).
-                let deadline = clock.elapsed() + .milliseconds(timeout)
-                while clock.elapsed() < deadline, self.awaitsLeaseHolder(request) {
-                    try? await clock.sleep(for: .milliseconds(100))
-                }
-                self.finishQuery(request)
-            }
+        let id = requests.numbers.make()
+        let outcome = await requests.queries.request(id, initial: QueryGather(waiting: holders),
+                                                     timeout: .milliseconds(settings.queryTimeoutMilliseconds)) {
+            for h in holders { session(of: h)?.outbound.send(.queryPartials(request: id.value, job: job, from: from, to: to, last: last, skipFinals: skipFinals)) }
         }
+        if case .timedOut(let gather) = outcome {
+            logger.warning("query \(id) timed out waiting for \(gather.waiting.map(\.description).sorted()); answering without their partitions")
+        }
+        let reports = outcome.reply?.reports ?? []
         // Fencing applies to reads too: only the current holder's report of a partition counts.
         var best: [Int: PartitionReport] = [:]
         let now = now()
@@ -122,33 +106,22 @@ extension Coordinator {
     }
 
     func partialsArrived(_ request: UInt64, from identity: WorkerIdentity, _ reports: [PartitionReport]) {
-        guard var pending = pendingQueries[request], pending.waiting.contains(identity) else { return }
-        pending.waiting.remove(identity)
         let now = now()
-        if let asked = pending.standby {
-            pending.reports += reports.filter { asked[$0.lease.partition] == $0.lease.epoch }
-        } else {
-            pending.reports += reports.filter { authority.isCurrent(identity, $0.lease.partition, $0.lease.epoch, now: now) }
-        }
-        pendingQueries[request] = pending
-        if pending.waiting.isEmpty { finishQuery(request) }
-    }
-
-    /// True while a pending query waits for a worker that still holds a current lease.
-    func awaitsLeaseHolder(_ request: UInt64) -> Bool {
-        guard let pending = pendingQueries[request] else { return false }
-        let now = now()
-        return pending.waiting.contains { w in
-            authority.leases.enumerated().contains { p, lease in lease?.holder == w && authority.isCurrent(w, p, lease?.epoch ?? 0, now: now) }
+        requests.queries.update(RequestID(request)) { gather in
+            guard gather.waiting.contains(identity) else { return false }
+            if let asked = gather.standby {
+                gather.reports += reports.filter { asked[$0.lease.partition] == $0.lease.epoch }
+            } else {
+                gather.reports += reports.filter { authority.isCurrent(identity, $0.lease.partition, $0.lease.epoch, now: now) }
+            }
+            return gather.stopWaiting(for: identity)
         }
     }
 
-    func finishQuery(_ request: UInt64) {
-        guard let pending = pendingQueries.removeValue(forKey: request) else { return }
-        if !pending.waiting.isEmpty {
-            logger.warning("query \(request) timed out waiting for \(pending.waiting.map(\.description).sorted()); answering without their partitions")
-        }
-        pending.done?.resume(returning: pending.reports)
+    /// True while `worker` holds a lease that is current.
+    func holdsCurrentLease(_ worker: WorkerIdentity) -> Bool {
+        let now = now()
+        return authority.leases.enumerated().contains { p, lease in lease?.holder == worker && authority.isCurrent(worker, p, lease?.epoch ?? 0, now: now) }
     }
 }
 
@@ -170,23 +143,20 @@ extension Coordinator {
                                                                         committed: CommittedCheckpoint(seq: commit.seq, digest: commit.digest)))
             }
             guard !asks.isEmpty else { break }
-            let request = nextRequest
-            nextRequest += 1
+            let id = requests.numbers.make()
             var waiting = Set<WorkerIdentity>(), asked: [Int: UInt64] = [:]
             for (name, checkpoints) in asks {
                 guard let s = sessions[name] else { continue }
                 waiting.insert(s.identity)
                 for c in checkpoints { asked[c.lease.partition] = c.lease.epoch }
-                s.outbound.send(.standbyQuery(request: request, job: job, from: from, to: to, last: last, checkpoints: checkpoints))
             }
             let timeout = min(settings.queryTimeoutMilliseconds, 5_000)
-            let standby = await withCheckedContinuation { (done: CheckedContinuation<[PartitionReport], Never>) in
-                pendingQueries[request] = PendingQuery(waiting: waiting, reports: [], done: done, standby: asked)
-                Task {
-                    try? await clock.sleep(for: .milliseconds(timeout))
-                    self.finishQuery(request)
+            let outcome = await requests.queries.request(id, initial: QueryGather(waiting: waiting, standby: asked), timeout: .milliseconds(timeout)) {
+                for (name, checkpoints) in asks {
+                    sessions[name]?.outbound.send(.standbyQuery(request: id.value, job: job, from: from, to: to, last: last, checkpoints: checkpoints))
                 }
             }
+            let standby = outcome.reply?.reports ?? []
             let now = now()
             for r in standby where !answered.contains(r.lease.partition) {
                 answered.insert(r.lease.partition)

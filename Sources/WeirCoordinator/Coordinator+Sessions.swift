@@ -120,8 +120,7 @@ extension Coordinator {
             moves.ownerLost(p, now: now(), silent: false, readTo: consumed.compactMapValues { p < $0.count ? $0[p] : nil })
         }
         execute(authority.workerDisconnected(identity, now: now()))
-        failPending(of: identity)
-        for request in Array(pendingQueries.keys) { partialsArrived(request, from: identity, []) }
+        requests.workerGone(identity)
     }
 
     func renew(_ identity: WorkerIdentity, _ leases: [LeaseRef], problem: String) -> [LeaseVerdict] {

@@ -32,13 +32,12 @@ public actor Coordinator {
     var streams: OrderedDictionary<String, String?> = [:]
     /// Per stream and partition: the offset its holder last fetched from (its progress).
     var consumed: [String: [UInt64]] = [:]
-    var pendingQueries: [UInt64: PendingQuery] = [:]
+    /// What this coordinator asked workers and waits for (`CoordinatorRequests`).
+    let requests: CoordinatorRequests
     /// The checkpoint protocol's decisions: admission, standbys, commits (this actor does the I/O).
     var checkpoints: CheckpointAuthority
     /// The committed checkpoint of each partition.
     var commits: [CheckpointCommit?] { checkpoints.commits }
-    var pendingReplications: [UInt64: (worker: WorkerIdentity, done: CheckedContinuation<ReplicaStatus?, Never>)] = [:]
-    var pendingStateRelays: [UInt64: StateRelay] = [:]
     var checkpointsCommitted: Int64 { checkpoints.committedCount }
     /// When each partition's checkpoint was last committed (this coordinator's clock).
     var committedAt: [Int: Int64] { checkpoints.committedAt }
@@ -47,12 +46,11 @@ public actor Coordinator {
     var workerProblems: [String: String] = [:]
     /// Fenced writes refused: checkpoints from a worker whose epoch is not current.
     var staleCheckpointsRefused: Int64 { checkpoints.staleRefused }
-    var nextRequest: UInt64 = 1
     var eventsAccepted: Int64 = 0
     var eventsRejected: Int64 = 0
     var logActivity = LogActivity()
     /// Served at `/metrics`.
-    public let metrics = CoordinatorMetrics()
+    public let metrics: CoordinatorMetrics
     var idlePlanner = IdleWatermarkPlanner()
     var advancingIdle = false
     /// The port the wire listener is bound to (differs from settings when 0 was asked).
@@ -70,6 +68,9 @@ public actor Coordinator {
                 logger: Logger = Logger(label: "weir.coordinator")) throws {
         self.settings = settings
         self.clock = clock
+        let metrics = CoordinatorMetrics()
+        self.metrics = metrics
+        requests = CoordinatorRequests(clock: clock, metrics: metrics)
         self.logger = logger
         store = try CoordinatorStore(directory: settings.dataDirectory + "/meta")
         let partitionCount: Int
@@ -181,6 +182,11 @@ public actor Coordinator {
                 moves.ownerLost(p, now: lastRenewal, silent: true)
                 metrics.leaseExpired()
                 logger.warning("lease of partition \(p) epoch \(epoch) held by \(worker) expired without renewal")
+                // Queries stop waiting for an owner that holds no current lease any more: its
+                // late report would be refused, so standbys answer for its partitions instead.
+                if !holdsCurrentLease(worker) {
+                    requests.queries.updateAll { gather in gather.standby == nil && gather.waiting.contains(worker) ? gather.stopWaiting(for: worker) : false }
+                }
             case .notTakenUp(let worker, let p, let epoch):
                 moves.grantNotTakenUp(p)
                 metrics.leaseExpired()

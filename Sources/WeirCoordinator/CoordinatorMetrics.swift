@@ -46,6 +46,11 @@ public final class CoordinatorMetrics: Sendable {
         Counter(label: "weir_checkpoint_store_failures_total", dimensions: [("worker", worker)], factory: factory).increment()
     }
 
+    /// A request to a worker got no answer before its deadline (`kind`: query, replication, state).
+    @Sendable func requestTimedOut(_ kind: String) {
+        Counter(label: "weir_requests_timed_out_total", dimensions: [("kind", kind)], factory: factory).increment()
+    }
+
     func partitionMoved(kind: String, milliseconds: Int64) {
         Timer(label: "weir_partition_move_seconds", dimensions: [("kind", kind)], factory: factory).recordMilliseconds(milliseconds)
     }

@@ -101,12 +101,15 @@ extension Worker {
         return current === runner
     }
 
+    /// Sends a checkpoint and waits for the coordinator's answer; nil when none comes (the
+    /// connection closed, or the deadline passed).
     private func send(_ lease: LeaseRef, seq: UInt64, _ made: SealedCheckpoint) async -> WireMessage? {
         guard let outbound else { return nil }
-        return await withCheckedContinuation { (done: CheckedContinuation<WireMessage?, Never>) in
-            pendingCheckpoints[lease] = done
+        let outcome = await requests.checkpoints.request(lease, initial: nil, timeout: WorkerRequests.checkpointDeadline) {
             outbound.send(.checkpoint(lease: lease, seq: seq, digest: made.digest, offsets: made.offsets, blob: made.bytes, timing: made.timing))
         }
+        if case .timedOut = outcome { logger.warning("partition \(lease.partition): no answer to checkpoint \(seq) within \(WorkerRequests.checkpointDeadline)") }
+        return outcome.reply ?? nil
     }
 
     /// A revoked partition (rebalancing or leaving): stop processing, take a last checkpoint so

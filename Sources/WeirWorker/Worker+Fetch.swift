@@ -10,8 +10,12 @@ extension Worker {
         // actor must not do (it must stay free for lease renewals).
         guard var offset = try? await DataPath.runInteractive({ runner.offset(of: stream) }) else { return }
         while !Task.isCancelled {
-            guard let reply = await fetch(lease, stream: stream, offset: offset),
-                  case .fetchReply(_, _, let status, let chunk) = reply else { return }
+            let outcome = await fetch(lease, stream: stream, offset: offset)
+            if case .timedOut = outcome {
+                logger.warning("partition \(lease.partition) stream \(stream): no answer to a fetch within \(WorkerRequests.fetchDeadline); asking again")
+                continue
+            }
+            guard case .fetchReply(_, _, let status, let chunk)? = outcome.reply ?? nil else { return }
             switch status {
             case .ok: break
             case .stale:
@@ -38,14 +42,12 @@ extension Worker {
         }
     }
 
-    /// Sends a fetch and waits for its reply; nil when the connection is gone.
-    func fetch(_ lease: LeaseRef, stream: String, offset: UInt64) async -> WireMessage? {
-        guard let outbound else { return nil }
-        let request = nextRequest
-        nextRequest += 1
-        return await withCheckedContinuation { (done: CheckedContinuation<WireMessage?, Never>) in
-            pendingFetches[request] = done
-            outbound.send(.fetch(request: request, lease: lease, stream: stream, offset: offset, maxBytes: settings.fetchBytesMax))
+    /// Sends a fetch and waits for its reply, its deadline, or the connection's end.
+    func fetch(_ lease: LeaseRef, stream: String, offset: UInt64) async -> RequestCorrelator<RequestID, WireMessage?>.Outcome {
+        guard let outbound else { return .failed("not connected") }
+        let id = requests.numbers.make()
+        return await requests.fetches.request(id, initial: nil, timeout: WorkerRequests.fetchDeadline) {
+            outbound.send(.fetch(request: id.value, lease: lease, stream: stream, offset: offset, maxBytes: settings.fetchBytesMax))
         }
     }
 }

@@ -117,7 +117,12 @@ extension Worker {
         var lastBounds: ReplayBounds?
         while !Task.isCancelled, now() < deadline {
             attempt += 1
-            guard let reply = await requestState(lease, committed), case .stateReply(_, _, let blobs, let problem, let bounds) = reply else { return nil }
+            let outcome = await requestState(lease, committed)
+            if case .timedOut = outcome {
+                logger.warning("partition \(p): no answer to state request \(attempt) within \(WorkerRequests.stateDeadline); asking again")
+                continue
+            }
+            guard case .stateReply(_, _, let blobs, let problem, let bounds)? = outcome.reply ?? nil else { return nil }
             if blobs.isEmpty {
                 lastBounds = bounds
                 if !storedLoaded {
@@ -151,13 +156,12 @@ extension Worker {
         return nil
     }
 
-    func requestState(_ lease: LeaseRef, _ committed: CommittedCheckpoint) async -> WireMessage? {
-        guard let outbound else { return nil }
-        let request = nextRequest
-        nextRequest += 1
-        return await withCheckedContinuation { (done: CheckedContinuation<WireMessage?, Never>) in
-            pendingStates[request] = done
-            outbound.send(.stateRequest(request: request, lease: lease, seq: committed.seq, digest: committed.digest))
+    /// Asks the coordinator for committed checkpoint `committed`'s chain from a replica.
+    func requestState(_ lease: LeaseRef, _ committed: CommittedCheckpoint) async -> RequestCorrelator<RequestID, WireMessage?>.Outcome {
+        guard let outbound else { return .failed("not connected") }
+        let id = requests.numbers.make()
+        return await requests.states.request(id, initial: nil, timeout: WorkerRequests.stateDeadline) {
+            outbound.send(.stateRequest(request: id.value, lease: lease, seq: committed.seq, digest: committed.digest))
         }
     }
 

@@ -32,10 +32,8 @@ public actor Worker {
     let watchdog: StallWatchdog
     /// The committed checkpoint named by each grant, until the lease becomes valid and work starts.
     var grantedCheckpoints: [Int: (epoch: UInt64, committed: CommittedCheckpoint)] = [:]
-    var pendingFetches: [UInt64: CheckedContinuation<WireMessage?, Never>] = [:]
-    var pendingCheckpoints: [LeaseRef: CheckedContinuation<WireMessage?, Never>] = [:]
-    var pendingStates: [UInt64: CheckedContinuation<WireMessage?, Never>] = [:]
-    var nextRequest: UInt64 = 1
+    /// What this worker asked the coordinator and waits for (`Worker+Requests`).
+    let requests: WorkerRequests
     var nextGeneration: UInt64 = 1
     var leaving = false
     var checkpointStats = CheckpointStats()
@@ -61,6 +59,7 @@ public actor Worker {
         self.store = store
         self.logger = logger
         watchdog = StallWatchdog(logger: logger, clock: clock)
+        requests = WorkerRequests(clock: clock)
         // A new incarnation per process start: wall-clock nanoseconds order restarts (identity only, never lease timing).
         identity = WorkerIdentity(name: settings.name, incarnation: clock.wallNanoseconds())
     }
@@ -115,6 +114,7 @@ public actor Worker {
     /// Renews leases and runs the holder's timers every 50 ms until cancelled.
     private func tickLoop() async {
         var lastSummary = now()
+        var reportedTimeouts = 0
         while !Task.isCancelled {
             do { try await clock.sleep(for: .milliseconds(50)) } catch { return }
             watchdog.beat()
@@ -122,18 +122,18 @@ public actor Worker {
             if now() - lastSummary >= 10_000 {
                 lastSummary = now()
                 if let line = checkpointStats.summaryAndReset() { logger.info("checkpoints: \(line)") }
+                let timedOut = requests.timedOutTotal
+                if timedOut > reportedTimeouts {
+                    reportedTimeouts = timedOut
+                    logger.warning("requests to the coordinator: \(requests.summary)")
+                }
             }
         }
     }
 
     private func connectionLost() {
         apply(holder.disconnected())
-        for (_, c) in pendingFetches { c.resume(returning: nil) }
-        for (_, c) in pendingCheckpoints { c.resume(returning: nil) }
-        for (_, c) in pendingStates { c.resume(returning: nil) }
-        pendingFetches.removeAll()
-        pendingCheckpoints.removeAll()
-        pendingStates.removeAll()
+        requests.failAll("the connection to the coordinator closed")
         outbound = nil
     }
 
@@ -152,11 +152,11 @@ public actor Worker {
         case .renewReply(let seq, let verdicts):
             apply(holder.renewalAnswered(seq: seq, verdicts: verdicts.map { ($0.lease.partition, $0.lease.epoch, $0.verdict) }, now: now()))
         case .fetchReply(let request, _, _, _):
-            pendingFetches.removeValue(forKey: request)?.resume(returning: message)
+            requests.fetches.answer(RequestID(request), with: message)
         case .checkpointReply(let lease, _, _, _):
-            pendingCheckpoints.removeValue(forKey: lease)?.resume(returning: message)
+            requests.checkpoints.answer(lease, with: message)
         case .stateReply(let request, _, _, _, _):
-            pendingStates.removeValue(forKey: request)?.resume(returning: message)
+            requests.states.answer(RequestID(request), with: message)
         case .replicate(let request, let p, let epoch, let seq, let blob):
             storeReplica(request: request, partition: p, epoch: epoch, seq: seq, blob: blob)
         case .stateRequest(let request, let lease, let seq, let digest):
