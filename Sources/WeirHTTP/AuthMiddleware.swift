@@ -20,13 +20,13 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
             token = request.uri.queryParameters["access_token"].map(String.init)
         }
         guard let token else {
-            return Self.refuse(401, "unauthorized", "\(request.method) \(request.uri.path) needs a \(needed.rawValue) token: Authorization: Bearer TOKEN")
+            return Self.refuse(.unauthorized, "unauthorized", "\(request.method) \(request.uri.path) needs a \(needed.rawValue) token: Authorization: Bearer TOKEN")
         }
         switch tokens.scope(of: token) {
         case nil:
-            return Self.refuse(401, "bad_token", "the token is not valid for this coordinator")
+            return Self.refuse(.unauthorized, "bad_token", "the token is not valid for this coordinator")
         case .read? where needed == .write:
-            return Self.refuse(403, "forbidden", "\(request.method) \(request.uri.path) needs a write token; this one may only read")
+            return Self.refuse(.forbidden, "forbidden", "\(request.method) \(request.uri.path) needs a write token; this one may only read")
         default:
             return try await next(request, context)
         }
@@ -34,9 +34,9 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
 
     static var open: Set<String> { ["/healthz", "/", "/dashboard.js", "/dashboard.css"] }
 
-    static func refuse(_ status: Int, _ code: String, _ message: String) -> Response {
-        var response = HTTPServer.json(HTTPResponse.Status(code: status), APIJSON.error(APIError(status: status, code: code, message)))
-        if status == 401 { response.headers[.wwwAuthenticate] = "Bearer realm=\"weir\"" }
+    static func refuse(_ kind: APIError.Kind, _ code: String, _ message: String) -> Response {
+        var response = HTTPServer.json(kind.httpStatus, APIJSON.error(APIError(kind, code: code, message)))
+        if kind == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer realm=\"weir\"" }
         return response
     }
 }

@@ -43,7 +43,7 @@ extension HTTPServer {
                         try await Task.sleep(for: .milliseconds(period))
                         do {
                             answer = try await api.query(job: job, query)
-                        } catch let error as APIError where error.status == 404 {
+                        } catch let error as APIError where error.kind == .notFound {
                             try await writer.write(ByteBuffer(string: push.error(error)))
                             break
                         } catch {

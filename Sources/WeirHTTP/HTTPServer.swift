@@ -245,7 +245,7 @@ public struct HTTPServer: Sendable {
                 throw .badRequest("bad_encoding", "the zstd body could not be decompressed: \(error)")
             }
         case let other?:
-            throw APIError(status: 415, code: "unsupported_encoding", "Content-Encoding \(other) is not supported (use zstd or none)")
+            throw APIError(.unsupportedEncoding, code: "unsupported_encoding", "Content-Encoding \(other) is not supported (use zstd or none)")
         }
     }
 
@@ -273,7 +273,7 @@ public struct HTTPServer: Sendable {
         do {
             return try await body()
         } catch let e as APIError {
-            return json(HTTPResponse.Status(code: e.status), APIJSON.error(e))
+            return json(e.kind.httpStatus, APIJSON.error(e))
         } catch {
             return json(.internalServerError, APIJSON.error(.internal("\(error)")))
         }

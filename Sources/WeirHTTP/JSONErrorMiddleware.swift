@@ -14,13 +14,13 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as HTTPError {
             if error.status == .notFound, let allowed = allowedMethods(request.uri.path) {
                 let message = "\(request.method) is not allowed on \(request.uri.path) (allowed: \(allowed.joined(separator: ", ")))"
-                var response = HTTPServer.json(.methodNotAllowed, APIJSON.error(APIError(status: 405, code: "method_not_allowed", message)))
+                var response = HTTPServer.json(.methodNotAllowed, APIJSON.error(APIError(.methodNotAllowed, code: "method_not_allowed", message)))
                 response.headers[.allow] = allowed.joined(separator: ", ")
                 return response
             }
             let code = error.status == .notFound ? "not_found" : error.status == .methodNotAllowed ? "method_not_allowed" : "http_\(error.status.code)"
             let message = "\(request.method) \(request.uri.path): \(error.body ?? error.status.reasonPhrase)"
-            return HTTPServer.json(error.status, APIJSON.error(APIError(status: error.status.code, code: code, message)))
+            return HTTPServer.json(error.status, APIJSON.error(APIError(APIError.Kind(httpStatus: error.status), code: code, message)))
         }
     }
 

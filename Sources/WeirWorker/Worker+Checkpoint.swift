@@ -105,9 +105,16 @@ extension Worker {
     /// connection closed, or the deadline passed).
     private func send(_ lease: LeaseRef, seq: UInt64, _ made: SealedCheckpoint) async -> WireMessage? {
         guard let outbound else { return nil }
-        let outcome = await requests.checkpoints.request(lease, initial: nil, timeout: WorkerRequests.checkpointDeadline) {
-            outbound.send(.checkpoint(lease: lease, seq: seq, digest: made.digest, offsets: made.offsets, blob: made.bytes, timing: made.timing))
-        }
+        // Not ended by the partition's cancellation (a revoke, a resume): a checkpoint in flight
+        // stays in flight until its answer, its deadline or the connection's end, so the owner
+        // knows what its chain ends with (`CheckpointOwner.abandoned`). Its own task does not
+        // inherit this one's cancellation.
+        let requests = self.requests
+        let outcome = await Task {
+            await requests.checkpoints.request(lease, initial: nil, timeout: WorkerRequests.checkpointDeadline) {
+                outbound.send(.checkpoint(lease: lease, seq: seq, digest: made.digest, offsets: made.offsets, blob: made.bytes, timing: made.timing))
+            }
+        }.value
         if case .timedOut = outcome { logger.warning("partition \(lease.partition): no answer to checkpoint \(seq) within \(WorkerRequests.checkpointDeadline)") }
         return outcome.reply ?? nil
     }

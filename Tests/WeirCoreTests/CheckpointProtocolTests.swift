@@ -75,16 +75,21 @@ import WeirCore
         let aDecided = owner.begin(now: 1)
         let a = try #require(aDecided)
         #expect(owner.answered(a, digest: 1, progress: 1, status: .stale, now: 2) == .stopPartition(reason: "checkpoint 1 is stale"))
-        let bDecided = owner.begin(now: 3)
+        #expect(owner.begin(now: 3) == nil, "a stale owner takes no more checkpoints")
+        var other = CheckpointOwner(committed: .none, now: 0, settings: settings)
+        let bDecided = other.begin(now: 3)
         let b = try #require(bDecided)
-        #expect(owner.lost(b) == .stopPartition(reason: "no answer to checkpoint 1"))
-        #expect(owner.answered(b, digest: 1, progress: 1, status: .committed, now: 4) == CheckpointOwner.Directive.none, "an answer after the loss")
-        #expect(owner.committed == .none)
+        #expect(other.lost(b) == .stopPartition(reason: "no answer to checkpoint 1"))
+        #expect(other.answered(b, digest: 1, progress: 1, status: .committed, now: 4) == CheckpointOwner.Directive.none, "an answer after the loss")
+        #expect(other.committed == .none)
+        // A delta after a lost one would chain to the last known commit and lack what the lost one captured.
+        #expect(other.begin(now: 5, force: true) == nil && other.abandoned)
         // An answer to a capture of state that was replaced since is not this state's.
-        let cDecided = owner.begin(now: 5)
+        var third = CheckpointOwner(committed: .none, now: 0, settings: settings)
+        let cDecided = third.begin(now: 5)
         let c = try #require(cDecided)
-        owner.stateReplaced()
-        #expect(owner.answered(c, digest: 9, progress: 9, status: .committed, now: 6) == CheckpointOwner.Directive.none)
+        third.stateReplaced()
+        #expect(third.answered(c, digest: 9, progress: 9, status: .committed, now: 6) == CheckpointOwner.Directive.none)
     }
 
     @Test func settled_onlyWhenNothingMovedSinceTheCommit() throws {

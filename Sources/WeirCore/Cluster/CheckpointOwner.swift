@@ -69,6 +69,10 @@ public struct CheckpointOwner: Sendable, Equatable {
     public private(set) var inFlight: InFlight?
     /// When the last checkpoint committed, or the partition started here.
     public private(set) var committedAt: Int64
+    /// This owner no longer knows what its chain ends with (an answer was lost) or may no longer
+    /// write (stale, refused): it takes no more checkpoints. A delta after a lost one would
+    /// chain to the last commit it knows of while lacking the changes the lost one captured.
+    public private(set) var abandoned = false
     private var attempts: UInt64 = 0
 
     /// A partition starting from the grant's committed checkpoint.
@@ -83,7 +87,7 @@ public struct CheckpointOwner: Sendable, Equatable {
     /// Decides the next checkpoint, or nil while one is in flight. Marks it in flight: every
     /// `Capture` returned must be answered with `skipped`, `failed`, `answered` or `lost`.
     public mutating func begin(now: Int64, force: Bool = false) -> Capture? {
-        guard inFlight == nil else { return nil }
+        guard inFlight == nil, !abandoned else { return nil }
         let seq = committed.seq + 1
         let isBase = needsBase || seq - lastBaseSeq >= settings.deltasPerBase
         let refresh = now - committedAt >= settings.intervalMilliseconds * settings.idleRefreshIntervals
@@ -124,8 +128,10 @@ public struct CheckpointOwner: Sendable, Equatable {
             needsBase = true
             return .none
         case .stale:
+            abandoned = true
             return .stopPartition(reason: "checkpoint \(seq) is stale")
         case .refused:
+            abandoned = true
             return .stopPartition(reason: "checkpoint \(seq) was refused")
         }
     }
@@ -138,6 +144,7 @@ public struct CheckpointOwner: Sendable, Equatable {
         guard inFlight?.attempt == capture.attempt else { return .none }
         let seq = capture.seq
         inFlight = nil
+        abandoned = true
         return .stopPartition(reason: "no answer to checkpoint \(seq)")
     }
 
