@@ -7,16 +7,12 @@ import Darwin
 
 /// Named crash points for the crash-point tests (reliability matrix R2).
 ///
-/// `WEIR_FAILPOINT=name` makes the process exit at once (status 86, no cleanup, like kill -9)
-/// the first time it reaches `name`; `WEIR_FAILPOINT=name@N` on the N-th time. Unset, a hit
-/// costs one comparison against a value read once.
+/// The process that wants them arms one (`arm(name:at:)`; the `weir` executable does so from
+/// `WEIR_FAILPOINT=name[@N]`): the process then exits at once (status 86, no cleanup, like
+/// kill -9) the N-th time it reaches `name`. Unarmed, a hit costs one atomic load.
 public enum Failpoint {
-    /// (name, hit on which the process dies), parsed once from the environment.
-    private static let armed: (name: String, at: Int)? = {
-        guard let raw = getenv("WEIR_FAILPOINT").map({ String(cString: $0) }), !raw.isEmpty else { return nil }
-        let parts = raw.split(separator: "@", maxSplits: 1)
-        return (String(parts[0]), parts.count > 1 ? Int(parts[1]) ?? 1 : 1)
-    }()
+    private static let armedPoint = Mutex<(name: String, at: Int)?>(nil)
+    private static let isArmed = Atomic<Bool>(false)
     private static let hits = Atomic<Int>(0)
 
     /// Every named point, for the tests that sweep them.
@@ -26,8 +22,15 @@ public enum Failpoint {
         "coordinator.after_persist_epoch", "handoff.before_release", "handoff.after_restore",
     ]
 
+    /// Makes the process exit the `at`-th time it reaches `name` (one of `names`).
+    public static func arm(name: String, at: Int = 1) {
+        precondition(names.contains(name), "unknown failpoint \(name)")
+        armedPoint.withLock { $0 = (name, max(1, at)) }
+        isArmed.store(true, ordering: .releasing)
+    }
+
     public static func hit(_ name: StaticString) {
-        guard let armed, armed.name == name.description else { return }
+        guard isArmed.load(ordering: .acquiring), let armed = armedPoint.withLock({ $0 }), armed.name == name.description else { return }
         if hits.add(1, ordering: .relaxed).newValue >= armed.at {
             let line = Array("weir: failpoint \(armed.name) reached; exiting\n".utf8)
             _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
@@ -35,4 +38,3 @@ public enum Failpoint {
         }
     }
 }
-

@@ -71,6 +71,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
     var logLevel = "info"
 
     func run() async throws {
+        try armFailpointFromEnvironment()
         bootstrapLogging(logLevel)
         guard let wire = WireEndpoint.parse(listen) else { throw fail("--listen \(listen): expected host:port") }
         guard let web = WireEndpoint.parse(http) else { throw fail("--http \(http): expected host:port") }

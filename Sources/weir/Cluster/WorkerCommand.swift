@@ -36,6 +36,7 @@ struct WorkerCommand: AsyncParsableCommand {
     var logLevel = "info"
 
     func run() async throws {
+        try armFailpointFromEnvironment()
         bootstrapLogging(logLevel)
         guard let address = WireEndpoint.parse(coordinator) else { throw fail("--coordinator \(coordinator): expected host:port") }
         guard let retentionMs = DurationText.milliseconds(retention), retentionMs > 0 else { throw fail("--retention \(retention): expected a duration") }
