@@ -111,9 +111,15 @@ extension Coordinator {
     func replicate(to standby: WorkerSession, lease: LeaseRef, seq: UInt64, blob: [UInt8]) async -> ReplicaStatus? {
         let id = requests.numbers.make()
         let frame = WireMessage.replicate(request: id.value, partition: lease.partition, epoch: lease.epoch, seq: seq, blob: blob)
-        let outcome = await requests.replications.request(id, initial: Replication(standby: standby.identity), timeout: replicationDeadline) {
-            standby.outbound.send(frame)
-        }
+        // Not ended by the cancellation of the task that handles the owner's frame (its
+        // connection closing): the copy's answer still decides the commit's replicas, which a
+        // new owner's restore and the log's truncation rely on.
+        let (requests, deadline) = (self.requests, replicationDeadline)
+        let outcome = await Task {
+            await requests.replications.request(id, initial: Replication(standby: standby.identity), timeout: deadline) {
+                standby.outbound.send(frame)
+            }
+        }.value
         if case .timedOut = outcome {
             logger.warning("partition \(lease.partition): standby \(standby.identity.name) did not store checkpoint \(seq) within \(replicationDeadline)")
         }

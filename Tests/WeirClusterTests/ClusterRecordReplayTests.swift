@@ -60,6 +60,6 @@ extension ClusterTests { @Suite struct RecordReplay {
         }
         // Inside the root it gets past the path check (and fails on the missing coordinator).
         let inside = try h.weir(["replay", "ok.zst", "--root", root, "--coordinator", "127.0.0.1:1"])
-        #expect(inside.status == 1 && inside.stderr.contains("cannot connect"), "\(inside.stderr)")
+        #expect(inside.status == 1 && inside.stderr.contains("cannot reach the coordinator at 127.0.0.1:1"), "\(inside.stderr)")
     }
 } }
