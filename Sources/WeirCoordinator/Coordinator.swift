@@ -139,6 +139,7 @@ public actor Coordinator {
         while !Task.isCancelled {
             try await clock.sleep(for: .milliseconds(50))
             execute(authority.tick(now: now()))
+            requests.expireOverdue()
             ticks += 1
             if ticks % 10 == 0 { observeLogs() }
             if ticks % 20 == 0 { Task { await self.advanceIdlePartitions() } }

@@ -20,6 +20,13 @@ struct CoordinatorRequests: Sendable {
         stateRelays = RequestCorrelator(kind: "state", clock: clock, onTimeout: metrics.requestTimedOut)
     }
 
+    /// Ends the requests past their deadline (called from the coordinator's 50 ms control loop).
+    func expireOverdue() {
+        queries.expireOverdue()
+        replications.expireOverdue()
+        stateRelays.expireOverdue()
+    }
+
     /// A worker went away: nothing it was asked for will come.
     func workerGone(_ identity: WorkerIdentity) {
         queries.updateAll { gather in gather.stopWaiting(for: identity) }

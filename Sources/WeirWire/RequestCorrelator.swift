@@ -2,7 +2,8 @@ import Synchronization
 import WeirCore
 
 /// Where a process waits for the answers to what it asked another process: each request gets a
-/// typed id, an optional deadline on the process's clock, and ends exactly once — answered,
+/// typed id, an optional deadline on the process's clock (checked by `expireOverdue`, which the
+/// process calls from its control loop), and ends exactly once — answered,
 /// timed out (with whatever had arrived), cancelled with the task that waits, or failed (the
 /// connection it went over closed). One of these per kind of request replaces a hand-kept map
 /// from request numbers to continuations and the polling that timed them out.
@@ -38,7 +39,8 @@ public final class RequestCorrelator<Key: Hashable & Sendable, Reply: Sendable>:
     private struct Entry {
         var reply: Reply
         var continuation: CheckedContinuation<Outcome, Never>
-        var deadline: Task<Void, Never>?
+        /// When it times out, on the correlator's clock.
+        var deadline: Duration?
     }
 
     private struct State {
@@ -74,6 +76,7 @@ public final class RequestCorrelator<Key: Hashable & Sendable, Reply: Sendable>:
                         send: () -> Void) async -> Outcome {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Outcome, Never>) in
+                let deadline = timeout.map { clock.elapsed() + $0 }
                 let (cancelled, superseded) = state.withLock { s -> (Bool, Entry?) in
                     if s.cancelledEarly.remove(id) != nil {
                         s.counts.cancelled += 1
@@ -83,27 +86,11 @@ public final class RequestCorrelator<Key: Hashable & Sendable, Reply: Sendable>:
                     // not be told apart): that one fails as superseded.
                     let superseded = s.entries.removeValue(forKey: id)
                     if superseded != nil { s.counts.failed += 1 }
-                    s.entries[id] = Entry(reply: initial, continuation: continuation)
+                    s.entries[id] = Entry(reply: initial, continuation: continuation, deadline: deadline)
                     return (false, superseded)
                 }
-                if let superseded {
-                    superseded.deadline?.cancel()
-                    superseded.continuation.resume(returning: .failed("superseded by a new request \(id)"))
-                }
+                superseded?.continuation.resume(returning: .failed("superseded by a new request \(id)"))
                 if cancelled { return continuation.resume(returning: .cancelled) }
-                if let timeout {
-                    let clock = self.clock
-                    let deadline = Task { [weak self] in
-                        do { try await clock.sleep(for: timeout) } catch { return }  // cancelled: answered in time
-                        self?.end(id) { .timedOut($0) }
-                    }
-                    let registered = state.withLock { s -> Bool in
-                        guard s.entries[id] != nil else { return false }
-                        s.entries[id]?.deadline = deadline
-                        return true
-                    }
-                    if !registered { deadline.cancel() }
-                }
                 send()
             }
         } onCancel: {
@@ -149,6 +136,14 @@ public final class RequestCorrelator<Key: Hashable & Sendable, Reply: Sendable>:
         for id in complete { end(id) { .answered($0) } }
     }
 
+    /// Ends every request whose deadline has passed as timed out. The process calls it from its
+    /// control loop (every 50 ms): deadlines cost no timer or task per request.
+    public func expireOverdue() {
+        let now = clock.elapsed()
+        let overdue = state.withLock { s in s.entries.compactMap { id, e in e.deadline.map { $0 <= now } == true ? id : nil } }
+        for id in overdue { end(id) { .timedOut($0) } }
+    }
+
     /// Ends every waiting request as failed (the connection they went over closed).
     public func failAll(_ reason: String) {
         let ended = state.withLock { s -> [Entry] in
@@ -157,10 +152,7 @@ public final class RequestCorrelator<Key: Hashable & Sendable, Reply: Sendable>:
             s.counts.failed += all.count
             return all
         }
-        for e in ended {
-            e.deadline?.cancel()
-            e.continuation.resume(returning: .failed(reason))
-        }
+        for e in ended { e.continuation.resume(returning: .failed(reason)) }
     }
 
     /// Ends `id` with the outcome `make` builds from its reply; false when it was not waiting.
@@ -178,7 +170,6 @@ public final class RequestCorrelator<Key: Hashable & Sendable, Reply: Sendable>:
             return (entry, outcome)
         }
         guard let (entry, outcome) = ended else { return false }
-        entry.deadline?.cancel()
         if case .timedOut = outcome { timedOutHook(kind) }
         entry.continuation.resume(returning: outcome)
         return true

@@ -119,6 +119,7 @@ public actor Worker {
             do { try await clock.sleep(for: .milliseconds(50)) } catch { return }
             watchdog.beat()
             apply(holder.tick(now: now()))
+            requests.expireOverdue()
             if now() - lastSummary >= 10_000 {
                 lastSummary = now()
                 if let line = checkpointStats.summaryAndReset() { logger.info("checkpoints: \(line)") }

@@ -25,6 +25,13 @@ struct WorkerRequests: Sendable {
         states = RequestCorrelator(kind: "state", clock: clock)
     }
 
+    /// Ends the requests past their deadline (called from the worker's 50 ms control loop).
+    func expireOverdue() {
+        fetches.expireOverdue()
+        checkpoints.expireOverdue()
+        states.expireOverdue()
+    }
+
     func failAll(_ reason: String) {
         fetches.failAll(reason)
         checkpoints.failAll(reason)
