@@ -114,12 +114,10 @@ extension Coordinator {
         // Not ended by the cancellation of the task that handles the owner's frame (its
         // connection closing): the copy's answer still decides the commit's replicas, which a
         // new owner's restore and the log's truncation rely on.
-        let (requests, deadline) = (self.requests, replicationDeadline)
-        let outcome = await Task {
-            await requests.replications.request(id, initial: Replication(standby: standby.identity), timeout: deadline) {
-                standby.outbound.send(frame)
-            }
-        }.value
+        let outcome = await requests.replications.request(id, initial: Replication(standby: standby.identity), timeout: replicationDeadline,
+                                                          endsOnCancellation: false) {
+            standby.outbound.send(frame)
+        }
         if case .timedOut = outcome {
             logger.warning("partition \(lease.partition): standby \(standby.identity.name) did not store checkpoint \(seq) within \(replicationDeadline)")
         }
@@ -146,12 +144,12 @@ extension Coordinator {
             requesterIsCurrent: authority.isCurrent(identity, lease.partition, lease.epoch, now: now()),
             connected: connected, live: Set(authority.liveWorkers), lastHeard: lastHeard, now: now(),
             promptWithin: stateRelayTimeoutMilliseconds)
-        guard case .replica(let sourceIdentity, let others) = decision, let source = session(of: sourceIdentity) else {
-            let why: String
-            if case .none(let reason) = decision { why = reason } else { why = StateTransfer.noReplicaConnected }
+        switch decision {
+        case .none(let why):
             return answerWithoutState(requester, request: request, partition: lease.partition, why)
+        case .replica(let source, let others):
+            Task { await self.relayState(to: identity, request: request, lease: lease, seq: seq, digest: digest, from: [source] + others) }
         }
-        Task { await self.relayState(to: identity, request: request, lease: lease, seq: seq, digest: digest, from: [source.identity] + others) }
     }
 
     /// Asks the replicas in turn to ship the committed chain, and passes the first one shipped
@@ -168,21 +166,24 @@ extension Coordinator {
             }
             switch outcome {
             case .answered(let wait):
-                guard let shipment = wait.shipment else {
-                    return answerWithoutState(self.session(of: requester), request: request, partition: lease.partition, "replica \(source.name) disconnected")
+                guard let shipment = wait.shipment else {  // answered without a shipment: it went away
+                    why = "replica \(source.name) disconnected"
+                    break
                 }
-                if !shipment.blobs.isEmpty {
+                guard shipment.blobs.isEmpty else {
                     self.session(of: requester)?.outbound.send(.stateReply(request: request, partition: lease.partition, blobs: shipment.blobs, error: shipment.error))
                     return
                 }
-                logger.info("partition \(lease.partition): replica \(source.name) cannot ship checkpoint \(seq) (\(shipment.error)); asking the next")
                 why = shipment.error
+                logger.info("partition \(lease.partition): replica \(source.name) cannot ship checkpoint \(seq) (\(why)); asking the next")
+                continue
             case .timedOut:
                 logger.info("partition \(lease.partition): replica \(source.name) did not ship checkpoint \(seq) within \(stateRelayTimeoutMilliseconds) ms")
-                return answerWithoutState(self.session(of: requester), request: request, partition: lease.partition, StateTransfer.replicasSilent)
-            case .cancelled, .failed(_):
-                return answerWithoutState(self.session(of: requester), request: request, partition: lease.partition, "replica \(source.name) disconnected")
+                why = StateTransfer.replicasSilent
+            case .cancelled, .failed:
+                why = "replica \(source.name) disconnected"
             }
+            break  // silent or gone: the new owner hears why at once
         }
         answerWithoutState(session(of: requester), request: request, partition: lease.partition, why)
     }

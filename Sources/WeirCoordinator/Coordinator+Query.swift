@@ -74,7 +74,9 @@ extension Coordinator {
     /// Every current owner's report of `job`; `skipFinals`: final windows by start that the
     /// owners leave out (this coordinator has them merged).
     func collectReports(job: String, from: Int64, to: Int64, last: Int64, skipFinals: Range<Int64> = 0..<0) async -> [PartitionReport] {
-        let holders = Set(authority.leases.compactMap { $0?.holder }).filter { session(of: $0) != nil }
+        // Only owners with a current lease: another's report would be refused (fencing), so
+        // standbys answer for its partitions instead of the query waiting for it.
+        let holders = Set(authority.leases.compactMap { $0?.holder }).filter { session(of: $0) != nil && holdsCurrentLease($0) }
         guard !holders.isEmpty else { return [] }
         let id = requests.numbers.make()
         let outcome = await requests.queries.request(id, initial: QueryGather(waiting: holders),
@@ -115,6 +117,15 @@ extension Coordinator {
                 gather.reports += reports.filter { authority.isCurrent(identity, $0.lease.partition, $0.lease.epoch, now: now) }
             }
             return gather.stopWaiting(for: identity)
+        }
+    }
+
+    /// An owner's lease lapsed: queries stop waiting for it once it holds no current lease, as
+    /// its late report would be refused.
+    func stopWaitingIfLapsed(_ worker: WorkerIdentity) {
+        guard !holdsCurrentLease(worker) else { return }
+        requests.queries.updateAll { gather in
+            gather.standby == nil && gather.waiting.contains(worker) ? gather.stopWaiting(for: worker) : false
         }
     }
 

@@ -183,14 +183,11 @@ public actor Coordinator {
                 moves.ownerLost(p, now: lastRenewal, silent: true)
                 metrics.leaseExpired()
                 logger.warning("lease of partition \(p) epoch \(epoch) held by \(worker) expired without renewal")
-                // Queries stop waiting for an owner that holds no current lease any more: its
-                // late report would be refused, so standbys answer for its partitions instead.
-                if !holdsCurrentLease(worker) {
-                    requests.queries.updateAll { gather in gather.standby == nil && gather.waiting.contains(worker) ? gather.stopWaiting(for: worker) : false }
-                }
+                stopWaitingIfLapsed(worker)
             case .notTakenUp(let worker, let p, let epoch):
                 moves.grantNotTakenUp(p)
                 metrics.leaseExpired()
+                stopWaitingIfLapsed(worker)
                 logger.warning("grant of partition \(p) epoch \(epoch) to \(worker) was not taken up within \(settings.lease.grantTakeUpMilliseconds) ms (paused or starved); granting it elsewhere")
             }
         }

@@ -71,31 +71,40 @@ public final class RequestCorrelator<Key: Hashable & Sendable, Reply: Sendable>:
 
     /// Registers request `id` with its `initial` reply, runs `send` (which puts it on the wire)
     /// and waits until it ends. `timeout`: nil waits for an answer, a failure or cancellation.
-    /// `send` runs in the caller's isolation (an actor's state may be read there).
-    public func request(_ id: ID, initial: Reply, timeout: Duration?, isolation: isolated (any Actor)? = #isolation,
-                        send: () -> Void) async -> Outcome {
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Outcome, Never>) in
-                let deadline = timeout.map { clock.elapsed() + $0 }
-                let (cancelled, superseded) = state.withLock { s -> (Bool, Entry?) in
-                    if s.cancelledEarly.remove(id) != nil {
-                        s.counts.cancelled += 1
-                        return (true, nil)
-                    }
-                    // A request under the same key ends the one before it (their answers could
-                    // not be told apart): that one fails as superseded.
-                    let superseded = s.entries.removeValue(forKey: id)
-                    if superseded != nil { s.counts.failed += 1 }
-                    s.entries[id] = Entry(reply: initial, continuation: continuation, deadline: deadline)
-                    return (false, superseded)
-                }
-                superseded?.continuation.resume(returning: .failed("superseded by a new request \(id)"))
-                if cancelled { return continuation.resume(returning: .cancelled) }
-                send()
-            }
+    /// `endsOnCancellation: false` keeps waiting when the calling task is cancelled: for a
+    /// request whose answer decides state the caller must know (a checkpoint in flight, a
+    /// standby's copy). `send` runs in the caller's isolation (an actor's state may be read there).
+    public func request(_ id: ID, initial: Reply, timeout: Duration?, endsOnCancellation: Bool = true,
+                        isolation: isolated (any Actor)? = #isolation, send: () -> Void) async -> Outcome {
+        guard endsOnCancellation else { return await register(id, initial: initial, timeout: timeout, isolation: isolation, send: send) }
+        return await withTaskCancellationHandler {
+            await register(id, initial: initial, timeout: timeout, isolation: isolation, send: send)
         } onCancel: {
             let ended = end(id) { _ in .cancelled }
             if !ended { state.withLock { s in if s.entries[id] == nil { s.cancelledEarly.insert(id) } } }
+        }
+    }
+
+    /// Records the request, sends it and suspends until `end` resumes it.
+    private func register(_ id: ID, initial: Reply, timeout: Duration?, isolation: isolated (any Actor)?,
+                          send: () -> Void) async -> Outcome {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Outcome, Never>) in
+            let deadline = timeout.map { clock.elapsed() + $0 }
+            let (cancelled, superseded) = state.withLock { s -> (Bool, Entry?) in
+                if s.cancelledEarly.remove(id) != nil {
+                    s.counts.cancelled += 1
+                    return (true, nil)
+                }
+                // A request under the same key ends the one before it (their answers could
+                // not be told apart): that one fails as superseded.
+                let superseded = s.entries.removeValue(forKey: id)
+                if superseded != nil { s.counts.failed += 1 }
+                s.entries[id] = Entry(reply: initial, continuation: continuation, deadline: deadline)
+                return (false, superseded)
+            }
+            superseded?.continuation.resume(returning: .failed("superseded by a new request \(id)"))
+            if cancelled { return continuation.resume(returning: .cancelled) }
+            send()
         }
     }
 

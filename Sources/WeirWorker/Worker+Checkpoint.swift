@@ -107,14 +107,11 @@ extension Worker {
         guard let outbound else { return nil }
         // Not ended by the partition's cancellation (a revoke, a resume): a checkpoint in flight
         // stays in flight until its answer, its deadline or the connection's end, so the owner
-        // knows what its chain ends with (`CheckpointOwner.abandoned`). Its own task does not
-        // inherit this one's cancellation.
-        let requests = self.requests
-        let outcome = await Task {
-            await requests.checkpoints.request(lease, initial: nil, timeout: WorkerRequests.checkpointDeadline) {
-                outbound.send(.checkpoint(lease: lease, seq: seq, digest: made.digest, offsets: made.offsets, blob: made.bytes, timing: made.timing))
-            }
-        }.value
+        // knows what its chain ends with (`CheckpointOwner.abandoned`).
+        let outcome = await requests.checkpoints.request(lease, initial: nil, timeout: WorkerRequests.checkpointDeadline,
+                                                         endsOnCancellation: false) {
+            outbound.send(.checkpoint(lease: lease, seq: seq, digest: made.digest, offsets: made.offsets, blob: made.bytes, timing: made.timing))
+        }
         if case .timedOut = outcome { logger.warning("partition \(lease.partition): no answer to checkpoint \(seq) within \(WorkerRequests.checkpointDeadline)") }
         return outcome.reply ?? nil
     }
