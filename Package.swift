@@ -44,8 +44,11 @@ let package = Package(
             ],
             swiftSettings: hotPathSettings
         ),
-        // Bytes <-> values: NDJSON scanner, zstd frames, recording format, checksums.
+        // Bytes <-> values: NDJSON scanner, zstd frames, recording format, checksums. No files, no threads.
         .target(name: "WeirCodec", dependencies: ["WeirCore", "CZstd", "CCRC32C"], swiftSettings: hotPathSettings),
+        // Files on disk: reads by offset, durable writes, recordings read (frames decompressed on
+        // background threads) and written. WeirCodec stays bytes in, values out.
+        .target(name: "WeirFiles", dependencies: ["WeirCodec", "CZstd"], swiftSettings: hotPathSettings),
         // LMDB environment and transactions.
         .target(name: "WeirStore", dependencies: ["CLMDB", "CFileSync", "WeirCodec"]),
         // The deliberately naive single-threaded reference implementation.
@@ -80,11 +83,11 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Local pipelines with file I/O: `weir run`, `weir gen`.
-        .target(name: "WeirRunner", dependencies: ["WeirCore", "WeirCodec", "WeirReference"]),
+        .target(name: "WeirRunner", dependencies: ["WeirCore", "WeirCodec", "WeirFiles", "WeirReference"]),
         .executableTarget(
             name: "weir",
             dependencies: [
-                "WeirRunner", "WeirCore", "WeirCodec", "WeirStore", "WeirWire", "WeirCoordinator", "WeirWorker", "WeirHTTP",
+                "WeirRunner", "WeirCore", "WeirCodec", "WeirFiles", "WeirStore", "WeirWire", "WeirCoordinator", "WeirWorker", "WeirHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -93,6 +96,7 @@ let package = Package(
         .target(name: "WeirTestSupport", dependencies: ["WeirCore"], path: "Tests/WeirTestSupport"),
         .testTarget(name: "WeirCoreTests", dependencies: ["WeirCore", "WeirCodec"]),
         .testTarget(name: "WeirCodecTests", dependencies: ["WeirCodec", "WeirCore", "WeirTestSupport"]),
+        .testTarget(name: "WeirFilesTests", dependencies: ["WeirFiles", "WeirCodec", "WeirCore", "WeirTestSupport"]),
         .testTarget(name: "WeirStoreTests", dependencies: ["WeirStore", "WeirCodec", "WeirCore", "WeirTestSupport"]),
         // One real worker against a coordinator the test plays over TCP (no processes).
         .testTarget(name: "WeirWorkerTests", dependencies: [

@@ -98,7 +98,7 @@ extension Coordinator {
         for o in offsets {
             guard let log = logs[o.stream]?.logs[p] else { continue }
             let offset = o.offset
-            Task.detached { _ = try? await DataPath.run { log.truncate(before: offset) } }
+            Task.detached { _ = try? await self.dataPath.run { log.truncate(before: offset) } }
         }
     }
 

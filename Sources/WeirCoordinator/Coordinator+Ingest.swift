@@ -32,7 +32,7 @@ extension Coordinator {
         let partitioner = self.partitioner, lineBytesMax = settings.lineBytesMax, problemsMax = settings.ingestProblemsMax
         let compressed = settings.logCompression
         do {
-            return try await DataPath.run {
+            return try await dataPath.run {
                 let routed = IngestBatcher(router: EventRouter(keyField: keyField, partitioner: partitioner), lineBytesMax: lineBytesMax, problemsMax: problemsMax)
                     .route(body)
                 // Frame, compress and checksum here, in parallel, so the log writer thread only writes and syncs.
@@ -87,7 +87,7 @@ extension Coordinator {
                 while let message = next {
                     next = nil
                     guard case .ingest(let seq, let stream, let lines) = message else {
-                        queue.send(.failure(code: "protocol", message: "a producer connection carries only ingest messages"))
+                        queue.send(.failure(.badRequest("protocol", "a producer connection carries only ingest messages")))
                         break
                     }
                     let found: (keyField: String?, logs: PartitionLogSet)
@@ -101,7 +101,7 @@ extension Coordinator {
                         }
                         routed = try await route(lines, stream: stream, keyField: found.keyField)
                     } catch {
-                        queue.send(.ingestReply(seq: seq, accepted: 0, rejected: 0, problems: [], error: error.message))
+                        queue.send(.ingestReply(seq: seq, accepted: 0, rejected: 0, problems: [], error: error))
                         next = try await messages.next()?.decode()
                         continue
                     }
@@ -120,7 +120,7 @@ extension Coordinator {
                                                     problems: result.problems,
                                                     error: nil))
                         } catch {
-                            queue.send(.ingestReply(seq: seq, accepted: 0, rejected: 0, problems: [], error: error.message))
+                            queue.send(.ingestReply(seq: seq, accepted: 0, rejected: 0, problems: [], error: error))
                         }
                     }
                     next = try await messages.next()?.decode()

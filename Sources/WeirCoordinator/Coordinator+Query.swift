@@ -51,7 +51,7 @@ extension Coordinator {
         let partitionCount = partitioner.partitionCount
         let result: Result<(answer: RollupAnswer, finals: FinalWindowCache?), APIError>
         do {
-            result = try await DataPath.runInteractive {
+            result = try await dataPath.runInteractive {
                 do throws(APIError) {
                     return .success(try RollupAnswerBuilder.build(spec: spec, query: query, reports: reports, partitionCount: partitionCount,
                                                                   finals: finals, mergeEncoded: PartialRowCodec.merge))

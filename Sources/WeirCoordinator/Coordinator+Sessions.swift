@@ -16,8 +16,8 @@ extension Coordinator {
                 var first = try firstFrame.decode()
                 if let tokens = settings.tokens {
                     guard case .auth(let token) = first, tokens.allows(token, .write) else {
-                        try await outbound.write(WireMessage.failure(code: "unauthorized",
-                            message: "this coordinator needs a write token: start workers and replays with --token or WEIR_TOKEN").encodedFrame())
+                        try await outbound.write(WireMessage.failure(APIError(.unauthorized, code: "unauthorized",
+                            "this coordinator needs a write token: start workers and replays with --token or WEIR_TOKEN")).encodedFrame())
                         logger.warning("connection from \(peer) refused: no valid write token")
                         return
                     }
@@ -30,7 +30,7 @@ extension Coordinator {
                 case .ingest:
                     try await serveProducer(first: first, &messages, outbound)
                 default:
-                    try await outbound.write(WireMessage.failure(code: "protocol", message: "a connection must start with hello or ingest").encodedFrame())
+                    try await outbound.write(WireMessage.failure(.badRequest("protocol", "a connection must start with hello or ingest")).encodedFrame())
                 }
             }
         } catch {
@@ -59,8 +59,8 @@ extension Coordinator {
                         // (megabytes, 16 partitions a second) queue on the bulk threads instead.
                         group.addTask {
                             let message = frame.kind == WireMessage.partialsKind
-                                ? try await DataPath.runInteractive { try frame.decode() }
-                                : try await DataPath.run { try frame.decode() }
+                                ? try await self.dataPath.runInteractive { try frame.decode() }
+                                : try await self.dataPath.run { try frame.decode() }
                             switch message {
                             case .partials(let request, let reports):
                                 await self.partialsArrived(request, from: identity, reports)
@@ -92,7 +92,7 @@ extension Coordinator {
                             queue.send(await self.fetch(identity, request: request, lease: lease, stream: stream, offset: offset, maxBytes: maxBytes))
                         }
                     default:
-                        queue.send(.failure(code: "protocol", message: "unexpected message from a worker"))
+                        queue.send(.failure(.badRequest("protocol", "unexpected message from a worker")))
                         throw WireError("unexpected message from worker \(identity)")
                     }
                 }
@@ -175,7 +175,7 @@ extension Coordinator {
         while true {
             do {
                 let limit = min(maxBytes, settings.fetchBytesMax)
-                let chunk = try await DataPath.run { try log.read(from: offset, maxBytes: limit) }
+                let chunk = try await dataPath.run { try log.read(from: offset, maxBytes: limit) }
                 if chunk.count > 0 || clock.elapsed() >= deadline || Task.isCancelled {
                     return .fetchReply(request: request, lease: lease, status: .ok, chunk: chunk)
                 }

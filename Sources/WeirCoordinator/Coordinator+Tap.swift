@@ -20,7 +20,7 @@ extension Coordinator {
                 var sent = false
                 for (p, log) in logs.enumerated() where log.durableEnd > offsets[p] {
                     let from = offsets[p]
-                    guard let chunk = try? await DataPath.run({ try log.read(from: max(from, log.startOffset), maxBytes: bytesMax) }),
+                    guard let chunk = try? await self.dataPath.run({ try log.read(from: max(from, log.startOffset), maxBytes: bytesMax) }),
                           chunk.count > 0 else { continue }
                     offsets[p] = chunk.nextOffset
                     let lines = Self.withoutControlRecords(chunk.lines)

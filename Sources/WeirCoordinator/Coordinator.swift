@@ -64,9 +64,14 @@ public actor Coordinator {
         var lastHeard: Int64
     }
 
-    public init(settings: CoordinatorSettings, clock: any ProcessClock = SystemClock(),
+    /// The threads ingest routing, log reads and query merges run on (off Swift's cooperative pool).
+    let dataPath: DataPath
+
+    /// - Parameter dataPath: the caller owns its threads (and shuts them down after `run` returns).
+    public init(settings: CoordinatorSettings, dataPath: DataPath, clock: any ProcessClock = SystemClock(),
                 logger: Logger = Logger(label: "weir.coordinator")) throws {
         self.settings = settings
+        self.dataPath = dataPath
         self.clock = clock
         let metrics = CoordinatorMetrics()
         self.metrics = metrics

@@ -1,4 +1,5 @@
 import WeirCodec
+import WeirFiles
 import WeirCore
 
 /// Writes rejected and late events to an NDJSON dead-letter file, one record per event:

@@ -1,4 +1,5 @@
 import WeirCodec
+import WeirFiles
 import WeirCore
 
 /// `weir gen`: writes the canonical `clicks` workload to a recording.

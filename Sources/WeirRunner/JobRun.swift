@@ -1,5 +1,6 @@
 import Foundation
 import WeirCodec
+import WeirFiles
 import WeirCore
 
 /// `weir run`: one job over one recording in this process.

@@ -1,5 +1,6 @@
 import Foundation
 import WeirCodec
+import WeirFiles
 import WeirCore
 
 /// `--threads 2` and more: one thread decompresses, splits and scans lines into batches; the

@@ -1,4 +1,5 @@
 import WeirCodec
+import WeirFiles
 import WeirCore
 
 /// Receives a run's rows in canonical order (window start, window end, group), a batch at a time.

@@ -1,5 +1,6 @@
 import Foundation
 import WeirCodec
+import WeirFiles
 import WeirCore
 
 /// Sorted runs of rollup rows spilled to a temporary directory, merged back in canonical order.

@@ -10,64 +10,79 @@ import NIOPosix
 /// 5, so that when the cores are saturated the work something stands still for — a failover's
 /// restore, a query, lease renewals and the network on the event loops (nice 0) — gets about
 /// three times their share; speculative work runs in the idle class.
-public enum DataPath {
-    static let pool: NIOThreadPool = {
-        let threads = max(2, ProcessInfo.processInfo.activeProcessorCount)
-        let pool = NIOThreadPool(numberOfThreads: threads)
-        pool.start()
-        onEveryThread(of: pool, threads: threads) { setCurrentThreadNice(bulkNice) }
-        return pool
-    }()
-
-    /// The nice value of bulk data-path threads.
-    static let bulkNice: Int32 = 5
-
+public final class DataPath: Sendable {
+    private let pool: NIOThreadPool
     /// A separate thread for work a person waits for (queries), so it never queues behind bulk
     /// ingest and processing work.
-    static let interactivePool: NIOThreadPool = {
-        let pool = NIOThreadPool(numberOfThreads: 1)
-        pool.start()
-        return pool
-    }()
-
+    private let interactivePool: NIOThreadPool
     /// Separate threads for restoring partitions: a failover's restore must not queue behind the
     /// bulk processing of the partitions that kept running (the OS shares the cores instead), and
     /// the partitions a failover brings restore side by side.
-    static let restorePool: NIOThreadPool = {
-        let pool = NIOThreadPool(numberOfThreads: max(2, ProcessInfo.processInfo.activeProcessorCount))
-        pool.start()
-        return pool
-    }()
-
+    private let restorePool: NIOThreadPool
     /// One thread at the lowest CPU priority (idle class) for speculative work, such as folding the
     /// checkpoint chains a restarted worker still stores in case a failover brings one of them:
     /// it gets the cores when processing and restores (in this process and the others on the
     /// machine) leave them idle, instead of slowing a failover down.
-    static let backgroundPool: NIOThreadPool = {
-        let pool = NIOThreadPool(numberOfThreads: 1)
+    private let backgroundPool: NIOThreadPool
+
+    /// The nice value of bulk data-path threads.
+    static let bulkNice: Int32 = 5
+
+    /// Starts the threads. The process that makes a data path owns it and calls `shutdown()`
+    /// before it exits (`withDataPath` does both).
+    /// - Parameter threads: bulk and restore threads each (default: one per core, at least 2).
+    public init(threads: Int = max(2, ProcessInfo.processInfo.activeProcessorCount)) {
+        precondition(threads > 0, "a data path needs at least one thread")
+        pool = NIOThreadPool(numberOfThreads: threads)
         pool.start()
-        onEveryThread(of: pool, threads: 1) { moveCurrentThreadToIdleClass() }
-        return pool
-    }()
+        onEveryThread(of: pool, threads: threads) { setCurrentThreadNice(DataPath.bulkNice) }
+        interactivePool = NIOThreadPool(numberOfThreads: 1)
+        interactivePool.start()
+        restorePool = NIOThreadPool(numberOfThreads: threads)
+        restorePool.start()
+        backgroundPool = NIOThreadPool(numberOfThreads: 1)
+        backgroundPool.start()
+        onEveryThread(of: backgroundPool, threads: 1) { moveCurrentThreadToIdleClass() }
+    }
+
+    /// Stops every thread once the work already handed over has run; later calls of the `run`
+    /// functions throw.
+    public func shutdown() async {
+        for p in [pool, interactivePool, restorePool, backgroundPool] { try? await p.shutdownGracefully() }
+    }
 
     /// Runs `body` on a data-path thread and returns its result.
-    public static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    public func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await pool.runIfActive(body)
     }
 
     /// Runs `body` on the interactive thread (query answers) and returns its result.
-    public static func runInteractive<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    public func runInteractive<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await interactivePool.runIfActive(body)
     }
 
     /// Runs `body` on the background thread (speculative work nothing waits for).
-    public static func runBackground<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    public func runBackground<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await backgroundPool.runIfActive(body)
     }
 
     /// Runs `body` on a restore thread (rebuilding a partition that stands still meanwhile).
-    public static func runRestore<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    public func runRestore<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await restorePool.runIfActive(body)
+    }
+}
+
+/// Runs `body` with a new data path and shuts its threads down afterwards, also when `body` throws.
+public func withDataPath<T>(threads: Int = max(2, ProcessInfo.processInfo.activeProcessorCount),
+                            _ body: (DataPath) async throws -> T) async rethrows -> T {
+    let dataPath = DataPath(threads: threads)
+    do {
+        let result = try await body(dataPath)
+        await dataPath.shutdown()
+        return result
+    } catch {
+        await dataPath.shutdown()
+        throw error
     }
 }
 

@@ -26,11 +26,11 @@ struct OlderState: Sendable {
     /// Adds the newest chain the store holds, if it is older than `committedSeq` (a newer one
     /// belongs to a history that was not committed) and newer than what is offered already (a
     /// fold of the same chain costs no decoding); a chain that does not rebuild is skipped.
-    mutating func loadStored(from store: CheckpointStore, below committedSeq: UInt64, logger: Logger) async {
+    mutating func loadStored(from store: CheckpointStore, below committedSeq: UInt64, dataPath: DataPath, logger: Logger) async {
         let p = partition
         do {
             guard let newest = try store.storedSeqs(partition: p).last, newest < committedSeq, newest > newestSeq else { return }
-            let jobs = try await DataPath.runRestore { try CheckpointChain.rebuild(store.newestChain(partition: p), partition: p).jobs }
+            let jobs = try await dataPath.runRestore { try CheckpointChain.rebuild(store.newestChain(partition: p), partition: p).jobs }
             offer(jobs, seq: newest, what: "checkpoint \(newest) stored here")
         } catch {
             logger.info("partition \(p): the stored checkpoint chain is no fallback: \(error)")

@@ -14,7 +14,7 @@ struct WorkerJob: Sendable, Equatable {
 /// the final partials kept (for retention) and the open windows' partials on demand. Captures
 /// checkpoints of all of it and is rebuilt from them.
 ///
-/// Called from data-path threads (`DataPath.run`), so partitions run in parallel without
+/// Called from data-path threads (`dataPath.run`), so partitions run in parallel without
 /// starving the async control path; the mutex makes a query or a checkpoint see a consistent
 /// state between two chunks.
 final class PartitionRunner: Sendable {

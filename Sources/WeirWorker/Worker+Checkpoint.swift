@@ -35,7 +35,7 @@ extension Worker {
         let began = clock.elapsed()
         let made: SealedCheckpoint?
         do {
-            made = try await DataPath.run { () throws -> SealedCheckpoint? in
+            made = try await dataPath.run { () throws -> SealedCheckpoint? in
                 let progress = runner.progress()
                 if let unchanged = capture.skipIfProgressIs, progress == unchanged { return nil }
                 let captureStart = clock.elapsed()
@@ -85,7 +85,7 @@ extension Worker {
             // Off this actor: the runner's lock is held while a chunk is applied (the owner keeps
             // the next checkpoint from overtaking this one).
             let offsets = made.offsets
-            _ = try? await DataPath.runInteractive { runner.committed(offsets) }
+            _ = try? await dataPath.runInteractive { runner.committed(offsets) }
             return true
         case .stopPartition(let reason):
             if reply != nil { logger.warning("partition \(lease.partition): \(reason): \(message); stopping the partition") }
@@ -157,7 +157,7 @@ extension Worker {
         let header = CheckpointBlob.Header(kind: .base, partition: lease.partition, epoch: lease.epoch, seq: committed.seq,
                                            previousDigest: 0, digest: committed.digest)
         do {
-            try await DataPath.run {
+            try await dataPath.run {
                 folds.keep(try CheckpointFold(whole: runner.capture(base: true).jobs, header: header, partition: lease.partition))
             }
         } catch {

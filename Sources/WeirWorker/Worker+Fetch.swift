@@ -8,7 +8,7 @@ extension Worker {
     func fetchLoop(_ lease: LeaseRef, _ runner: PartitionRunner, _ stream: String) async {
         // The loop tracks the offset itself: asking the runner waits for its lock, which this
         // actor must not do (it must stay free for lease renewals).
-        guard var offset = try? await DataPath.runInteractive({ runner.offset(of: stream) }) else { return }
+        guard var offset = try? await dataPath.runInteractive({ runner.offset(of: stream) }) else { return }
         while !Task.isCancelled {
             let outcome = await fetch(lease, stream: stream, offset: offset)
             if case .timedOut = outcome {
@@ -29,7 +29,7 @@ extension Worker {
             guard !Task.isCancelled, holder.isValid(lease.partition, epoch: lease.epoch, now: now()) else { return }
             if chunk.count > 0 {
                 do {
-                    try await DataPath.run { try runner.apply(stream: stream, chunk) }
+                    try await dataPath.run { try runner.apply(stream: stream, chunk) }
                     offset = chunk.nextOffset
                 } catch let error as CheckpointError {
                     logger.critical("\(error.message): events are missing; stopping the partition")

@@ -15,7 +15,7 @@ extension Worker {
         let folds = standbyFolds, store = self.store, p = lease.partition
         // Off this actor: the folds' lock may be held by a bulk thread folding a copy in, and an
         // actor blocked on it would hold up lease renewals (priority inversion on busy cores).
-        let found = try? await DataPath.runRestore { () -> ([UInt64], StandbyFolds.Taken?) in
+        let found = try? await dataPath.runRestore { () -> ([UInt64], StandbyFolds.Taken?) in
             (folds.keptSeqs(partition: p), committed.seq > 0 ? folds.take(partition: p, committed: committed, store: store) : nil)
         }
         let kept = found?.0 ?? [], taken = found?.1
@@ -40,7 +40,7 @@ extension Worker {
             switch state {
             case .chain(let blobs):
                 do {
-                    restored = try await DataPath.runRestore { try CheckpointChain.rebuild(blobs, partition: lease.partition).jobs }
+                    restored = try await dataPath.runRestore { try CheckpointChain.rebuild(blobs, partition: lease.partition).jobs }
                 } catch {
                     guard !Task.isCancelled, !(error is CancellationError) else { return }
                     logger.error("partition \(lease.partition): checkpoint \(committed.seq) does not rebuild: \(error); giving the partition up")
@@ -62,7 +62,7 @@ extension Worker {
             let state = restored
             // From older state, a job it lacks starts from offset 0 (`replayDistance` checked the log has it).
             let checkpointed = committed.seq > 0 && !restored.isEmpty && !replaying
-            runner = try await DataPath.runRestore {
+            runner = try await dataPath.runRestore {
                 try PartitionRunner(lease: lease, jobs: specs, restored: state, newJobsMayStartPastZero: checkpointed, retentionMilliseconds: retention,
                                     checkpoints: checkpoints)
             }
@@ -104,7 +104,7 @@ extension Worker {
         let store = self.store
         let p = lease.partition
         do {
-            return .chain(try await DataPath.runRestore { try store.chain(partition: p, upTo: committed.seq, digest: committed.digest) })
+            return .chain(try await dataPath.runRestore { try store.chain(partition: p, upTo: committed.seq, digest: committed.digest) })
         } catch {
             if Task.isCancelled { return nil }
             logger.info("partition \(p): checkpoint \(committed.seq) not usable locally (\(error)); asking a replica")
@@ -127,7 +127,7 @@ extension Worker {
                 lastBounds = bounds
                 if !storedLoaded {
                     storedLoaded = true
-                    await older.loadStored(from: store, below: committed.seq, logger: logger)
+                    await older.loadStored(from: store, below: committed.seq, dataPath: dataPath, logger: logger)
                 }
                 let limit: UInt64 = problem == StateTransfer.noReplicaConnected ? .max : settings.replayInsteadOfWaitingEvents
                 if let choice = older.best(bounds, serving: serving), choice.distance <= limit {
@@ -139,7 +139,7 @@ extension Worker {
                 continue
             }
             do {
-                return .chain(try await DataPath.runRestore {
+                return .chain(try await dataPath.runRestore {
                     try store.install(chain: blobs, partition: p, seq: committed.seq, digest: committed.digest)
                     return try store.chain(partition: p, upTo: committed.seq, digest: committed.digest)
                 })
@@ -177,7 +177,7 @@ extension Worker {
             var message = ""
             do {
                 Failpoint.hit("replica.before_store")
-                switch try await DataPath.run({ try store.store(blob, partition: p) }) {
+                switch try await dataPath.run({ try store.store(blob, partition: p) }) {
                 case .stored: status = .stored
                 case .needBase(let why): status = .needBase; message = why
                 }
@@ -188,7 +188,7 @@ extension Worker {
             }
             queue?.send(.replicated(request: request, partition: p, seq: seq, status: status, message: message))
             // After the answer, so the owner's checkpoint does not wait for it.
-            if status == .stored { try? await DataPath.run { folds.advance(partition: p, blob: blob, store: store) } }
+            if status == .stored { try? await dataPath.run { folds.advance(partition: p, blob: blob, store: store) } }
         }
     }
 
@@ -199,12 +199,12 @@ extension Worker {
         Task {
             let reply: WireMessage
             do {
-                let blobs = try await DataPath.runRestore { try store.chain(partition: p, upTo: seq, digest: digest) }
+                let blobs = try await dataPath.runRestore { try store.chain(partition: p, upTo: seq, digest: digest) }
                 reply = .stateReply(request: request, partition: p, blobs: blobs, error: "")
             } catch {
                 reply = .stateReply(request: request, partition: p, blobs: [], error: "\(error)")
             }
-            if let frame = try? await DataPath.run({ reply.encodedFrame() }) { queue?.send(encoded: frame) }
+            if let frame = try? await dataPath.run({ reply.encodedFrame() }) { queue?.send(encoded: frame) }
         }
     }
 
@@ -224,7 +224,7 @@ extension Worker {
         let checkpoints = settings.checkpointIntervalMilliseconds > 0
         let task = Task {
             do {
-                let runner = try await DataPath.run {
+                let runner = try await dataPath.run {
                     try PartitionRunner(lease: lease, jobs: specs, restored: old.capture(base: true).jobs, newJobsMayStartPastZero: true,
                                         retentionMilliseconds: retention, checkpoints: checkpoints)
                 }
@@ -284,7 +284,7 @@ extension Worker {
                 }
                 guard running[p] == nil else { continue }
                 do {
-                    if try await DataPath.runBackground({ try folds.warm(partition: p, store: store) }) != nil { folded += 1 }
+                    if try await dataPath.runBackground({ try folds.warm(partition: p, store: store) }) != nil { folded += 1 }
                 } catch {
                     logger.warning("partition \(p): the stored checkpoint chain does not fold (\(error)); a restore reads it again")
                 }

@@ -19,7 +19,7 @@ extension Worker {
             for i in runners.indices {
                 let c = runners[i].0, p = c.lease.partition
                 if runners[i].1 == nil {
-                    runners[i].1 = try? await DataPath.runInteractive {
+                    runners[i].1 = try? await dataPath.runInteractive {
                         let restored = try folds.jobs(partition: p, committed: c.committed) ?? {
                             let blobs = try store.chain(partition: p, upTo: c.committed.seq, digest: c.committed.digest)
                             return try CheckpointChain.rebuild(blobs, partition: p).jobs
@@ -30,13 +30,13 @@ extension Worker {
                     if let runner = runners[i].1 { self.keepStandbyRunner(runner, for: c) }
                 }
                 guard let runner = runners[i].1 else { continue }  // not stored here: the coordinator tries another replica or reports it missing
-                if var report = try? await DataPath.runInteractive({ runner.report(job: job, from: from, to: to, last: last) }) ?? nil {
+                if var report = try? await dataPath.runInteractive({ runner.report(job: job, from: from, to: to, last: last) }) ?? nil {
                     report.committedOffset = report.offset  // everything a standby answers is committed
                     reports.append(report)
                 }
             }
             let collected = reports
-            if let frame = try? await DataPath.runInteractive({ WireMessage.partials(request: request, reports: collected).encodedFrame() }) {
+            if let frame = try? await dataPath.runInteractive({ WireMessage.partials(request: request, reports: collected).encodedFrame() }) {
                 queue?.send(encoded: frame)
             }
         }

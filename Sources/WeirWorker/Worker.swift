@@ -52,9 +52,15 @@ public actor Worker {
         var owner: CheckpointOwner
     }
 
-    public init(settings: WorkerSettings, store: CheckpointStore, clock: any ProcessClock = SystemClock(),
+    /// - Parameter dataPath: the threads partitions run on; the caller owns them (and shuts them
+    ///   down after `run` returns).
+    /// The threads partitions run, restore and answer queries on (off Swift's cooperative pool).
+    let dataPath: DataPath
+
+    public init(settings: WorkerSettings, store: CheckpointStore, dataPath: DataPath, clock: any ProcessClock = SystemClock(),
                 logger: Logger = Logger(label: "weir.worker")) {
         self.settings = settings
+        self.dataPath = dataPath
         self.clock = clock
         self.store = store
         self.logger = logger
@@ -93,7 +99,7 @@ public actor Worker {
                     if frame.isBulk {
                         // Checkpoints and state can be large: decode them off this loop.
                         group.addTask {
-                            let message = try await DataPath.run { try frame.decode() }
+                            let message = try await self.dataPath.run { try frame.decode() }
                             await self.handle(message)
                         }
                         continue
@@ -169,7 +175,7 @@ public actor Worker {
                 // All partitions at once: each report waits for its runner's current chunk, not for the others'.
                 let reports = await withTaskGroup(of: PartitionReport?.self) { group in
                     for runner in targets {
-                        group.addTask { try? await DataPath.runInteractive({ runner.report(job: job, from: from, to: to, last: last, skipFinals: skip) }) ?? nil }
+                        group.addTask { try? await self.dataPath.runInteractive({ runner.report(job: job, from: from, to: to, last: last, skipFinals: skip) }) ?? nil }
                     }
                     var out: [PartitionReport] = []
                     for await r in group { if let r { out.append(r) } }
@@ -177,14 +183,14 @@ public actor Worker {
                 }
                 // Encoded on a data-path thread: a big answer must not hold up this connection's event loop.
                 let collected = reports
-                if let frame = try? await DataPath.runInteractive({ WireMessage.partials(request: request, reports: collected).encodedFrame() }) {
+                if let frame = try? await dataPath.runInteractive({ WireMessage.partials(request: request, reports: collected).encodedFrame() }) {
                     queue?.send(encoded: frame)
                 }
             }
         case .standbyQuery(let request, let job, let from, let to, let last, let checkpoints):
             answerAsStandby(request: request, job: job, from: from, to: to, last: last, checkpoints: checkpoints)
-        case .failure(let code, let text):
-            logger.error("coordinator reported \(code): \(text)")
+        case .failure(let error):
+            logger.error("coordinator reported \(error.code) (\(error.origin)): \(error.message)")
         default:
             logger.error("unexpected message from the coordinator: \(message)")
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import WeirCodec
+import WeirFiles
 import WeirCore
 
 struct InspectCommand: ParsableCommand {

@@ -22,7 +22,7 @@ import WeirTestSupport
 
     @Test func versionAndInspectSpeakToPeople() throws {
         let version = try weir(["--version"])
-        #expect(version.status == 0 && version.stdout.contains("wire protocol 4"), "\(version.stdout)\(version.stderr)")
+        #expect(version.status == 0 && version.stdout.contains("wire protocol 5"), "\(version.stdout)\(version.stderr)")
         let rec = Self.dir + "/inspect.zst"
         #expect(try weir(["gen", "--events", "2k", "--seed", "5", "--out", rec]).status == 0)
         let inspect = try weir(["inspect", rec, "--frames"])

@@ -38,7 +38,8 @@ import WeirWire
         // Time moves only when the test advances it: "nothing happens for 20 intervals" is 20
         // intervals of the worker's clock, each one's work run to its end (`settle`).
         let clock = ManualClock()
-        let worker = Worker(settings: settings, store: try CheckpointStore(directory: dir + "/state"), clock: clock)
+        let dataPath = DataPath(threads: 2)
+        let worker = Worker(settings: settings, store: try CheckpointStore(directory: dir + "/state"), dataPath: dataPath, clock: clock)
         let running = Task { try await worker.run() }
         defer { running.cancel() }
 
@@ -85,6 +86,9 @@ import WeirWire
                         "the committed chain holds exactly the state of every event")
             }
         }
+        running.cancel()
+        _ = await running.result
+        await dataPath.shutdown()
     }
 
     /// Advances the worker's clock until it has sent its `n`-th checkpoint (a generous limit of

@@ -34,7 +34,7 @@ public enum RecordingFormat {
     public static let indexBytesMax = 64 << 20
 
     /// A skippable frame: magic, payload length, payload.
-    static func skippableFrame(magic: UInt32, payload: [UInt8]) -> [UInt8] {
+    package static func skippableFrame(magic: UInt32, payload: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(payload.count + 8)
         appendLE(magic, to: &out)
@@ -43,12 +43,12 @@ public enum RecordingFormat {
         return out
     }
 
-    static func appendLE<T: FixedWidthInteger>(_ v: T, to out: inout [UInt8]) {
+    package static func appendLE<T: FixedWidthInteger>(_ v: T, to out: inout [UInt8]) {
         var x = v.littleEndian
         withUnsafeBytes(of: &x) { out.append(contentsOf: $0) }
     }
 
-    static func readLE<T: FixedWidthInteger>(_ bytes: ArraySlice<UInt8>, at offset: Int, as: T.Type) -> T {
+    package static func readLE<T: FixedWidthInteger>(_ bytes: ArraySlice<UInt8>, at offset: Int, as: T.Type) -> T {
         var v: T = 0
         for k in (0..<(T.bitWidth / 8)).reversed() { v = v << 8 | T(bytes[bytes.startIndex + offset + k]) }
         return v
@@ -59,6 +59,7 @@ public enum RecordingFormat {
 public struct RecordingHeader: Codable, Sendable, Equatable {
     public var version: Int
     public var stream: String
+    public init(version: Int, stream: String) { self.version = version; self.stream = stream }
 }
 
 /// The frame index stored near the end of a recording.
@@ -77,6 +78,12 @@ public struct RecordingIndex: Codable, Sendable, Equatable {
         public var minTime: Int64?
         public var maxTime: Int64?
 
+        public init(offset: Int, compressed: Int, decompressed: Int, events: Int, firstLine: Int, firstByte: Int,
+                    minTime: Int64?, maxTime: Int64?) {
+            self.offset = offset; self.compressed = compressed; self.decompressed = decompressed; self.events = events
+            self.firstLine = firstLine; self.firstByte = firstByte; self.minTime = minTime; self.maxTime = maxTime
+        }
+
         enum CodingKeys: String, CodingKey {
             case offset, compressed, decompressed, events
             case firstLine = "first_line"
@@ -91,6 +98,10 @@ public struct RecordingIndex: Codable, Sendable, Equatable {
     public var minTime: Int64?
     public var maxTime: Int64?
     public var frames: [Frame]
+
+    public init(stream: String, events: Int, minTime: Int64?, maxTime: Int64?, frames: [Frame]) {
+        self.stream = stream; self.events = events; self.minTime = minTime; self.maxTime = maxTime; self.frames = frames
+    }
 
     enum CodingKeys: String, CodingKey {
         case stream, events, frames

@@ -2,7 +2,8 @@ import WeirCore
 
 extension WireMessage {
     /// 4: partial rows in `PartialRowCodec`'s compact layout (fixed-width before).
-    public static let version: UInt8 = 4
+    /// 5: errors travel classified (`APIError`: kind, code, message), not as bare text.
+    public static let version: UInt8 = 5
     /// Frames above this are refused before any allocation. Fetch replies carry a few MiB; the
     /// largest frames are a worker's partials for a query over every retained window of a job
     /// with big distinct sets (72–100 MB seen at 2 M events) and checkpoint chains shipped to a
@@ -96,9 +97,41 @@ extension WireMessage {
             w.u8(Kind.ingestReply.rawValue); w.u64(seq); w.int(accepted); w.int(rejected)
             w.u32(UInt32(problems.count))
             for p in problems { w.int(p.line); w.string(p.reason); w.string(p.message) }
-            w.string(error ?? ""); w.bool(error != nil)
-        case .failure(let code, let message): w.u8(Kind.failure.rawValue); w.string(code); w.string(message)
+            w.bool(error != nil)
+            if let error { apiError(error, &w) }
+        case .failure(let error): w.u8(Kind.failure.rawValue); apiError(error, &w)
         }
+    }
+
+    /// An error as `kind u8 | code | message`; the kind carries its origin (user, external,
+    /// internal) and whether a resend may succeed.
+    private func apiError(_ e: APIError, _ w: inout WireWriter) {
+        w.u8(Self.wireCode(e.kind)); w.string(e.code); w.string(e.message)
+    }
+
+    private static func wireCode(_ kind: APIError.Kind) -> UInt8 {
+        switch kind {
+        case .badRequest: 1
+        case .notFound: 2
+        case .conflict: 3
+        case .tooLarge: 4
+        case .unsupportedEncoding: 5
+        case .methodNotAllowed: 6
+        case .unauthorized: 7
+        case .forbidden: 8
+        case .unavailable: 9
+        case .internal: 10
+        }
+    }
+
+    private static let kindsByWireCode: [UInt8: APIError.Kind] = Dictionary(uniqueKeysWithValues:
+        [APIError.Kind.badRequest, .notFound, .conflict, .tooLarge, .unsupportedEncoding, .methodNotAllowed,
+         .unauthorized, .forbidden, .unavailable, .internal].map { (wireCode($0), $0) })
+
+    private static func apiError(_ r: inout WireReader) throws(WireError) -> APIError {
+        let code = try r.u8("error kind")
+        guard let kind = kindsByWireCode[code] else { throw WireError("unknown error kind \(code)") }
+        return APIError(kind, code: try r.string("error code"), try r.string("error message"))
     }
 
     private func lease(_ l: LeaseRef, _ w: inout WireWriter) { w.u32(UInt32(l.partition)); w.u64(l.epoch) }
@@ -227,9 +260,9 @@ extension WireMessage {
             let n = try r.count("problems", max: 1 << 16)
             var problems: [IngestProblemInfo] = []
             for _ in 0..<n { problems.append(IngestProblemInfo(line: try r.int(), reason: try r.string(), message: try r.string())) }
-            let error = try r.string("error"), hasError = try r.bool()
-            return .ingestReply(seq: seq, accepted: accepted, rejected: rejected, problems: problems, error: hasError ? error : nil)
-        case .failure: return .failure(code: try r.string("code"), message: try r.string("message"))
+            let error = try r.bool() ? try apiError(&r) : nil
+            return .ingestReply(seq: seq, accepted: accepted, rejected: rejected, problems: problems, error: error)
+        case .failure: return .failure(try apiError(&r))
         }
     }
 

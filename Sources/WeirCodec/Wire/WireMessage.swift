@@ -61,10 +61,12 @@ public enum WireMessage: Sendable, Equatable {
     // Producer (replay) → coordinator
     case ingest(seq: UInt64, stream: String, lines: [UInt8])
     // Coordinator → producer
-    case ingestReply(seq: UInt64, accepted: Int, rejected: Int, problems: [IngestProblemInfo], error: String?)
+    /// `error`: why the whole batch was not accepted, classified (a user's mistake such as an
+    /// unknown stream, or an external failure such as a full disk, which a resend may get past).
+    case ingestReply(seq: UInt64, accepted: Int, rejected: Int, problems: [IngestProblemInfo], error: APIError?)
 
-    /// Either side: a protocol error; the sender closes the connection after it.
-    case failure(code: String, message: String)
+    /// Either side: a protocol error, classified; the sender closes the connection after it.
+    case failure(APIError)
     /// The first message of a connection to a coordinator that has tokens (`--auth-tokens`):
     /// workers and producers present a write token before `hello` or `ingest`.
     case auth(token: String)

@@ -117,10 +117,13 @@ struct CoordinatorCommand: AsyncParsableCommand {
             guard let name = parts.first, !name.isEmpty else { throw fail("--stream \(s): expected NAME or NAME:KEYFIELD") }
             settings.streams.append((name, parts.count > 1 ? parts[1] : nil))
         }
+        // The data path's threads are this process's: started here, shut down when it stops.
+        let dataPath = DataPath()
         let coordinator: Coordinator
         do {
-            coordinator = try Coordinator(settings: settings)
+            coordinator = try Coordinator(settings: settings, dataPath: dataPath)
         } catch {
+            await dataPath.shutdown()
             throw fail("cannot start the coordinator: \(error)")
         }
         var httpSettings = HTTPServer.Settings()
@@ -135,10 +138,19 @@ struct CoordinatorCommand: AsyncParsableCommand {
         httpSettings.queryRangeMillisecondsMax = range
         let server = HTTPServer(settings: httpSettings, api: coordinator)
         let httpPort = PortBox()
-        let readyFile = self.readyFile
         let stop = StopFlag()
         let watcher = SignalWatcher { _ in stop.set() }
         defer { watcher.cancel() }
+        let served: Result<Void, any Error>
+        do { try await serve(coordinator, server, httpPort, stop, hosts: (wire.host, web.host)); served = .success(()) } catch { served = .failure(error) }
+        await dataPath.shutdown()
+        try served.get()
+    }
+
+    /// Runs the coordinator and its HTTP server until a signal or a failure stops one of them.
+    private func serve(_ coordinator: Coordinator, _ server: HTTPServer, _ httpPort: PortBox, _ stop: StopFlag,
+                       hosts: (wire: String, http: String)) async throws {
+        let readyFile = self.readyFile
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 while !stop.isSet { try await Task.sleep(for: .milliseconds(100)) }
@@ -149,7 +161,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
             group.addTask {
                 while await coordinator.boundWirePort == 0 || httpPort.value == 0 { try await Task.sleep(for: .milliseconds(20)) }
                 let wirePort = await coordinator.boundWirePort
-                let line = "coordinator ready: wire \(wire.host):\(wirePort), http http://\(web.host):\(httpPort.value)"
+                let line = "coordinator ready: wire \(hosts.wire):\(wirePort), http http://\(hosts.http):\(httpPort.value)"
                 say(line)
                 if let readyFile {
                     try "wire=\(wirePort)\nhttp=\(httpPort.value)\n".write(toFile: readyFile, atomically: true, encoding: .utf8)

@@ -4,6 +4,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import WeirCodec
+import WeirFiles
 
 /// `weir record`: taps a live stream into a recording (zstd, indexed by event time) that
 /// `weir replay`, `weir run` and `weir verify` read.

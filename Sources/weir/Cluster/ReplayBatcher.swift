@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import WeirCodec
+import WeirFiles
 
 /// Reads a recording on its own thread and hands out line-aligned batches of about
 /// `batchBytes`, at most `window` ahead of what the coordinator has acknowledged (the replay's

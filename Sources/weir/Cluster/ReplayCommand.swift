@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Synchronization
 import WeirCodec
+import WeirFiles
 import WeirCore
 import WeirWire
 

@@ -61,9 +61,12 @@ struct WorkerCommand: AsyncParsableCommand {
         settings.token = token ?? ProcessInfo.processInfo.environment["WEIR_TOKEN"]
         let stop = StopFlag()
         let watcher = SignalWatcher { _ in stop.set() }
+        // The data path's threads are this process's: they serve every reconnection and are shut
+        // down when it stops.
+        let dataPath = DataPath()
         defer { watcher.cancel() }
         while !stop.isSet {
-            let worker = Worker(settings: settings, store: store)
+            let worker = Worker(settings: settings, store: store, dataPath: dataPath)
             let runTask = Task { try await worker.run() }
             let monitor = Task {
                 while !stop.isSet && !Task.isCancelled { try await Task.sleep(for: .milliseconds(100)) }
@@ -81,7 +84,8 @@ struct WorkerCommand: AsyncParsableCommand {
             }
             monitor.cancel()
             if stop.isSet { break }
-            try await Task.sleep(for: .seconds(1))
+            try? await Task.sleep(for: .seconds(1))
         }
+        await dataPath.shutdown()
     }
 }

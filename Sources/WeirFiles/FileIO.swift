@@ -1,3 +1,4 @@
+import WeirCodec
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -1,3 +1,5 @@
+import WeirCodec
+
 /// A first look at a file someone wants to replay or run: is it events at all? Catches the
 /// common mistakes before anything is sent (a text file, random bytes named `.zst`), so the
 /// answer says what the file is instead of every line coming back rejected.

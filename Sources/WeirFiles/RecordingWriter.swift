@@ -1,3 +1,4 @@
+import WeirCodec
 import Foundation
 
 /// Writes a Weir recording: NDJSON lines grouped into independent zstd frames, plus an index.

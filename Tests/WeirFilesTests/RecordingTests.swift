@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import WeirCore
 import WeirTestSupport
+@testable import WeirFiles
 @testable import WeirCodec
 
 @Suite struct RecordingTests {

@@ -1,3 +1,4 @@
+import WeirCodec
 import Foundation
 
 /// Reads event bytes from a Weir recording, any other `.zst` file, or plain NDJSON.

@@ -1,3 +1,4 @@
+import WeirCodec
 import Foundation
 
 /// Decompresses the frames of an indexed recording on background threads, ahead of the
