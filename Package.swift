@@ -84,10 +84,16 @@ let package = Package(
         ]),
         // Local pipelines with file I/O: `weir run`, `weir gen`.
         .target(name: "WeirRunner", dependencies: ["WeirCore", "WeirCodec", "WeirFiles", "WeirReference"]),
+        // The programs around the engine, as a library the CLI and the tests call: the local
+        // cluster's supervisor (`up`), `verify` with its chaos driver, crash sweeps and report,
+        // the replay and record clients, the HTTP client.
+        .target(name: "WeirTools", dependencies: [
+            "WeirCore", "WeirCodec", "WeirFiles", "WeirWire", "WeirRunner",
+        ]),
         .executableTarget(
             name: "weir",
             dependencies: [
-                "WeirRunner", "WeirCore", "WeirCodec", "WeirFiles", "WeirStore", "WeirWire", "WeirCoordinator", "WeirWorker", "WeirHTTP",
+                "WeirTools", "WeirRunner", "WeirCore", "WeirCodec", "WeirFiles", "WeirStore", "WeirWire", "WeirCoordinator", "WeirWorker", "WeirHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -109,6 +115,8 @@ let package = Package(
         // The wire layer's request correlator, on a manual clock.
         .testTarget(name: "WeirWireTests", dependencies: ["WeirWire", "WeirCore", "WeirTestSupport"]),
         .testTarget(name: "WeirHTTPTests", dependencies: ["WeirHTTP", "WeirCore", .product(name: "Yams", package: "Yams")]),
+        // The tools as a library: verify's parts, and the replay client against an in-process coordinator.
+        .testTarget(name: "WeirToolsTests", dependencies: ["WeirTools", "WeirCoordinator", "WeirWire", "WeirCore", "WeirTestSupport"]),
         .testTarget(name: "WeirRunnerTests", dependencies: ["WeirRunner", "WeirReference", "WeirCodec", "WeirCore", "WeirTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WeirTools
 import WeirCore
 import WeirRunner
 

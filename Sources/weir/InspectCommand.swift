@@ -1,4 +1,5 @@
 import ArgumentParser
+import WeirTools
 import WeirCodec
 import WeirFiles
 import WeirCore

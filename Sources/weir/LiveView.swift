@@ -1,4 +1,5 @@
 import Foundation
+import WeirTools
 import WeirCore
 import WeirRunner
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import WeirTools
 import WeirHTTP
 
 /// `weir openapi`: prints the HTTP API's OpenAPI document (the one served at `/openapi.yaml`).

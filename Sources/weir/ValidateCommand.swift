@@ -1,4 +1,5 @@
 import ArgumentParser
+import WeirTools
 import WeirCore
 
 struct ValidateCommand: ParsableCommand {
@@ -15,6 +16,7 @@ struct ValidateCommand: ParsableCommand {
                 let spec = try loadSpec(path)
                 print("\(path): ok — job \(spec.name) on stream \(spec.stream), columns: window_start,window_end,\(spec.outputColumns.joined(separator: ","))")
             } catch {
+                printError("weir: \(error)")  // and go on with the next file
                 failed = true
             }
         }

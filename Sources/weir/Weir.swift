@@ -1,4 +1,5 @@
 import ArgumentParser
+import WeirTools
 import WeirCodec
 
 /// The `weir` command line: every subcommand parses flags and calls into the libraries.
@@ -14,6 +15,24 @@ struct Weir: AsyncParsableCommand {
             RunCommand.self, GenCommand.self, ValidateCommand.self, InspectCommand.self, OpenAPICommand.self,
         ]
     )
+
+    /// ArgumentParser's entry point, plus: a tool's `ToolError` is printed as `weir: <message>`
+    /// with exit code 1 (without the usage text ArgumentParser adds to errors it does not know).
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as ToolError {
+            printError("weir: \(error.message)")
+            exit(withError: ExitCode(1))
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 /// The version `weir --version` prints.

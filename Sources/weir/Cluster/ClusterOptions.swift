@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WeirTools
 
 /// `--http`: where the coordinator's HTTP API is (default: the local cluster of `weir up`).
 struct ClusterOptions: ParsableArguments {

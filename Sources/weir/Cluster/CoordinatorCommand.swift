@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WeirTools
 import Synchronization
 import Logging
 import WeirCoordinator
@@ -193,11 +194,6 @@ final class PortBox: Sendable {
     private let storage = Mutex(0)
     func set(_ port: Int) { storage.withLock { $0 = port } }
     var value: Int { storage.withLock { $0 } }
-}
-
-/// Prints a line to standard output at once (unbuffered, so pipes and logs see it immediately).
-func say(_ line: String) {
-    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
 
 /// Log lines to stderr at `level`, once per process.

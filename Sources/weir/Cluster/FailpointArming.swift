@@ -1,4 +1,5 @@
 import Foundation
+import WeirTools
 import WeirCore
 
 /// `WEIR_FAILPOINT=name[@N]`: arms a crash point in this process (the crash-point tests and

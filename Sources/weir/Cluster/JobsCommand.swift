@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WeirTools
 
 /// `weir jobs`: the registered jobs.
 struct JobsCommand: AsyncParsableCommand {

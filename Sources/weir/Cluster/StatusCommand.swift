@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WeirTools
 
 /// `weir status`: workers, partitions, lease holders, epochs and lag.
 struct StatusCommand: AsyncParsableCommand {
@@ -35,5 +36,3 @@ struct StatusCommand: AsyncParsableCommand {
         }
     }
 }
-
-func pad(_ s: String, _ width: Int) -> String { s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count) }

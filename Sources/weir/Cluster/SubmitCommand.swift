@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WeirTools
 import WeirCore
 
 /// `weir submit jobs/x.yaml`: validate locally, then register with the coordinator.

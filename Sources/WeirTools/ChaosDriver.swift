@@ -3,23 +3,23 @@ import Synchronization
 import WeirCore
 
 /// What `--chaos` asks for: `kill=2s,pause=6s,pause-for=3s,churn=5s` (each optional).
-struct ChaosPlan: Sendable, Equatable {
+package struct ChaosPlan: Sendable, Equatable {
     /// Mean time between kill -9s of a random worker (each restarted after `restartDelay`).
-    var killEvery: Int64?
+    package var killEvery: Int64?
     /// Mean time between pauses (SIGSTOP … SIGCONT) of a random worker.
-    var pauseEvery: Int64?
+    package var pauseEvery: Int64?
     /// How long a pause lasts (longer than the lease TTL makes the worker lose its partitions).
-    var pauseFor: Int64 = 3_000
-    var restartDelay: Int64 = 500
+    package var pauseFor: Int64 = 3_000
+    package var restartDelay: Int64 = 500
     /// Mean time between membership changes: a new worker joins, then a running one leaves for
     /// good (SIGTERM: it hands its partitions off), alternately.
-    var churnEvery: Int64?
+    package var churnEvery: Int64?
 
-    static let none = ChaosPlan()
-    var isEmpty: Bool { killEvery == nil && pauseEvery == nil && churnEvery == nil }
+    package static let none = ChaosPlan()
+    package var isEmpty: Bool { killEvery == nil && pauseEvery == nil && churnEvery == nil }
 
     /// Parses `key=duration,…`; the error names the bad part.
-    static func parse(_ text: String) throws -> ChaosPlan {
+    package static func parse(_ text: String) throws -> ChaosPlan {
         var plan = ChaosPlan()
         for part in text.split(separator: ",") {
             let kv = part.split(separator: "=", maxSplits: 1).map(String.init)
@@ -43,39 +43,39 @@ struct ChaosPlan: Sendable, Equatable {
 /// given or started itself). Intervals are uniform in [0.75, 1.25] × the mean; victims are drawn
 /// among workers that are neither down nor paused, one worker is always left running and a
 /// removal always leaves two (so partitions keep a standby).
-final class ChaosDriver: Sendable {
-    let plan: ChaosPlan
+package final class ChaosDriver: Sendable {
+    package let plan: ChaosPlan
     /// Starts one more worker process (a new name and an empty data directory).
     private let addWorker: @Sendable () throws -> ChildProcess
     private let state: Mutex<State>
 
-    struct State {
-        var rng: SeededGenerator
+    package struct State {
+        package var rng: SeededGenerator
         /// The members: workers that were started and not removed.
-        var workers: [ChildProcess]
-        var busy: Set<String> = []
-        var kills = 0
-        var pauses = 0
-        var joins = 0
-        var leaves = 0
-        var churnSteps = 0
-        var log: [String] = []
+        package var workers: [ChildProcess]
+        package var busy: Set<String> = []
+        package var kills = 0
+        package var pauses = 0
+        package var joins = 0
+        package var leaves = 0
+        package var churnSteps = 0
+        package var log: [String] = []
     }
 
-    init(plan: ChaosPlan, workers: [ChildProcess], seed: UInt64, addWorker: @escaping @Sendable () throws -> ChildProcess) {
+    package init(plan: ChaosPlan, workers: [ChildProcess], seed: UInt64, addWorker: @escaping @Sendable () throws -> ChildProcess) {
         self.plan = plan
         self.addWorker = addWorker
         state = Mutex(State(rng: SeededGenerator(seed: seed), workers: workers))
     }
 
-    var kills: Int { state.withLock { $0.kills } }
-    var pauses: Int { state.withLock { $0.pauses } }
-    var joins: Int { state.withLock { $0.joins } }
-    var leaves: Int { state.withLock { $0.leaves } }
-    var events: [String] { state.withLock { $0.log } }
+    package var kills: Int { state.withLock { $0.kills } }
+    package var pauses: Int { state.withLock { $0.pauses } }
+    package var joins: Int { state.withLock { $0.joins } }
+    package var leaves: Int { state.withLock { $0.leaves } }
+    package var events: [String] { state.withLock { $0.log } }
 
     /// Runs until cancelled; returns once every worker is running and resumed again.
-    func run(started: ContinuousClock.Instant) async {
+    package func run(started: ContinuousClock.Instant) async {
         await withTaskGroup(of: Void.self) { group in
             if let every = plan.killEvery { group.addTask { await self.loop(every: every, started: started, action: self.killOne) } }
             if let every = plan.pauseEvery { group.addTask { await self.loop(every: every, started: started, action: self.pauseOne) } }
@@ -171,7 +171,7 @@ final class ChaosDriver: Sendable {
     }
 
     /// Resumes every worker (a cancelled run may leave one stopped).
-    func resumeAll() {
+    package func resumeAll() {
         for w in state.withLock({ $0.workers }) { w.send(SIGCONT) }
     }
 }

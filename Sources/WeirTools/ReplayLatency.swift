@@ -6,21 +6,21 @@ import Synchronization
 /// completes when every partition's owner has processed up to those ends — from then on the
 /// message's events are in every rollup answer. Latency = send → visible. The log ends are read
 /// just after the acknowledgement, so a sample can include a few later events: an upper bound.
-final class ReplayLatency: Sendable {
+package final class ReplayLatency: Sendable {
     private struct Sample { var sent: ContinuousClock.Instant; var targets: [Int: Int]? }
     private struct State {
-        var marked: [UInt64: ContinuousClock.Instant] = [:]
-        var waiting: [Sample] = []
-        var done: [Double] = []
-        var lastMark = ContinuousClock.now - .seconds(1)
+        package var marked: [UInt64: ContinuousClock.Instant] = [:]
+        package var waiting: [Sample] = []
+        package var done: [Double] = []
+        package var lastMark = ContinuousClock.now - .seconds(1)
     }
     private let state = Mutex(State())
-    let client: ClusterClient
+    package let client: ClusterClient
 
-    init(client: ClusterClient) { self.client = client }
+    package init(client: ClusterClient) { self.client = client }
 
     /// Called before sending message `seq`: marks it when the last mark is 500 ms old.
-    func sending(seq: UInt64) {
+    package func sending(seq: UInt64) {
         state.withLock { s in
             let now = ContinuousClock.now
             guard now - s.lastMark >= .milliseconds(500) else { return }
@@ -30,14 +30,14 @@ final class ReplayLatency: Sendable {
     }
 
     /// Called when message `seq` is acknowledged.
-    func acknowledged(seq: UInt64) async {
+    package func acknowledged(seq: UInt64) async {
         guard let sent = state.withLock({ $0.marked.removeValue(forKey: seq) }) else { return }
         guard let ends = await progress()?.ends else { return }
         state.withLock { $0.waiting.append(Sample(sent: sent, targets: ends)) }
     }
 
     /// Polls the cluster every 50 ms and completes samples; runs until cancelled.
-    func watch() async {
+    package func watch() async {
         while !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(50))
             guard state.withLock({ !$0.waiting.isEmpty }), let consumed = await progress()?.consumed else { continue }
@@ -54,7 +54,7 @@ final class ReplayLatency: Sendable {
     }
 
     /// Waits (up to `seconds`) for the samples still in flight.
-    func drain(seconds: Double) async {
+    package func drain(seconds: Double) async {
         let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
         while ContinuousClock.now < deadline, state.withLock({ !$0.waiting.isEmpty || !$0.marked.isEmpty }) {
             try? await Task.sleep(for: .milliseconds(50))
@@ -62,7 +62,7 @@ final class ReplayLatency: Sendable {
     }
 
     /// `p50 / p90 / p99 / max` in milliseconds, with the sample count.
-    var summary: String {
+    package var summary: String {
         let values = state.withLock { $0.done }.sorted()
         guard !values.isEmpty else { return "no latency samples completed" }
         func at(_ q: Double) -> String { String(format: "%.0f", values[min(values.count - 1, max(0, Int((Double(values.count) * q).rounded(.up)) - 1))]) }

@@ -2,18 +2,18 @@ import Foundation
 import Synchronization
 
 /// A coordinator and workers started as child processes on loopback (for `weir verify`).
-final class LocalCluster: Sendable {
-    let dir: String
-    let coordinator: ChildProcess
+package final class LocalCluster: Sendable {
+    package let dir: String
+    package let coordinator: ChildProcess
     /// Every worker process started so far (chaos adds some; removed ones stay listed, exited).
-    var workerProcesses: [ChildProcess] { workers.withLock { $0 } }
+    package var workerProcesses: [ChildProcess] { workers.withLock { $0 } }
     private let workers: Mutex<[ChildProcess]>
     private let ports = PortPair()
 
     /// - Parameters:
     ///   - retention: the workers' `--retention` (nil: their default).
     ///   - segmentSize: the coordinator's `--segment-size` (nil: its default).
-    init(dir: String, workers: Int, partitions: Int, stream: String, key: String, leaseTTL: String, checkpointInterval: String,
+    package init(dir: String, workers: Int, partitions: Int, stream: String, key: String, leaseTTL: String, checkpointInterval: String,
          replication: Int = 2, retention: String? = nil, segmentSize: String? = nil) {
         self.dir = dir
         let streamArg = key.isEmpty ? stream : "\(stream):\(key)"
@@ -41,7 +41,7 @@ final class LocalCluster: Sendable {
     }
 
     /// Starts one more worker (the next name, an empty data directory) and returns it.
-    func addWorker() throws -> ChildProcess {
+    package func addWorker() throws -> ChildProcess {
         let (w, index) = workers.withLock { list in
             let w = Self.workerProcess(dir: dir, index: list.count + 1)
             list.append(w)
@@ -54,11 +54,11 @@ final class LocalCluster: Sendable {
 
     private let checkpointInterval: String
     private let retention: String?
-    var wire: String { "127.0.0.1:\(ports.get().wire)" }
-    var http: String { "127.0.0.1:\(ports.get().http)" }
-    var client: ClusterClient { ClusterClient(address: http) }
+    package var wire: String { "127.0.0.1:\(ports.get().wire)" }
+    package var http: String { "127.0.0.1:\(ports.get().http)" }
+    package var client: ClusterClient { ClusterClient(address: http) }
 
-    func start(beforeWorkers: () -> Void = {}) async throws {
+    package func start(beforeWorkers: () -> Void = {}) async throws {
         try coordinator.start()
         let bound = try await coordinator.waitForReadyFile(dir + "/coordinator.ready")
         ports.set(wire: bound.wire, http: bound.http)
@@ -75,7 +75,7 @@ final class LocalCluster: Sendable {
     }
 
     /// Starts the coordinator again on the ports it had (workers reconnect to the same address).
-    func restartCoordinator() {
+    package func restartCoordinator() {
         let (w, h) = ports.get()
         var args = coordinator.arguments
         if let i = args.firstIndex(of: "--listen") { args[i + 1] = "127.0.0.1:\(w)" }
@@ -88,29 +88,29 @@ final class LocalCluster: Sendable {
     }
 
     @discardableResult
-    func waitUntilCaughtUp(job: String, seconds: Double) async throws -> [String: Any] {
+    package func waitUntilCaughtUp(job: String, seconds: Double) async throws -> [String: Any] {
         try await client.waitUntilCaughtUp(job: job, seconds: seconds, hint: "; logs in \(dir)/logs")
     }
 
     /// The job's rollups in `weir run`'s CSV form (retried while a partition is moving).
-    func rollupsCSV(job: String) async throws -> String { try await client.rollupsCSV(job: job) }
+    package func rollupsCSV(job: String) async throws -> String { try await client.rollupsCSV(job: job) }
 
-    func waitFor(_ what: String, seconds: Double, _ condition: () async throws -> Bool) async throws {
+    package func waitFor(_ what: String, seconds: Double, _ condition: () async throws -> Bool) async throws {
         try await client.waitFor(what, seconds: seconds, hint: "; logs in \(dir)/logs", condition)
     }
 
     /// Workers leave, then the coordinator stops.
-    func stop() {
+    package func stop() {
         for w in workerProcesses { w.send(SIGCONT); w.stop(grace: 12) }
         coordinator.stop(grace: 5)
     }
 }
 
 /// The coordinator's bound ports, learned from its ready file.
-final class PortPair: Sendable {
+package final class PortPair: Sendable {
     private let value = Mutex((wire: 0, http: 0))
-    func set(wire: Int, http: Int) { value.withLock { $0 = (wire, http) } }
-    func get() -> (wire: Int, http: Int) { value.withLock { $0 } }
+    package func set(wire: Int, http: Int) { value.withLock { $0 = (wire, http) } }
+    package func get() -> (wire: Int, http: Int) { value.withLock { $0 } }
 }
 
 import Synchronization

@@ -6,14 +6,14 @@ import WeirCore
 /// one failpoint after the other (`name@N`: on its N-th hit); each time it dies there (kill -9
 /// equivalent, exit 86) it is restarted on the same ports with the next one armed. Meanwhile
 /// the partition epochs shown by `/v1/cluster` are watched: they must never go backwards.
-final class CoordinatorCrashes: Sendable {
+package final class CoordinatorCrashes: Sendable {
     private let state: Mutex<(pending: [String], reached: [String], armed: String?, maxEpoch: [Int: Int], regressions: [String])>
 
-    init(points: [String]) {
+    package init(points: [String]) {
         state = Mutex((points, [], nil, [:], []))
     }
 
-    static func parse(_ text: String) throws -> [String] {
+    package static func parse(_ text: String) throws -> [String] {
         let points = text.split(separator: ",").map(String.init)
         for p in points {
             let name = String(p.split(separator: "@").first ?? "")
@@ -24,13 +24,13 @@ final class CoordinatorCrashes: Sendable {
         return points
     }
 
-    var reached: [String] { state.withLock { $0.reached } }
-    var notReached: [String] { state.withLock { s in (s.armed.map { [$0] } ?? []) + s.pending } }
-    var epochRegressions: [String] { state.withLock { $0.regressions } }
+    package var reached: [String] { state.withLock { $0.reached } }
+    package var notReached: [String] { state.withLock { s in (s.armed.map { [$0] } ?? []) + s.pending } }
+    package var epochRegressions: [String] { state.withLock { $0.regressions } }
 
     /// Kills the coordinator (-9) once, restarts it with the first point armed, and from then on
     /// restarts it (same ports) with the next point armed each time it dies at one.
-    func start(on cluster: LocalCluster) {
+    package func start(on cluster: LocalCluster) {
         cluster.coordinator.onExit { [self] status in
             guard status == 86 else { return }  // our own kill -9 below is restarted by `start`
             state.withLock { s in if let a = s.armed { s.reached.append(a) }; s.armed = nil }
@@ -54,7 +54,7 @@ final class CoordinatorCrashes: Sendable {
     }
 
     /// Polls the partition epochs until cancelled, recording any that went backwards.
-    func watchEpochs(_ client: ClusterClient) async {
+    package func watchEpochs(_ client: ClusterClient) async {
         while !Task.isCancelled {
             if let status = try? await client.get("/v1/cluster"), let parts = status["partitions"] as? [[String: Any]] {
                 state.withLock { s in

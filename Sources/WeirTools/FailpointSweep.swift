@@ -5,16 +5,16 @@ import WeirCore
 /// Crash-point sweep for `weir verify --failpoints`: arms the named failpoints one after the
 /// other on one worker. Each time that worker dies at its armed point (exit status 86), the
 /// next point is armed and the worker restarted; the cluster must still produce exact results.
-final class FailpointSweep: Sendable {
-    let worker: ChildProcess
+package final class FailpointSweep: Sendable {
+    package let worker: ChildProcess
     private let state: Mutex<(pending: [String], reached: [String], armed: String?)>
 
-    init(worker: ChildProcess, points: [String]) {
+    package init(worker: ChildProcess, points: [String]) {
         self.worker = worker
         state = Mutex((points, [], nil))
     }
 
-    static func parse(_ text: String) throws -> [String] {
+    package static func parse(_ text: String) throws -> [String] {
         let names = text.split(separator: ",").map(String.init)
         for n in names where !Failpoint.names.contains(n) {
             throw fail("--failpoints: unknown failpoint \"\(n)\" (known: \(Failpoint.names.joined(separator: ", ")))")
@@ -22,11 +22,11 @@ final class FailpointSweep: Sendable {
         return names
     }
 
-    var reached: [String] { state.withLock { $0.reached } }
-    var notReached: [String] { state.withLock { s in (s.armed.map { [$0] } ?? []) + s.pending } }
+    package var reached: [String] { state.withLock { $0.reached } }
+    package var notReached: [String] { state.withLock { s in (s.armed.map { [$0] } ?? []) + s.pending } }
 
     /// Arms the first point before the worker's first start and restarts it after each crash.
-    func install() {
+    package func install() {
         armNext()
         worker.onExit { [self] status in
             guard status == 86 else { return }  // killed by the chaos driver: it restarts the worker itself

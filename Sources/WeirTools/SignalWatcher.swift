@@ -3,10 +3,10 @@ import Foundation
 
 /// Calls `handler` on SIGINT or SIGTERM (instead of the default immediate exit), so commands
 /// can stop their children and leave the cluster cleanly.
-final class SignalWatcher {
+package final class SignalWatcher {
     private let sources: [any DispatchSourceSignal]
 
-    init(_ handler: @escaping @Sendable (Int32) -> Void) {
+    package init(_ handler: @escaping @Sendable (Int32) -> Void) {
         var sources: [any DispatchSourceSignal] = []
         for sig in [SIGINT, SIGTERM] {
             signal(sig, SIG_IGN)
@@ -18,5 +18,5 @@ final class SignalWatcher {
         self.sources = sources
     }
 
-    func cancel() { for s in sources { s.cancel() } }
+    package func cancel() { for s in sources { s.cancel() } }
 }

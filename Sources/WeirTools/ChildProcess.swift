@@ -3,24 +3,24 @@ import Synchronization
 
 /// A child process of `weir up`: started with its output in a log file, restarted when it dies
 /// unexpectedly (unless restarts are off), stopped with SIGTERM then SIGKILL.
-final class ChildProcess: Sendable {
-    let name: String
+package final class ChildProcess: Sendable {
+    package let name: String
     private let argumentList: Mutex<[String]>
-    var arguments: [String] { argumentList.withLock { $0 } }
-    let logPath: String
-    let restart: Bool
+    package var arguments: [String] { argumentList.withLock { $0 } }
+    package let logPath: String
+    package let restart: Bool
     private let state = Mutex<(process: Process?, stopping: Bool, restarts: Int)>((nil, false, 0))
 
-    init(name: String, arguments: [String], logPath: String, restart: Bool) {
+    package init(name: String, arguments: [String], logPath: String, restart: Bool) {
         self.name = name
         argumentList = Mutex(arguments)
         self.logPath = logPath
         self.restart = restart
     }
 
-    static var executable: String { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0] }
+    package static var executable: String { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0] }
 
-    func start() throws {
+    package func start() throws {
         if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
         guard let log = FileHandle(forWritingAtPath: logPath) else { throw fail("cannot write \(logPath)") }
         log.seekToEndOfFile()
@@ -40,7 +40,7 @@ final class ChildProcess: Sendable {
 
     /// Called with the exit status whenever the process ends on its own or by a signal we did
     /// not send through `stop` (runs on a background thread).
-    func onExit(_ handler: @escaping @Sendable (Int32) -> Void) { exitHandler.withLock { $0 = handler } }
+    package func onExit(_ handler: @escaping @Sendable (Int32) -> Void) { exitHandler.withLock { $0 = handler } }
 
     private func exited(_ p: Process) {
         let (stopping, restarts) = state.withLock { ($0.stopping, $0.restarts) }
@@ -64,34 +64,34 @@ final class ChildProcess: Sendable {
     private let extraEnvironment = Mutex<[String: String]>([:])
 
     /// Extra environment variables for the next start (e.g. `WEIR_FAILPOINT`); nil removes one.
-    func setEnvironment(_ name: String, _ value: String?) { extraEnvironment.withLock { $0[name] = value } }
+    package func setEnvironment(_ name: String, _ value: String?) { extraEnvironment.withLock { $0[name] = value } }
 
     /// Replaces the command line for the next start.
-    func setArguments(_ arguments: [String]) { argumentList.withLock { $0 = arguments } }
+    package func setArguments(_ arguments: [String]) { argumentList.withLock { $0 = arguments } }
 
     /// The exit status of the last run, nil while running or never started.
-    var exitStatus: Int32? {
+    package var exitStatus: Int32? {
         guard let p = state.withLock({ $0.process }), !p.isRunning else { return nil }
         return p.terminationStatus
     }
 
-    var isRunning: Bool { state.withLock { $0.process?.isRunning ?? false } }
+    package var isRunning: Bool { state.withLock { $0.process?.isRunning ?? false } }
 
     /// Sends `signal` to the running process (chaos: SIGKILL, SIGSTOP, SIGCONT); false if not running.
     @discardableResult
-    func send(_ signal: Int32) -> Bool {
+    package func send(_ signal: Int32) -> Bool {
         guard let process = state.withLock({ $0.process }), process.isRunning else { return false }
         return kill(process.processIdentifier, signal) == 0
     }
 
     /// Waits until the process has exited (after a SIGKILL, before starting it again).
-    func waitForExit() {
+    package func waitForExit() {
         state.withLock { $0.process }?.waitUntilExit()
     }
 
     /// The ports a coordinator child wrote to its `--ready-file` (`wire=…`, `http=…` lines), waited
     /// for up to 60 s; a child that exits and is not restarted fails at once.
-    func waitForReadyFile(_ path: String) async throws -> (wire: Int, http: Int) {
+    package func waitForReadyFile(_ path: String) async throws -> (wire: Int, http: Int) {
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
             if let text = try? String(contentsOfFile: path, encoding: .utf8) {
@@ -112,7 +112,7 @@ final class ChildProcess: Sendable {
     }
 
     /// SIGTERM, wait up to `grace`, then SIGKILL.
-    func stop(grace: TimeInterval) {
+    package func stop(grace: TimeInterval) {
         guard let process = state.withLock({ s -> Process? in s.stopping = true; return s.process }) else { return }
         guard process.isRunning else { return }
         process.terminate()

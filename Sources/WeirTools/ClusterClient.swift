@@ -4,28 +4,28 @@ import FoundationNetworking
 #endif
 
 /// The CLI's client of a coordinator's HTTP API. Errors come back as the API's own message.
-struct ClusterClient: Sendable {
-    let base: String
+package struct ClusterClient: Sendable {
+    package let base: String
     /// Sent as `Authorization: Bearer` when the coordinator has tokens.
-    let token: String?
+    package let token: String?
 
-    init(address: String, token: String? = ProcessInfo.processInfo.environment["WEIR_TOKEN"]) {
+    package init(address: String, token: String? = ProcessInfo.processInfo.environment["WEIR_TOKEN"]) {
         base = address.hasPrefix("http") ? address : "http://" + address
         self.token = token
     }
 
-    struct Failure: Error, CustomStringConvertible {
-        let status: Int
-        let code: String
-        let message: String
-        var description: String { status == 0 ? message : "\(message) [\(code), HTTP \(status)]" }
+    package struct Failure: Error, CustomStringConvertible {
+        package let status: Int
+        package let code: String
+        package let message: String
+        package var description: String { status == 0 ? message : "\(message) [\(code), HTTP \(status)]" }
     }
 
-    func get(_ path: String, query: [URLQueryItem] = []) async throws -> [String: Any] {
+    package func get(_ path: String, query: [URLQueryItem] = []) async throws -> [String: Any] {
         try await request("GET", path, query: query)
     }
 
-    func request(_ method: String, _ path: String, query: [URLQueryItem] = [], body: Data? = nil,
+    package func request(_ method: String, _ path: String, query: [URLQueryItem] = [], body: Data? = nil,
                  headers: [String: String] = [:]) async throws -> [String: Any] {
         let data = try await raw(method, path, query: query, body: body, headers: headers)
         return (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
@@ -52,13 +52,13 @@ struct ClusterClient: Sendable {
     }
 
     /// The response body of a successful request; API errors throw `Failure`.
-    func raw(_ method: String, _ path: String, query: [URLQueryItem] = [], body: Data? = nil,
+    package func raw(_ method: String, _ path: String, query: [URLQueryItem] = [], body: Data? = nil,
              headers: [String: String] = [:]) async throws -> Data {
         try await exchange(method, path, query: query, body: body, headers: headers).body
     }
 
     /// The body and the response headers of a successful request; API errors throw `Failure`.
-    func exchange(_ method: String, _ path: String, query: [URLQueryItem] = [], body: Data? = nil,
+    package func exchange(_ method: String, _ path: String, query: [URLQueryItem] = [], body: Data? = nil,
                   headers: [String: String] = [:]) async throws -> (body: Data, response: HTTPURLResponse) {
         guard var components = URLComponents(string: base + path) else {
             throw Failure(status: 0, code: "bad_address", message: "cannot form a URL from \(base)\(path)")
@@ -89,8 +89,8 @@ struct ClusterClient: Sendable {
 }
 
 /// A connection failure in a user's words, without the networking library's internals.
-enum ConnectFailure {
-    static func reason(_ error: any Error) -> String {
+package enum ConnectFailure {
+    package static func reason(_ error: any Error) -> String {
         let text = "\(error)"
         if text.contains("connectionRefused") || text.contains("Connection refused") || text.contains("errno: 111") { return "connection refused" }
         if text.contains("timeout") || text.contains("Timeout") { return "timed out" }

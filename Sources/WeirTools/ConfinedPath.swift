@@ -4,10 +4,10 @@ import Foundation
 /// (`--root` or `$WEIR_RECORDINGS_ROOT`), for setups where the paths come from other people
 /// (a scheduler, a web form): `..`, absolute paths elsewhere and symbolic links that lead out
 /// are refused with the path and the root named.
-enum ConfinedPath {
+package enum ConfinedPath {
     /// `path` resolved against `root` (relative paths are taken from the root); the result is
     /// inside the root after `..` and symbolic links are resolved, or this throws.
-    static func resolve(_ path: String, root: String?) throws -> String {
+    package static func resolve(_ path: String, root: String?) throws -> String {
         guard let root else { return path }
         let rootURL = URL(fileURLWithPath: root).standardizedFileURL.resolvingSymlinksInPath()
         let candidate = path.hasPrefix("/") ? URL(fileURLWithPath: path) : rootURL.appendingPathComponent(path)
@@ -22,5 +22,5 @@ enum ConfinedPath {
         return resolved.path
     }
 
-    static var configuredRoot: String? { ProcessInfo.processInfo.environment["WEIR_RECORDINGS_ROOT"] }
+    package static var configuredRoot: String? { ProcessInfo.processInfo.environment["WEIR_RECORDINGS_ROOT"] }
 }

@@ -2,7 +2,7 @@ import Foundation
 
 extension ClusterClient {
     /// Waits until `condition` holds, asking every 200 ms; fails after `seconds` naming `what`.
-    func waitFor(_ what: String, seconds: Double, hint: String = "", _ condition: () async throws -> Bool) async throws {
+    package func waitFor(_ what: String, seconds: Double, hint: String = "", _ condition: () async throws -> Bool) async throws {
         let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
         while ContinuousClock.now < deadline {
             if try await condition() { return }
@@ -14,7 +14,7 @@ extension ClusterClient {
     /// Waits until every partition of `job` answers and has processed all acknowledged events;
     /// returns that answer (its event counts cover every partition).
     @discardableResult
-    func waitUntilCaughtUp(job: String, seconds: Double, hint: String = "") async throws -> [String: Any] {
+    package func waitUntilCaughtUp(job: String, seconds: Double, hint: String = "") async throws -> [String: Any] {
         var caughtUp: [String: Any] = [:]
         try await waitFor("\(job) to be complete and caught up", seconds: seconds, hint: hint) {
             guard let answer = try? await get("/v1/jobs/\(job)/rollups", query: [.init(name: "from", value: "0"), .init(name: "to", value: "1")]),
@@ -30,7 +30,7 @@ extension ClusterClient {
     /// acknowledged so far: `Weir-Events-Behind: 0` on the response that carries the rows. Asked
     /// again while it is not (a partition being moved answers from its committed checkpoint, or
     /// its new owner is still catching up) or while no standby can answer for it (503).
-    func rollupsCSV(job: String, seconds: Double = 300) async throws -> String {
+    package func rollupsCSV(job: String, seconds: Double = 300) async throws -> String {
         var last = "no answer"
         let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
         while ContinuousClock.now < deadline {

@@ -2,54 +2,54 @@ import Foundation
 
 /// The outcome of `weir verify`: per job, the cluster's rollups against the reference's, plus
 /// what the chaos did and how fast partitions came back.
-struct VerifyReport {
-    struct JobResult {
-        var job: String
-        var rowsCompared: Int
-        var windowsCompared: Int
+package struct VerifyReport {
+    package struct JobResult {
+        package var job: String
+        package var rowsCompared: Int
+        package var windowsCompared: Int
         /// Reference rows the cluster lacks or has different (`- ` lines), cluster rows the reference lacks (`+ `).
-        var missing: [String]
-        var extra: [String]
-        var referenceAccepted: Int64
-        var clusterAccepted: Int64
+        package var missing: [String]
+        package var extra: [String]
+        package var referenceAccepted: Int64
+        package var clusterAccepted: Int64
         /// Only windows ending at or after this (ms) were compared (the workers' retention had
         /// dropped older ones); nil: every window.
-        var windowsEndingFrom: Int64? = nil
-        var passed: Bool { missing.isEmpty && extra.isEmpty && referenceAccepted == clusterAccepted }
-        var eventsLost: Int64 { max(0, referenceAccepted - clusterAccepted) }
-        var eventsDuplicated: Int64 { max(0, clusterAccepted - referenceAccepted) }
+        package var windowsEndingFrom: Int64? = nil
+        package var passed: Bool { missing.isEmpty && extra.isEmpty && referenceAccepted == clusterAccepted }
+        package var eventsLost: Int64 { max(0, referenceAccepted - clusterAccepted) }
+        package var eventsDuplicated: Int64 { max(0, clusterAccepted - referenceAccepted) }
     }
 
-    var jobs: [JobResult]
-    var kills: Int
-    var pauses: Int
+    package var jobs: [JobResult]
+    package var kills: Int
+    package var pauses: Int
     /// Workers added and removed (churn).
-    var joins = 0
-    var leaves = 0
+    package var joins = 0
+    package var leaves = 0
     /// Copies of each checkpoint the cluster kept (1: no standby, new owners restore cold).
-    var replication = 2
-    var chaos: [String]
-    var failoversMs: [Int]
-    var silentFailoversMs: [Int]
+    package var replication = 2
+    package var chaos: [String]
+    package var failoversMs: [Int]
+    package var silentFailoversMs: [Int]
     /// Failovers whose new owner was lost too before it read (a kill and a pause together).
-    var failoversWithNewOwnerLostMs: [Int] = []
-    var handoffsMs: [Int]
+    package var failoversWithNewOwnerLostMs: [Int] = []
+    package var handoffsMs: [Int]
     /// Failovers after kill -9 until the new owner read past where the lost one had got.
-    var failoverCatchUpsMs: [Int] = []
-    var staleWritesRefused: Int
-    var checkpointsCommitted: Int
-    var failpointsReached: [String] = []
-    var failpointsNotReached: [String] = []
+    package var failoverCatchUpsMs: [Int] = []
+    package var staleWritesRefused: Int
+    package var checkpointsCommitted: Int
+    package var failpointsReached: [String] = []
+    package var failpointsNotReached: [String] = []
     /// Partition epochs seen going backwards (must be none).
-    var epochRegressions: [String] = []
+    package var epochRegressions: [String] = []
 
-    var passed: Bool { jobs.allSatisfy(\.passed) && epochRegressions.isEmpty }
+    package var passed: Bool { jobs.allSatisfy(\.passed) && epochRegressions.isEmpty }
 
     /// Compares two CSV answers row by row (as multisets: canonical order is checked by the
     /// reference tests; here every row must be present exactly once).
     /// With `windowsEndingFrom`, only the header and the rows of windows ending at or after it
     /// take part (`window_end` is the second column).
-    static func compare(job: String, reference: String, cluster: String, referenceAccepted: Int64, clusterAccepted: Int64,
+    package static func compare(job: String, reference: String, cluster: String, referenceAccepted: Int64, clusterAccepted: Int64,
                         windowsEndingFrom: Int64? = nil) -> JobResult {
         let ref = rows(reference, endingFrom: windowsEndingFrom)
         let got = rows(cluster, endingFrom: windowsEndingFrom)
@@ -66,7 +66,7 @@ struct VerifyReport {
 
     /// The CSV's lines: the header, then the rows whose window ends at or after `from` (all of
     /// them when nil).
-    static func rows(_ csv: String, endingFrom from: Int64?) -> [String] {
+    package static func rows(_ csv: String, endingFrom from: Int64?) -> [String] {
         let lines = csv.split(separator: "\n", omittingEmptySubsequences: true)
         guard let from else { return lines.map(String.init) }
         return lines.enumerated().compactMap { i, line in
@@ -79,7 +79,7 @@ struct VerifyReport {
     /// the retention. (A partition drops a window only once it ends before the partition's
     /// watermark minus the retention, and no watermark passes the newest event, which is before
     /// the newest window end.)
-    static func retainedFrom(reference csv: String, retentionMs: Int64) -> Int64? {
+    package static func retainedFrom(reference csv: String, retentionMs: Int64) -> Int64? {
         let newest = csv.split(separator: "\n", omittingEmptySubsequences: true).dropFirst().compactMap(windowEnd).max()
         return newest.map { $0 - retentionMs }
     }
@@ -89,14 +89,14 @@ struct VerifyReport {
         return columns.count > 1 ? Int64(columns[1]) : nil
     }
 
-    static func percentile(_ values: [Int], _ q: Double) -> Int? {
+    package static func percentile(_ values: [Int], _ q: Double) -> Int? {
         guard !values.isEmpty else { return nil }
         let sorted = values.sorted()
         let rank = Int((Double(sorted.count) * q).rounded(.up)) - 1  // nearest-rank percentile
         return sorted[min(sorted.count - 1, max(0, rank))]
     }
 
-    var text: String {
+    package var text: String {
         var out: [String] = []
         out.append("")
         out.append("weir verify: \(passed ? "PASS" : "FAIL")")
@@ -128,7 +128,7 @@ struct VerifyReport {
         return out.joined(separator: "\n")
     }
 
-    var json: String {
+    package var json: String {
         let object: [String: Any] = [
             "passed": passed, "kills": kills, "pauses": pauses, "joins": joins, "leaves": leaves, "replication": replication,
             "checkpoints_committed": checkpointsCommitted,

@@ -4,16 +4,16 @@ import WeirRunner
 
 /// The `weir up --demo` script: submit the sample jobs, generate a recording once, replay it
 /// at a moderate rate and print the busiest pages of the newest window every few seconds.
-struct DemoRun: Sendable {
-    let dataDir: String
-    let jobsDir: String
-    let events: String
-    let rate: String
-    let client: ClusterClient
-    let wireAddress: String
-    let logs: String
+package struct DemoRun: Sendable {
+    package let dataDir: String
+    package let jobsDir: String
+    package let events: String
+    package let rate: String
+    package let client: ClusterClient
+    package let wireAddress: String
+    package let logs: String
 
-    func run(stop: StopFlag) async throws {
+    package func run(stop: StopFlag) async throws {
         let specs = ((try? FileManager.default.contentsOfDirectory(atPath: jobsDir)) ?? []).filter { $0.hasSuffix(".yaml") }.sorted()
         guard !specs.isEmpty else {
             printError("weir up --demo: no job specs in \(jobsDir)/ (run from the repository root or pass --jobs-dir)")
@@ -53,7 +53,7 @@ struct DemoRun: Sendable {
 
     /// The answer with only its latest final window and its newest window (usually still open):
     /// what settled, and what is moving.
-    static func latestFinalAndNewest(_ answer: [String: Any]) -> [String: Any] {
+    package static func latestFinalAndNewest(_ answer: [String: Any]) -> [String: Any] {
         let windows = answer["windows"] as? [[String: Any]] ?? []
         let latestFinal = windows.last { $0["final"] as? Bool == true }
         var shown = latestFinal.map { [$0] } ?? []

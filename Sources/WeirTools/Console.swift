@@ -1,39 +1,23 @@
-import ArgumentParser
 import Foundation
-import WeirCore
 
 /// Prints one line to standard error.
-func printError(_ message: String) {
+package func printError(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
 }
 
-/// A failure already explained on stderr: exit non-zero without ArgumentParser's usage text.
-struct CommandFailed: Error, CustomStringConvertible {
-    let message: String
-    var description: String { message }
+/// Prints a line to standard output at once (unbuffered, so pipes and logs see it immediately).
+package func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
 
-/// Stops with `weir: <message>` and exit code 1.
-func fail(_ message: String) -> ExitCode {
-    printError("weir: \(message)")
-    return ExitCode(1)
-}
-
-/// Reads and validates a job spec file; errors name the file, field path and line.
-func loadSpec(_ path: String) throws -> JobSpec {
-    guard let data = FileManager.default.contents(atPath: path) else {
-        throw fail("cannot read job spec \(path): no such file or not readable")
-    }
-    guard let text = String(data: data, encoding: .utf8) else { throw fail("\(path): not UTF-8 text") }
-    do {
-        return try JobSpecParser.parse(text)
-    } catch {
-        throw fail("\(path): \(error)")
-    }
+/// Wall seconds elapsed since `start`.
+package func secondsSince(_ start: ContinuousClock.Instant) -> Double {
+    let d = ContinuousClock.now - start
+    return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
 }
 
 /// Parses counts like `10M`, `500k`, `2000`.
-func parseCount(_ text: String) -> Int? {
+package func parseCount(_ text: String) -> Int? {
     let lower = text.lowercased().replacingOccurrences(of: "_", with: "")
     let multipliers: [(String, Double)] = [("g", 1e9), ("b", 1e9), ("m", 1e6), ("k", 1e3)]
     for (suffix, m) in multipliers where lower.hasSuffix(suffix) {
@@ -44,10 +28,10 @@ func parseCount(_ text: String) -> Int? {
 }
 
 /// True when standard error is a terminal (progress bars only then).
-var stderrIsTerminal: Bool { isatty(2) != 0 }
+package var stderrIsTerminal: Bool { isatty(2) != 0 }
 
 /// Draws a one-line progress bar on stderr.
-func drawProgress(_ done: Int, of total: Int, label: String) {
+package func drawProgress(_ done: Int, of total: Int, label: String) {
     guard stderrIsTerminal, total > 0 else { return }
     let width = 30
     let filled = min(width, done * width / total)
@@ -58,7 +42,7 @@ func drawProgress(_ done: Int, of total: Int, label: String) {
 }
 
 /// Parses sizes like `64m`, `512k`, `1g`, `1000` (binary multiples).
-func parseBytes(_ text: String) -> Int? {
+package func parseBytes(_ text: String) -> Int? {
     let lower = text.lowercased()
     let multipliers: [(String, Int)] = [("g", 1 << 30), ("m", 1 << 20), ("k", 1 << 10)]
     for (suffix, m) in multipliers where lower.hasSuffix(suffix) {
@@ -67,3 +51,6 @@ func parseBytes(_ text: String) -> Int? {
     }
     return Int(lower)
 }
+
+/// `s` padded with spaces to `width` (at least one space after it).
+package func pad(_ s: String, _ width: Int) -> String { s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count) }

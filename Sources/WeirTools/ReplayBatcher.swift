@@ -6,18 +6,18 @@ import WeirFiles
 /// Reads a recording on its own thread and hands out line-aligned batches of about
 /// `batchBytes`, at most `window` ahead of what the coordinator has acknowledged (the replay's
 /// backpressure: `acknowledge()` lets the next batch go).
-final class ReplayBatcher: Sendable {
-    struct Batch: Sendable {
-        var lines: [UInt8]
-        var events: Int
+package final class ReplayBatcher: Sendable {
+    package struct Batch: Sendable {
+        package var lines: [UInt8]
+        package var events: Int
         /// Largest event time known for the batch's frame (indexed recordings), for `--speed`.
-        var frameMinTime: Int64?
+        package var frameMinTime: Int64?
     }
 
-    let stream: AsyncThrowingStream<Batch, any Error>
+    package let stream: AsyncThrowingStream<Batch, any Error>
     private let credits: DispatchSemaphore
 
-    init(path: String, batchBytes: Int, window: Int) throws {
+    package init(path: String, batchBytes: Int, window: Int) throws {
         let reader = try RecordingReader(path: path)
         totalEvents = reader.index?.events
         firstTime = reader.index?.minTime
@@ -82,18 +82,18 @@ final class ReplayBatcher: Sendable {
     }
 
     /// Events in the recording, when its index says.
-    let totalEvents: Int?
-    let firstTime: Int64?
+    package let totalEvents: Int?
+    package let firstTime: Int64?
 
-    func acknowledge() { credits.signal() }
+    package func acknowledge() { credits.signal() }
 
     /// Lines refused before sending because they are longer than 1 MiB (`line_too_long`).
-    let refused = RefusedLines()
+    package let refused = RefusedLines()
 
     /// Where the refused lines were, shared by the reading thread and the command.
-    final class RefusedLines: Sendable {
+    package final class RefusedLines: Sendable {
         private let lines = Mutex<[LineLocation]>([])
-        func append(_ at: LineLocation) { lines.withLock { $0.append(at) } }
-        var all: [LineLocation] { lines.withLock { $0 } }
+        package func append(_ at: LineLocation) { lines.withLock { $0.append(at) } }
+        package var all: [LineLocation] { lines.withLock { $0 } }
     }
 }
