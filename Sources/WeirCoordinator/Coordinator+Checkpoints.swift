@@ -13,9 +13,9 @@ import WeirWire
 /// checkpoint what a new owner restores.
 extension Coordinator {
     /// Fencing and sequencing of an arriving checkpoint (`CheckpointAuthority.admit`); nil when it may proceed.
-    func admitCheckpoint(_ identity: WorkerIdentity, _ lease: LeaseRef, seq: UInt64) -> CheckpointAuthority.Refusal? {
+    func admitCheckpoint(_ identity: WorkerIdentity, _ lease: LeaseRef, seq: UInt64, digest: UInt64) -> CheckpointAuthority.Refusal? {
         let current = authority.isCurrent(identity, lease.partition, lease.epoch, now: now())
-        let refusal = checkpoints.admit(lease, seq: seq, holder: identity.description, holderIsCurrent: current)
+        let refusal = checkpoints.admit(lease, seq: seq, digest: digest, holder: identity.description, holderIsCurrent: current)
         if refusal?.status == .stale { metrics.staleRefused("checkpoint") }
         return refusal
     }
@@ -34,7 +34,7 @@ extension Coordinator {
         func reply(_ status: CheckpointStatus, _ message: String = "") -> WireMessage {
             .checkpointReply(lease: lease, seq: seq, status: status, message: message)
         }
-        if let refused = await admitCheckpoint(identity, lease, seq: seq) { return reply(refused.status, refused.message) }
+        if let refused = await admitCheckpoint(identity, lease, seq: seq, digest: digest) { return reply(refused.status, refused.message) }
         do {
             let header = try CheckpointBlob.verify(blob, partition: lease.partition)
             guard header.seq == seq, header.epoch == lease.epoch, header.digest == digest else {
@@ -54,6 +54,7 @@ extension Coordinator {
         let replicas: [String]
         switch await checkpoints.outcome(owner: identity.name, answers: answers) {
         case .needBase(let name):
+            await askedForBase(lease, seq: seq, digest: digest)
             return reply(.needBase, "standby \(name) needs a base checkpoint")
         case .commit(let stored, let missing):
             for name in missing {
@@ -69,10 +70,15 @@ extension Coordinator {
         return answer
     }
 
+    /// Records that the owner was told to send a base instead (`CheckpointAuthority.askedForBase`).
+    func askedForBase(_ lease: LeaseRef, seq: UInt64, digest: UInt64) {
+        checkpoints.askedForBase(lease, seq: seq, digest: digest)
+    }
+
     /// Persists the commit if the lease and sequence still hold after the replication wait.
     func commit(_ identity: WorkerIdentity, lease: LeaseRef, seq: UInt64, digest: UInt64,
                 offsets: [StreamOffset], replicas: [String]) -> WireMessage {
-        if let refused = admitCheckpoint(identity, lease, seq: seq) {
+        if let refused = admitCheckpoint(identity, lease, seq: seq, digest: digest) {
             return .checkpointReply(lease: lease, seq: seq, status: refused.status, message: refused.message)
         }
         let record = CheckpointCommit(epoch: lease.epoch, seq: seq, digest: digest, offsets: offsets, replicas: replicas)

@@ -116,12 +116,25 @@ import WeirCore
     @Test func admitsOnlyTheCurrentHolder_atTheNextSeq_andCountsStaleWrites() {
         var authority = CheckpointAuthority(replicationFactor: 2, commits: [commit(seq: 4, replicas: ["w1", "w2"]), nil])
         let lease = LeaseRef(partition: 0, epoch: 2)
-        #expect(authority.admit(lease, seq: 5, holder: "w1", holderIsCurrent: true) == nil)
-        #expect(authority.admit(lease, seq: 6, holder: "w1", holderIsCurrent: true)?.status == .refused)
-        #expect(authority.admit(lease, seq: 4, holder: "w1", holderIsCurrent: true)?.status == .refused)
-        #expect(authority.admit(lease, seq: 5, holder: "w1", holderIsCurrent: false)?.status == .stale)
+        #expect(authority.admit(lease, seq: 5, digest: 9, holder: "w1", holderIsCurrent: true) == nil)
+        #expect(authority.admit(lease, seq: 6, digest: 9, holder: "w1", holderIsCurrent: true)?.status == .refused)
+        #expect(authority.admit(lease, seq: 4, digest: 9, holder: "w1", holderIsCurrent: true)?.status == .refused)
+        #expect(authority.admit(lease, seq: 5, digest: 9, holder: "w1", holderIsCurrent: false)?.status == .stale)
         #expect(authority.staleRefused == 1)
-        #expect(authority.admit(LeaseRef(partition: 1, epoch: 1), seq: 1, holder: "w3", holderIsCurrent: true) == nil)
+        #expect(authority.admit(LeaseRef(partition: 1, epoch: 1), seq: 1, digest: 9, holder: "w3", holderIsCurrent: true) == nil)
+    }
+
+    /// Found by the simulation (seed 1930 of 2,000): a duplicated delta whose first copy was
+    /// answered need-base committed through its second copy, while the owner's store had already
+    /// replaced it by the base with the same seq: a committed checkpoint nobody stored.
+    @Test func aCheckpointAnsweredNeedBaseNeverCommitsThroughASecondCopy() {
+        var authority = CheckpointAuthority(replicationFactor: 2, commits: [commit(seq: 4, replicas: ["w1", "w2"])])
+        let lease = LeaseRef(partition: 0, epoch: 2)
+        authority.askedForBase(lease, seq: 5, digest: 77)
+        #expect(authority.admit(lease, seq: 5, digest: 77, holder: "w1", holderIsCurrent: true)?.status == .needBase)
+        #expect(authority.admit(lease, seq: 5, digest: 78, holder: "w1", holderIsCurrent: true) == nil, "the base that follows it")
+        _ = authority.committed(commit(seq: 5, replicas: ["w1", "w2"]), partition: 0, workers: 2, now: 0)
+        #expect(authority.admit(lease, seq: 6, digest: 77, holder: "w1", holderIsCurrent: true) == nil)
     }
 
     @Test func standbys_preferTheChosenOne_thenWorkersStoringTheChain_onlyLiveOnes() {

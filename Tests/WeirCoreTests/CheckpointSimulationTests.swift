@@ -20,7 +20,7 @@ import WeirCore
 
     @Test func checkpointsStayExactUnderSeededFaults() {
         var failing: [String] = []
-        var totals = (commits: 0, local: 0, shipped: 0, replays: 0, older: 0, stale: 0, crashes: 0, coordinatorCrashes: 0)
+        var totals = (commits: 0, local: 0, shipped: 0, replays: 0, older: 0, stale: 0, crashes: 0, coordinatorCrashes: 0, storeFailures: 0)
         for seed in Self.seeds {
             var sim = LeaseSimulation(seed: seed, partitions: 4, workers: 3)
             sim.enableCheckpointing()
@@ -29,6 +29,7 @@ import WeirCore
             sim.checkSettled()
             sim.checkCaughtUp()
             totals.commits += sim.ck.stats.commits
+            totals.storeFailures += sim.ck.stats.storeFailures
             totals.local += sim.ck.stats.restoresLocal
             totals.shipped += sim.ck.stats.restoresShipped
             totals.replays += sim.ck.stats.replays
@@ -41,11 +42,11 @@ import WeirCore
                 failing.append("\(first) — replay with WEIR_CKSIM_SEED=\(seed) swift test --filter CheckpointSimulationTests")
             }
         }
-        #expect(failing.isEmpty, Comment(rawValue: "\(failing.count) failing seeds:\n" + failing.prefix(10).joined(separator: "\n")))
+        #expect(failing.count == 0, Comment(rawValue: "\(failing.count) failing seeds:\n" + failing.prefix(10).joined(separator: "\n")))
         if Self.seeds.count >= 100 {
             // The interesting paths really ran.
-            #expect(totals.commits > Self.seeds.count * 10 && totals.local > 0 && totals.shipped > 0 && totals.stale > 0 && totals.older > 0)
+            #expect(totals.commits > Self.seeds.count * 10 && totals.local > 0 && totals.shipped > 0 && totals.stale > 0 && totals.older > 0 && totals.storeFailures > 0)
         }
-        print("checkpoint simulation: \(Self.seeds.count) seeds, \(totals.commits) commits, restores \(totals.local) local / \(totals.shipped) shipped / \(totals.replays) by replay from the start / \(totals.older) from older state, \(totals.stale) stale checkpoints refused, \(totals.crashes) worker crashes, \(totals.coordinatorCrashes) coordinator crashes")
+        print("checkpoint simulation: \(Self.seeds.count) seeds, \(totals.commits) commits, restores \(totals.local) local / \(totals.shipped) shipped / \(totals.replays) by replay from the start / \(totals.older) from older state, \(totals.stale) stale checkpoints refused, \(totals.storeFailures) local store failures, \(totals.crashes) worker crashes, \(totals.coordinatorCrashes) coordinator crashes")
     }
 }

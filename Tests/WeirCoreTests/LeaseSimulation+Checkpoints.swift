@@ -2,10 +2,15 @@ import WeirCodec
 import WeirCore
 
 /// A checkpoint in the simulation: the real header (kind, partition, epoch, seq, chained digest)
-/// over a small state — the sum of the partition's events up to `offset`.
+/// over a small state, the sum of the partition's events up to `offset`. Like the engine's
+/// checkpoints, a base holds the whole state and a delta only what changed since the previous
+/// capture (`increment`): a restore folds base + deltas, so a delta that misses changes (one
+/// captured after a capture that was never committed, without a base between) rebuilds a wrong
+/// state, and the reference comparison shows it.
 struct SimCheckpoint: Equatable {
     var header: CheckpointBlob.Header
-    var sum: Int64
+    /// A base's whole sum, a delta's change since the previous capture.
+    var increment: Int64
     var offset: Int
 }
 
@@ -32,6 +37,9 @@ struct CheckpointState {
         var stateAskedAt: Int64 = -1_000_000
         var sum: Int64 = 0
         var offset = 0
+        /// The sum when the last checkpoint was captured: a delta holds the change since (each
+        /// capture consumes it, as `PartitionRunner.capture` consumes the engine's changed cells).
+        var sumAtLastCapture: Int64 = 0
         /// The real owner-side rules of this partition's checkpoints.
         var owner: CheckpointOwner
         /// The checkpoint in flight and what it holds.
@@ -55,6 +63,9 @@ struct CheckpointState {
     var logs: [[Int64]] = []
     var prefix: [[Int64]] = []
     var logStart: [Int] = []
+    /// What each partition's committed chain folds to (the simulation's own bookkeeping, to check
+    /// each commit against the reference).
+    var committedSum: [Int64] = []
     var pendingReplications: [UInt64: (owner: WorkerIdentity, partition: PartitionID, checkpoint: SimCheckpoint, standby: WorkerIdentity)] = [:]
     var pendingStates: [UInt64: (requester: WorkerIdentity, partition: PartitionID, epoch: Epoch, committed: CommittedCheckpoint, others: [WorkerIdentity])] = [:]
     var nextRequest: UInt64 = 1
@@ -62,7 +73,7 @@ struct CheckpointState {
     var writers: [String: String] = [:]
     /// When the coordinator last got a renewal from each worker incarnation.
     var lastHeard: [WorkerIdentity: Int64] = [:]
-    var stats = (commits: 0, restoresLocal: 0, restoresShipped: 0, replays: 0, olderRestores: 0, needBase: 0, staleRefused: 0)
+    var stats = (commits: 0, restoresLocal: 0, restoresShipped: 0, replays: 0, olderRestores: 0, needBase: 0, staleRefused: 0, storeFailures: 0)
     /// The owners' checkpoint rules in the simulation: every 200 ms, a base every 8.
     static let ownerSettings = CheckpointOwner.Settings(intervalMilliseconds: 200, deltasPerBase: 8)
     /// How long a coordinator asks a replica to have been heard from (`Coordinator.stateRelayTimeoutMilliseconds`).
@@ -82,6 +93,7 @@ extension LeaseSimulation {
         ck.logs = Array(repeating: [], count: partitions)
         ck.prefix = Array(repeating: [0], count: partitions)
         ck.logStart = Array(repeating: 0, count: partitions)
+        ck.committedSum = Array(repeating: 0, count: partitions)
     }
 
     func committedCheckpoint(_ p: PartitionID) -> CommittedCheckpoint {
@@ -99,9 +111,9 @@ extension LeaseSimulation {
         }
     }
 
-    static func digest(previous: UInt64, seq: UInt64, sum: Int64, offset: Int) -> UInt64 {
+    static func digest(previous: UInt64, seq: UInt64, increment: Int64, offset: Int) -> UInt64 {
         var w = WireWriter()
-        w.u64(seq); w.i64(sum); w.int(offset)
+        w.u64(seq); w.i64(increment); w.int(offset)
         return StableHash.hash(w.bytes, seed: previous)
     }
 
@@ -136,10 +148,17 @@ extension LeaseSimulation {
 
     mutating func restore(_ r: inout CheckpointState.Running, from chain: [SimCheckpoint]) {
         guard let last = chain.last else { return }
-        r.sum = last.sum
+        r.sum = Self.fold(chain)
+        r.sumAtLastCapture = r.sum
         r.offset = last.offset
         r.restored = true
         r.waitingForState = false
+    }
+
+    /// The state a chain rebuilds: its base's sum plus every delta's change, as a restore folds it.
+    static func fold(_ chain: [SimCheckpoint]) -> Int64 {
+        precondition(chain.first?.header.kind != .delta, "a chain starts with a base")
+        return chain.reduce(0) { $0 + $1.increment }
     }
 
     /// Offers a checkpoint to worker `w`'s store with the real chain rules.
@@ -201,10 +220,19 @@ extension LeaseSimulation {
                 if let unchanged = capture.skipIfProgressIs, unchanged == UInt64(r.offset) {
                     r.owner.skipped(capture)
                 } else {
+                    // The capture consumes the changes since the previous one, whatever happens to it.
+                    let increment = capture.isBase ? r.sum : r.sum - r.sumAtLastCapture
+                    r.sumAtLastCapture = r.sum
                     let header = CheckpointBlob.Header(kind: capture.isBase ? .base : .delta, partition: p, epoch: e, seq: capture.seq,
                                                        previousDigest: capture.previousDigest,
-                                                       digest: Self.digest(previous: capture.previousDigest, seq: capture.seq, sum: r.sum, offset: r.offset))
-                    let c = SimCheckpoint(header: header, sum: r.sum, offset: r.offset)
+                                                       digest: Self.digest(previous: capture.previousDigest, seq: capture.seq, increment: increment, offset: r.offset))
+                    let c = SimCheckpoint(header: header, increment: increment, offset: r.offset)
+                    if rng.below(100) < 3 {  // the local store's write failed (a full LMDB map, a full disk)
+                        ck.stats.storeFailures += 1
+                        r.owner.failed(capture)
+                        ck.workers[w].running[p] = r
+                        continue
+                    }
                     switch offer(w, c) {
                     case .store:
                         r.sent = (capture, c)
@@ -281,8 +309,9 @@ extension LeaseSimulation {
     mutating func rebuildFromOlderState(_ w: Int, _ p: PartitionID, _ r: inout CheckpointState.Running, _ bounds: SimReplayBounds) {
         var candidates = [(sum: Int64(0), offset: 0)]
         if let store = ck.workers[w].stores[p], let newest = store.index.entries.last, newest.seq < r.committed.seq,
-           let c = store.blobs[newest.seq] {
-            candidates.append((c.sum, c.offset))
+           case .success(let seqs) = store.index.chain(upTo: newest.seq, digest: newest.digest, partition: p) {
+            let chain = seqs.compactMap { store.blobs[$0] }
+            if chain.count == seqs.count, let last = chain.last { candidates.append((Self.fold(chain), last.offset)) }
         }
         let usable = candidates.filter { $0.offset >= bounds.logStart }
         guard let best = usable.min(by: { $0.offset > $1.offset }) else { return }
@@ -290,6 +319,7 @@ extension LeaseSimulation {
         if bounds.replicaSilent && distance > 12 { return }  // asks again
         ck.trace.append("t=\(now) \(workers[w].identity) rebuilds p\(p) from offset \(best.offset) (log starts at \(bounds.logStart), committed \(bounds.committedOffset))")
         r.sum = best.sum
+        r.sumAtLastCapture = best.sum
         r.offset = best.offset
         r.restored = true
         r.waitingForState = false
@@ -314,7 +344,7 @@ extension LeaseSimulation {
             let values = start < end ? Array(ck.logs[p][start..<end]) : []
             reply(.readReply(p, e, offset: start, values: values), to: id)
         case .checkpoint(let id, let p, let e, let c):
-            guard admit(id, p, e, seq: c.header.seq) else { return }
+            guard admit(id, p, e, seq: c.header.seq, digest: c.header.digest) else { return }
             let connected = workers.filter { $0.connected && $0.registered }.map(\.identity)
             let standbys = ck.authority.standbys(for: p, owner: id, preferred: authority.standby(for: p, owner: id),
                                                  connected: connected, live: Set(authority.liveWorkers))
@@ -371,13 +401,14 @@ extension LeaseSimulation {
         case .commit(let replicas, _): commitCheckpoint(owner, p, c.header.epoch, c, replicas: replicas)
         case .needBase:
             ck.stats.needBase += 1
+            ck.authority.askedForBase(LeaseRef(partition: p, epoch: c.header.epoch), seq: c.header.seq, digest: c.header.digest)
             reply(.checkpointReply(p, c.header.epoch, seq: c.header.seq, .needBase), to: owner)
         }
     }
 
     /// The coordinator's fencing and sequencing of a checkpoint: `CheckpointAuthority.admit`.
-    mutating func admit(_ id: WorkerIdentity, _ p: PartitionID, _ e: Epoch, seq: UInt64) -> Bool {
-        let refusal = ck.authority.admit(LeaseRef(partition: p, epoch: e), seq: seq, holder: id.description,
+    mutating func admit(_ id: WorkerIdentity, _ p: PartitionID, _ e: Epoch, seq: UInt64, digest: UInt64) -> Bool {
+        let refusal = ck.authority.admit(LeaseRef(partition: p, epoch: e), seq: seq, digest: digest, holder: id.description,
                                          holderIsCurrent: authority.isCurrent(id, p, e, now: now))
         guard let refusal else { return true }
         if refusal.status == .stale { ck.stats.staleRefused += 1 }
@@ -390,7 +421,7 @@ extension LeaseSimulation {
     }
 
     mutating func commitCheckpoint(_ id: WorkerIdentity, _ p: PartitionID, _ e: Epoch, _ c: SimCheckpoint, replicas: [String]) {
-        guard admit(id, p, e, seq: c.header.seq) else { return }
+        guard admit(id, p, e, seq: c.header.seq, digest: c.header.digest) else { return }
         // Invariants, checked against the simulation's own knowledge before the commit lands.
         let key = "\(p)/\(e)"
         if let writer = ck.writers[key], writer != id.name { violate("partition \(p) epoch \(e) accepted checkpoints from \(writer) and \(id.name)") }
@@ -404,7 +435,13 @@ extension LeaseSimulation {
         // Offsets may go back only when an owner replayed a complete log (no replica reachable);
         // either way the state must be exactly the reference's at its offset: a skipped or
         // doubled event would show here.
-        if c.sum != ck.prefix[p][c.offset] { violate("partition \(p) committed state \(c.sum) at offset \(c.offset); the reference is \(ck.prefix[p][c.offset])") }
+        // The state a restore of the committed chain would rebuild: a base's whole sum, or the
+        // committed state plus the delta's change.
+        let folded = c.header.kind == .base ? c.increment : ck.committedSum[p] + c.increment
+        if folded != ck.prefix[p][c.offset] {
+            violate("partition \(p) committed \(c.header.kind) \(c.header.seq) that folds to state \(folded) at offset \(c.offset); the reference is \(ck.prefix[p][c.offset])")
+        }
+        ck.committedSum[p] = folded
         ck.trace.append("t=\(now) commit p\(p) e\(e) seq \(c.header.seq) offset \(c.offset) by \(id) replicas \(replicas)")
         let record = CheckpointCommit(epoch: e, seq: c.header.seq, digest: c.header.digest,
                                       offsets: [StreamOffset(stream: CheckpointState.stream, offset: UInt64(c.offset))], replicas: replicas)

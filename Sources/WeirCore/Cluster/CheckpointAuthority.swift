@@ -17,6 +17,10 @@ public struct CheckpointAuthority: Sendable {
     public private(set) var committedCount: Int64 = 0
     /// Checkpoints refused because their epoch was not current (a paused owner's late write).
     public private(set) var staleRefused: Int64 = 0
+    /// The checkpoint of each partition last answered "a standby needs a base": its owner has
+    /// moved on to a base with the same seq (and its store replaced the delta), so another copy
+    /// of that delta (a duplicated or resent message) must never commit.
+    private var answeredNeedBase: [Int: (epoch: UInt64, seq: UInt64, digest: UInt64)] = [:]
 
     public init(replicationFactor: Int, commits: [CheckpointCommit?]) {
         precondition(replicationFactor >= 1, "a checkpoint has at least its owner's copy")
@@ -33,7 +37,8 @@ public struct CheckpointAuthority: Sendable {
     /// Fencing and sequencing of checkpoint `seq` of `lease`: nil when it may proceed. Checked
     /// when it arrives and again just before the commit (the lease may have moved while the
     /// standbys stored their copies).
-    public mutating func admit(_ lease: LeaseRef, seq: UInt64, holder: String, holderIsCurrent: Bool) -> Refusal? {
+    /// `digest` names the checkpoint: one answered `askedForBase` is refused again.
+    public mutating func admit(_ lease: LeaseRef, seq: UInt64, digest: UInt64, holder: String, holderIsCurrent: Bool) -> Refusal? {
         guard holderIsCurrent else {
             staleRefused += 1
             return Refusal(status: .stale, message: "epoch \(lease.epoch) of partition \(lease.partition) is not current for \(holder)")
@@ -42,7 +47,15 @@ public struct CheckpointAuthority: Sendable {
         guard seq == committedSeq + 1 else {
             return Refusal(status: .refused, message: "partition \(lease.partition) expects checkpoint \(committedSeq + 1), got \(seq)")
         }
+        if let answered = answeredNeedBase[lease.partition], answered == (lease.epoch, seq, digest) {
+            return Refusal(status: .needBase, message: "checkpoint \(seq) of partition \(lease.partition) was answered with need-base already (a second copy of it)")
+        }
         return nil
+    }
+
+    /// The owner of `lease` was told its checkpoint `seq` (`digest`) needs a base instead.
+    public mutating func askedForBase(_ lease: LeaseRef, seq: UInt64, digest: UInt64) {
+        answeredNeedBase[lease.partition] = (lease.epoch, seq, digest)
     }
 
     /// The standbys for a checkpoint of `partition` owned by `owner`, as many as the replication
@@ -105,6 +118,7 @@ public struct CheckpointAuthority: Sendable {
     public mutating func committed(_ record: CheckpointCommit, partition: Int, workers: Int, now: Int64) -> [CommitDirective] {
         precondition(record.seq == (commits[partition]?.seq ?? 0) + 1, "commits of a partition follow each other (admit checks it)")
         commits[partition] = record
+        answeredNeedBase[partition] = nil
         committedAt[partition] = now
         committedCount += 1
         guard record.replicas.count >= min(replicationFactor, workers) else { return [] }
