@@ -99,7 +99,7 @@ let package = Package(
             ]
         ),
         // Scratch directories the tests remove when they exit (not shipped: no product uses it).
-        .target(name: "WeirTestSupport", dependencies: ["WeirCore"], path: "Tests/WeirTestSupport"),
+        .target(name: "WeirTestSupport", dependencies: ["WeirCore", "WeirCoordinator", "WeirWire"], path: "Tests/WeirTestSupport"),
         .testTarget(name: "WeirCoreTests", dependencies: ["WeirCore", "WeirCodec"]),
         .testTarget(name: "WeirCodecTests", dependencies: ["WeirCodec", "WeirCore", "WeirTestSupport"]),
         .testTarget(name: "WeirFilesTests", dependencies: ["WeirFiles", "WeirCodec", "WeirCore", "WeirTestSupport"]),
@@ -111,7 +111,10 @@ let package = Package(
         ]),
         // Real `weir` processes on loopback (the tests start the built executable).
         .testTarget(name: "WeirClusterTests", dependencies: ["weir", "WeirTestSupport"]),
-        .testTarget(name: "WeirCoordinatorTests", dependencies: ["WeirCoordinator"]),
+        // A real coordinator in the test process, driven over its wire protocol.
+        .testTarget(name: "WeirCoordinatorTests", dependencies: [
+            "WeirCoordinator", "WeirWire", "WeirCodec", "WeirCore", "WeirTestSupport", .product(name: "NIOCore", package: "swift-nio"),
+        ]),
         // The wire layer's request correlator, on a manual clock.
         .testTarget(name: "WeirWireTests", dependencies: ["WeirWire", "WeirCore", "WeirTestSupport"]),
         .testTarget(name: "WeirHTTPTests", dependencies: ["WeirHTTP", "WeirCore", .product(name: "Yams", package: "Yams")]),

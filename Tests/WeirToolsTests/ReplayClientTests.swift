@@ -9,27 +9,9 @@ import WeirWire
 /// The replay client called directly, against a real coordinator in this process (its wire
 /// protocol on a free port, its partition logs on disk).
 @Suite struct ReplayClientTests {
-    /// Runs `body` with the address of a coordinator that has stream `clicks` (keyed by user),
-    /// and stops it afterwards, also when `body` throws.
+    /// Runs `body` with the address of a coordinator that has stream `clicks` (keyed by user).
     static func withCoordinator(_ name: String, _ body: (String) async throws -> Void) async throws {
-        var settings = CoordinatorSettings(dataDirectory: TestScratch.directory(name))
-        settings.wirePort = 0
-        settings.partitionCount = 4
-        settings.streams = [("clicks", "user")]
-        try await withDataPath(threads: 2) { dataPath in
-            let coordinator = try Coordinator(settings: settings, dataPath: dataPath)
-            let running = Task { try await coordinator.run() }
-            defer { running.cancel() }
-            var port = 0
-            for _ in 0..<2_000 where port == 0 {
-                port = await coordinator.boundWirePort
-                if port == 0 { try await Task.sleep(for: .milliseconds(5)) }
-            }
-            try #require(port != 0, "the coordinator did not listen within 10 s")
-            try await body("127.0.0.1:\(port)")
-            running.cancel()
-            _ = await running.result
-        }
+        try await InProcessCoordinator.run(name) { port in try await body("127.0.0.1:\(port)") }
     }
 
     static func file(_ name: String, _ text: String) throws -> String {
