@@ -89,6 +89,7 @@ let package = Package(
         // the replay and record clients, the HTTP client.
         .target(name: "WeirTools", dependencies: [
             "WeirCore", "WeirCodec", "WeirFiles", "WeirWire", "WeirRunner",
+            .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .executableTarget(
             name: "weir",
@@ -119,7 +120,7 @@ let package = Package(
         .testTarget(name: "WeirWireTests", dependencies: ["WeirWire", "WeirCore", "WeirTestSupport"]),
         .testTarget(name: "WeirHTTPTests", dependencies: ["WeirHTTP", "WeirCore", .product(name: "Yams", package: "Yams")]),
         // The tools as a library: verify's parts, and the replay client against an in-process coordinator.
-        .testTarget(name: "WeirToolsTests", dependencies: ["WeirTools", "WeirCoordinator", "WeirWire", "WeirCore", "WeirTestSupport"]),
+        .testTarget(name: "WeirToolsTests", dependencies: ["WeirTools", "WeirCoordinator", "WeirStore", "WeirWire", "WeirCore", "WeirTestSupport"]),
         .testTarget(name: "WeirRunnerTests", dependencies: ["WeirRunner", "WeirReference", "WeirCodec", "WeirCore", "WeirTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -48,6 +48,12 @@ public actor Coordinator {
     var staleCheckpointsRefused: Int64 { checkpoints.staleRefused }
     var eventsAccepted: Int64 = 0
     var eventsRejected: Int64 = 0
+    /// Per stream, each idempotent producer's newest admitted batch (from the logs' producer
+    /// marks at the first batch after a start): how far back a resend may reach.
+    var producerNewest: [String: [UInt64: UInt64]] = [:]
+    /// Producer batches the log held already (resends), and batches refused as too old.
+    var duplicateBatches: Int64 = 0
+    var staleProducerBatches: Int64 = 0
     var logActivity = LogActivity()
     /// Served at `/metrics`.
     public let metrics: CoordinatorMetrics

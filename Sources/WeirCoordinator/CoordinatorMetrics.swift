@@ -27,6 +27,12 @@ public final class CoordinatorMetrics: Sendable {
         }
     }
 
+    /// An idempotent producer's batch: a resend the log held already, or refused as older than
+    /// the resend window (`outcome`: duplicate, stale).
+    func producerBatch(stream: String, outcome: String) {
+        Counter(label: "weir_producer_batches_total", dimensions: [("stream", stream), ("outcome", outcome)], factory: factory).increment()
+    }
+
     func leaseGranted() { Counter(label: "weir_lease_grants_total", factory: factory).increment() }
     func leaseExpired() { Counter(label: "weir_lease_expirations_total", factory: factory).increment() }
     /// A fenced request refused because its epoch is not current (`kind`: checkpoint, fetch, query).

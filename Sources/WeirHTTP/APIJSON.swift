@@ -14,6 +14,7 @@ enum APIJSON {
         var j = JSONBuilder()
         j.beginObject()
         j.field("accepted", r.accepted); j.field("rejected", r.rejected)
+        if r.duplicate { j.field("duplicate", true) }
         j.key("problems"); j.beginArray()
         for p in r.problems {
             j.beginObject(); j.field("line", p.line); j.field("reason", p.reason); j.field("message", p.message); j.endObject()

@@ -3,7 +3,8 @@ import WeirCore
 /// What the HTTP API needs from the cluster. The coordinator conforms in the executable, so
 /// this target never imports it (and its tests can use any implementation).
 public protocol ClusterAPI: Sendable {
-    func ingest(stream: String, body: [UInt8]) async throws(APIError) -> IngestResult
+    /// With `producer`, the batch of an idempotent producer: appended once however often sent.
+    func ingest(stream: String, body: [UInt8], producer: ProducerBatch?) async throws(APIError) -> IngestResult
     func submitJob(specText: String) async throws(APIError) -> JobInfo
     func listJobs() async -> [JobInfo]
     func cancelJob(name: String) async throws(APIError)

@@ -102,7 +102,7 @@ public struct HTTPServer: Sendable {
                 guard body.contains(where: { $0 != 10 && $0 != 13 && $0 != 32 && $0 != 9 }) else {
                     throw APIError.badRequest("empty_body", "the request has no events: send one JSON object per line")
                 }
-                let result = try await api.ingest(stream: stream, body: body)
+                let result = try await api.ingest(stream: stream, body: body, producer: try Self.producerBatch(request.headers))
                 if result.accepted == 0 && result.rejected > 0 {
                     return Self.json(.badRequest, APIJSON.ingest(result))
                 }
@@ -252,6 +252,24 @@ public struct HTTPServer: Sendable {
     static func parameter(_ context: BasicRequestContext, _ name: String) throws(APIError) -> String {
         guard let value = context.parameters.get(name) else { throw .badRequest("bad_path", "missing \(name) in the path") }
         return value
+    }
+
+    /// The idempotent producer's batch named by `Weir-Producer-Id` and `Weir-Producer-Seq`
+    /// (decimal, from 1, both or neither); nil without them (at-least-once ingest).
+    static func producerBatch(_ headers: HTTPFields) throws(APIError) -> ProducerBatch? {
+        guard let idName = HTTPFields.Element.Name("Weir-Producer-Id"), let seqName = HTTPFields.Element.Name("Weir-Producer-Seq") else { return nil }
+        let id = headers[idName], seq = headers[seqName]
+        guard id != nil || seq != nil else { return nil }
+        guard let id, let seq else {
+            throw .badRequest("bad_producer", "send Weir-Producer-Id and Weir-Producer-Seq together (got only \(id == nil ? "Weir-Producer-Seq" : "Weir-Producer-Id"))")
+        }
+        guard let producer = UInt64(id), producer > 0 else {
+            throw .badRequest("bad_producer", "Weir-Producer-Id \"\(id)\" is not a whole number from 1 to 18446744073709551615")
+        }
+        guard let number = UInt64(seq), number > 0 else {
+            throw .badRequest("bad_producer", "Weir-Producer-Seq \"\(seq)\" is not a whole number from 1 (the producer's first batch) on")
+        }
+        return ProducerBatch(producer: producer, seq: number)
     }
 
     /// `{"key": "field"}`, `{"key": null}` or an empty body (no key).

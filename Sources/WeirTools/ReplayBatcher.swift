@@ -12,6 +12,8 @@ package final class ReplayBatcher: Sendable {
         package var events: Int
         /// Largest event time known for the batch's frame (indexed recordings), for `--speed`.
         package var frameMinTime: Int64?
+        /// Sent once already (a later send is a resend).
+        package var wasSent = false
     }
 
     package let stream: AsyncThrowingStream<Batch, any Error>

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Synchronization
 import WeirCodec
 import WeirCore
@@ -6,7 +7,9 @@ import WeirFiles
 import WeirWire
 
 /// `weir replay`'s client: sends a recording to the coordinator over the binary protocol,
-/// paced, with at most `window` messages unacknowledged.
+/// paced, with at most `window` messages unacknowledged, as an idempotent producer: when the
+/// connection ends early (the coordinator restarted or failed over) it connects again and
+/// resends what was not acknowledged, and the log appends each batch once.
 package struct ReplayClient: Sendable {
     package struct Settings: Sendable {
         /// The recording (.zst from `weir gen`, any .zst of NDJSON, or plain NDJSON).
@@ -28,6 +31,11 @@ package struct ReplayClient: Sendable {
         package var sampleLatency = false
         /// At the end, wait until the cluster caught up and diff every job on the stream against the reference.
         package var verify = false
+        /// How long to keep reconnecting after the coordinator went away (a restart, a failover)
+        /// before giving up; what was not acknowledged is sent again.
+        package var reconnectFor: Duration = .seconds(60)
+        /// The idempotent producer's id (default: a random one).
+        package var producerID: UInt64?
 
         package init(recording: String) { self.recording = recording }
     }
@@ -59,57 +67,69 @@ package struct ReplayClient: Sendable {
             throw fail("--stream is needed: \(recording) is \(reader.kind == .plainText ? "plain NDJSON" : "a zstd file without Weir's header"), which does not name its stream")
         }
         if case .speed = pace, batcher.firstTime == nil { throw fail("--speed needs an indexed recording (from `weir gen`)") }
-        let connection: WireConnection
+        var connection: WireConnection
         do {
             connection = try await WireEndpoint.connect(host: address.host, port: address.port)
         } catch {
             throw fail("cannot reach the coordinator at \(coordinator) (\(ConnectFailure.reason(error))); is `weir up` running? set --coordinator to its binary-protocol address", origin: .external)
         }
-        let tally = ReplayTally()
+        let producer = ReplayProducer(id: settings.producerID ?? UInt64.random(in: 1...UInt64.max))
         let sampler = settings.sampleLatency ? ReplayLatency(client: settings.http) : nil
         let watcher = sampler.map { s in Task { await s.watch() } }
         defer { watcher?.cancel() }
-        let started = ContinuousClock.now
-        try await connection.executeThenClose { inbound, outbound in
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                let token = settings.token
-                group.addTask {
-                    if let token { try await outbound.write(WireMessage.auth(token: token).encodedFrame()) }
-                    var seq: UInt64 = 0
-                    for try await batch in batcher.stream {
-                        seq += 1
-                        try await pace.wait(sentEvents: tally.sent, batch: batch, started: started, firstTime: batcher.firstTime)
-                        tally.add(sent: batch.events)
-                        sampler?.sending(seq: seq)
-                        try await outbound.write(WireMessage.ingest(seq: seq, stream: streamName, lines: batch.lines).encodedFrame())
-                    }
-                    tally.finishSending(messages: seq)
-                }
-                for try await frame in inbound {
-                    let reply = try frame.decode()
-                    if case .failure(let error) = reply { throw Self.refusal(error, acknowledged: tally.acknowledged) }
-                    guard case .ingestReply(let seq, let accepted, let rejected, let problems, let error) = reply else { continue }
-                    if let sampler { Task { await sampler.acknowledged(seq: seq) } }
-                    if let error { throw Self.refusal(error, acknowledged: tally.acknowledged) }
-                    for p in problems.prefix(max(0, 5 - tally.problemsShown)) {
-                        printError("rejected: line \(p.line) of a batch: \(p.reason): \(p.message)")
-                        tally.showedProblem()
-                    }
-                    tally.add(accepted: accepted, rejected: rejected)
-                    batcher.acknowledge()
-                    if let total = batcher.totalEvents { drawProgress(tally.acknowledged, of: total, label: "replay") }
-                    if tally.isDone { break }
-                }
-                try await group.waitForAll()
+        // Reads the recording into the producer, at most `window` batches ahead of the acknowledgements.
+        let reading = Task {
+            do {
+                for try await batch in batcher.stream { producer.add(batch) }
+                producer.finishProducing()
+                return Optional<any Error>.none
+            } catch {
+                producer.finishProducing()
+                return Optional(error)
             }
         }
+        defer { reading.cancel() }
+        let started = ContinuousClock.now
+        var outages: [Double] = []
+        // Since when connections end without any batch acknowledged on them (a coordinator that
+        // is up but keeps refusing, e.g. with a full disk, is given up on like one that is gone).
+        var stalled: (since: ContinuousClock.Instant, acknowledged: Int)?
+        while true {
+            do {
+                try await session(connection, producer, batcher: batcher, stream: streamName, sampler: sampler, started: started)
+                break
+            } catch let refused as ToolError {
+                throw refused
+            } catch {
+                // The coordinator went away: connect again and resend what it did not acknowledge.
+                let lost = ContinuousClock.now
+                if let s = stalled, s.acknowledged == producer.acknowledgedEvents {
+                    guard lost - s.since < settings.reconnectFor else {
+                        throw fail("the coordinator at \(coordinator) acknowledged nothing for \(settings.reconnectFor) (last: \(error)); \(producer.acknowledgedEvents) events were acknowledged before", origin: .external)
+                    }
+                } else {
+                    stalled = (lost, producer.acknowledgedEvents)
+                }
+                if error is APIError { try await Task.sleep(for: .milliseconds(200)) }  // it is up, but could not take the batch now
+                producer.connectionLost()
+                printError("replay: the connection to \(coordinator) ended (\(Self.lostReason(error))) with \(producer.acknowledgedEvents) events acknowledged and \(producer.unacknowledgedBatches) batches not; reconnecting to send them again…")
+                connection = try await reconnect(address, coordinator: coordinator, since: lost, acknowledged: producer.acknowledgedEvents)
+                outages.append(secondsSince(lost))
+                printError("replay: connected again after \(String(format: "%.2f", secondsSince(lost))) s")
+            }
+        }
+        if let failure = await reading.value { throw fail("\(recording): \(failure)") }
+        let tally = (sent: producer.sentEvents, accepted: producer.accepted, rejected: producer.rejected, acknowledged: producer.acknowledgedEvents)
         let seconds = secondsSince(started)
         let rateText = String(format: "%.0f", Double(tally.sent) / Swift.max(seconds, 1e-9))
         let refused = batcher.refused.all
         let refusedText = refused.isEmpty ? "" : ", refused here \(refused.count) (longer than 1 MiB)"
         print("replayed \(recording) to stream \(streamName): sent \(tally.sent), accepted \(tally.accepted), rejected \(tally.rejected)\(refusedText) in \(String(format: "%.2f", seconds)) s (\(rateText) events/s)")
+        if !outages.isEmpty {
+            let longest = String(format: "%.2f", outages.max() ?? 0)
+            print("rode through \(outages.count) lost connection(s) to the coordinator (longest \(longest) s without one): \(producer.resentBatches) batches sent again, \(producer.duplicateBatches) of them already in the log (counted once)")
+        }
         for at in refused.prefix(5) { printError("refused: \(recording): \(at): line_too_long: longer than \(LineSplitter.defaultLineBytesMax) bytes; not sent") }
-        if tally.acknowledged < tally.sent { throw fail("the connection ended before \(tally.sent - tally.acknowledged) events were acknowledged (\(tally.acknowledged) were)", origin: .external) }
         if tally.accepted == 0 {
             throw fail("no event of \(recording) was accepted (\(tally.rejected) rejected by the coordinator, \(refused.count) refused here)")
         }
@@ -118,7 +138,92 @@ package struct ReplayClient: Sendable {
             print(sampler.summary)
         }
         if settings.verify { try await verifyAgainstReference(recording: recording, stream: streamName) }
-        return Outcome(sent: tally.sent, accepted: tally.accepted, rejected: tally.rejected, refusedHere: refused.count)
+        return Outcome(sent: tally.sent, accepted: tally.accepted, rejected: tally.rejected, refusedHere: refused.count,
+                       reconnections: outages.count, resentBatches: producer.resentBatches, duplicateBatches: producer.duplicateBatches)
+    }
+
+    /// One connection: sends (first whatever an earlier connection left unacknowledged) and
+    /// reads acknowledgements until every batch is acknowledged. Throws `ToolError` for a
+    /// refusal, anything else when the connection ended first.
+    private func session(_ connection: WireConnection, _ producer: ReplayProducer, batcher: ReplayBatcher, stream: String,
+                         sampler: ReplayLatency?, started: ContinuousClock.Instant) async throws {
+        let pace = settings.pace, token = settings.token
+        try await connection.executeThenClose { inbound, outbound in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    if let token { try await outbound.write(WireMessage.auth(token: token).encodedFrame()) }
+                    while let (seq, batch, isFirstSend) = await producer.nextToSend() {
+                        if isFirstSend {
+                            try await pace.wait(sentEvents: producer.sentEvents - batch.events, batch: batch, started: started, firstTime: batcher.firstTime)
+                            sampler?.sending(seq: seq)
+                        }
+                        try await outbound.write(WireMessage.ingest(seq: seq, stream: stream, lines: batch.lines, producer: producer.id).encodedFrame())
+                    }
+                }
+                group.addTask {
+                    guard !producer.isDone else { return }
+                    for try await frame in inbound {
+                        let reply = try frame.decode()
+                        if case .failure(let error) = reply { throw Self.refusal(error, acknowledged: producer.acknowledgedEvents) }
+                        guard case .ingestReply(let seq, let accepted, let rejected, let problems, let error, let duplicate) = reply else { continue }
+                        if let error {
+                            // A batch the coordinator could not take now (it is stopping, its disk failed) is sent again.
+                            if error.isRetryable { throw error }
+                            throw Self.refusal(error, acknowledged: producer.acknowledgedEvents)
+                        }
+                        guard producer.acknowledged(seq: seq, accepted: accepted, rejected: rejected, duplicate: duplicate) else { continue }
+                        if let sampler { Task { await sampler.acknowledged(seq: seq) } }
+                        for p in problems.prefix(max(0, 5 - producer.problemsShown)) {
+                            printError("rejected: line \(p.line) of a batch: \(p.reason): \(p.message)")
+                            producer.showedProblem()
+                        }
+                        batcher.acknowledge()
+                        if let total = batcher.totalEvents { drawProgress(producer.acknowledgedEvents, of: total, label: "replay") }
+                        if producer.isDone { return }
+                    }
+                    throw ConnectionEnded()
+                }
+                // The first to fail ends the connection and the other task; both ending is success.
+                do {
+                    while try await group.next() != nil {}
+                } catch {
+                    group.cancelAll()
+                    throw error
+                }
+            }
+        }
+    }
+
+    /// Why a connection ended, in a user's words.
+    static func lostReason(_ error: any Error) -> String {
+        switch error {
+        case let ended as ConnectionEnded: ended.description
+        case let refused as APIError: "\(refused.message) [\(refused.code)]"
+        case is ChannelError: "the connection closed"
+        case let io as IOError: "the connection broke: \(String(cString: strerror(io.errnoCode)))"
+        default: "\(error)"
+        }
+    }
+
+    private struct ConnectionEnded: Error, CustomStringConvertible {
+        var description: String { "the coordinator closed the connection" }
+    }
+
+    /// Connects again, retrying for `settings.reconnectFor` since the connection was lost.
+    private func reconnect(_ address: (host: String, port: Int), coordinator: String, since lost: ContinuousClock.Instant,
+                           acknowledged: Int) async throws -> WireConnection {
+        var pause = Duration.milliseconds(50)
+        while true {
+            do {
+                return try await WireEndpoint.connect(host: address.host, port: address.port)
+            } catch {
+                guard ContinuousClock.now - lost < settings.reconnectFor else {
+                    throw fail("the coordinator at \(coordinator) did not come back within \(settings.reconnectFor) (\(ConnectFailure.reason(error))); \(acknowledged) events were acknowledged, the rest not sent", origin: .external)
+                }
+                try await Task.sleep(for: pause)
+                pause = min(pause * 2, .milliseconds(500))
+            }
+        }
     }
 
     /// What a finished replay sent and what the coordinator made of it.
@@ -129,6 +234,10 @@ package struct ReplayClient: Sendable {
         package var rejected: Int
         /// Lines this client did not send (longer than the line limit).
         package var refusedHere: Int
+        /// Lost connections ridden through, batches sent again, and those the log held already.
+        package var reconnections = 0
+        package var resentBatches = 0
+        package var duplicateBatches = 0
     }
 
     /// The coordinator's classified refusal in a user's words: how far the replay got, and
@@ -166,61 +275,5 @@ package struct ReplayClient: Sendable {
             failed = failed || !result.passed
         }
         if failed { throw fail("the cluster's rollups differ from the reference (see above)", origin: .internal) }
-    }
-}
-
-/// Counters shared by the replay's sending and receiving tasks.
-package final class ReplayTally: Sendable {
-    private struct State {
-        package var sent = 0, accepted = 0, rejected = 0, messages = 0, replies = 0, problemsShown = 0
-        package var sendingDone = false
-    }
-    private let state = Mutex(State())
-    package var sent: Int { state.withLock { $0.sent } }
-    package var accepted: Int { state.withLock { $0.accepted } }
-    package var rejected: Int { state.withLock { $0.rejected } }
-    package var acknowledged: Int { state.withLock { $0.accepted + $0.rejected } }
-    package var problemsShown: Int { state.withLock { $0.problemsShown } }
-    package var isDone: Bool { state.withLock { $0.sendingDone && $0.replies >= $0.messages } }
-    package func add(sent n: Int) { state.withLock { $0.sent += n } }
-    package func add(accepted a: Int, rejected r: Int) { state.withLock { $0.accepted += a; $0.rejected += r; $0.replies += 1 } }
-    package func finishSending(messages: UInt64) { state.withLock { $0.sendingDone = true; $0.messages = Int(messages) } }
-    package func showedProblem() { state.withLock { $0.problemsShown += 1 } }
-}
-
-/// How fast a replay goes.
-package enum Pace: Sendable, Equatable {
-    case max
-    case rate(eventsPerSecond: Double)
-    case speed(factor: Double)
-
-    package init(rate: String?, speed: String?, max: Bool) throws {
-        let chosen = [rate != nil, speed != nil, max].filter { $0 }.count
-        guard chosen <= 1 else { throw fail("choose one of --rate, --speed and --max") }
-        if let rate {
-            let trimmed = rate.lowercased().replacingOccurrences(of: "/s", with: "")
-            guard let n = parseCount(trimmed), n > 0 else { throw fail("--rate \(rate): expected events per second like 200k/s") }
-            self = .rate(eventsPerSecond: Double(n))
-        } else if let speed {
-            guard let f = Double(speed.lowercased().replacingOccurrences(of: "x", with: "")), f > 0 else {
-                throw fail("--speed \(speed): expected a factor like 10x")
-            }
-            self = .speed(factor: f)
-        } else {
-            self = .max
-        }
-    }
-
-    package func wait(sentEvents: Int, batch: ReplayBatcher.Batch, started: ContinuousClock.Instant, firstTime: Int64?) async throws {
-        let due: Duration
-        switch self {
-        case .max: return
-        case .rate(let perSecond): due = .milliseconds(Int64(Double(sentEvents) / perSecond * 1_000))
-        case .speed(let factor):
-            guard let t = batch.frameMinTime, let first = firstTime else { return }
-            due = .milliseconds(Int64(Double(t - first) / factor))
-        }
-        let target = started + due
-        if target > ContinuousClock.now { try await Task.sleep(until: target, clock: .continuous) }
     }
 }

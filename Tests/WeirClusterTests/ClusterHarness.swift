@@ -44,6 +44,17 @@ final class ClusterHarness: @unchecked Sendable {
         }
     }
 
+    /// Kills the coordinator (-9) and starts it again on its data directory and ports, as
+    /// `weir up` does after a crash; returns once it is ready.
+    func restartCoordinator(leaseTTL: String = "3s") async throws {
+        if let c = coordinator, c.isRunning { kill(c.processIdentifier, SIGKILL); c.waitUntilExit() }
+        let ready = dir + "/ready"
+        try? FileManager.default.removeItem(atPath: ready)
+        coordinator = try spawn(["coordinator", "--data-dir", dir + "/coordinator", "--listen", "127.0.0.1:\(wirePort)", "--http", http,
+                                 "--stream", "clicks:user", "--lease-ttl", leaseTTL, "--ready-file", ready], log: "coordinator-restarted.log")
+        try await waitFor("the restarted coordinator to be ready", seconds: 60) { FileManager.default.fileExists(atPath: ready) }
+    }
+
     func startWorker(_ name: String, extra: [String] = []) throws {
         workers[name] = try spawn(["worker", "--coordinator", "127.0.0.1:\(wirePort)", "--data-dir", dir + "/" + name, "--id", name] + extra,
                                   log: name + (workers[name] == nil ? "" : "-restarted") + ".log")

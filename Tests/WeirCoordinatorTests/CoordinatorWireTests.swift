@@ -17,7 +17,7 @@ import WeirWire
     /// `partitions` partitions and only the owner's copy of each checkpoint; stops it afterwards.
     static func withCoordinator(_ name: String, partitions: Int = 2,
                                 _ body: (_ host: String, _ port: Int) async throws -> Void) async throws {
-        try await InProcessCoordinator.run(name, partitions: partitions, replicationFactor: 1) { port in
+        try await InProcessCoordinator.run(name, partitions: partitions, replicationFactor: 1) { port, _ in
             try await body("127.0.0.1", port)
         }
     }
@@ -44,7 +44,7 @@ import WeirWire
             let replies = try await Self.exchange(host, port, [.ingest(seq: 1, stream: "clicks", lines: lines)]) {
                 if case .ingestReply = $0 { return true } else { return false }
             }
-            guard case .ingestReply(let seq, let accepted, let rejected, let problems, let error) = replies.last else {
+            guard case .ingestReply(let seq, let accepted, let rejected, let problems, let error, _) = replies.last else {
                 Issue.record("no ingest reply: \(replies)")
                 return
             }
@@ -70,7 +70,7 @@ import WeirWire
             let replies = try await Self.exchange(host, port, [.ingest(seq: 7, stream: "nope", lines: Array("{}\n".utf8))]) {
                 if case .ingestReply = $0 { return true } else { return false }
             }
-            guard case .ingestReply(7, 0, 0, _, let error?) = replies.last else {
+            guard case .ingestReply(7, 0, 0, _, let error?, _) = replies.last else {
                 Issue.record("expected a refusal of batch 7: \(replies)")
                 return
             }
@@ -108,6 +108,81 @@ import WeirWire
                 let next = try await send(epoch: lease.epoch, seq: 2, previous: first.2)
                 #expect(next.0 == .committed, "\(next.1)")
             }
+        }
+    }
+}
+
+/// Idempotent producers at the coordinator: a resent batch is acknowledged as a duplicate and
+/// appended once, also after a restart; a sequence older than the resend window is refused.
+@Suite(.timeLimit(.minutes(2))) struct CoordinatorProducerTests {
+    static func ingest(_ seq: UInt64, _ range: Range<Int>, producer: UInt64) -> WireMessage {
+        .ingest(seq: seq, stream: "clicks", lines: Array((CoordinatorWireTests.events[range].joined(separator: "\n") + "\n").utf8), producer: producer)
+    }
+
+    static func replies(_ host: String, _ port: Int, _ messages: [WireMessage]) async throws -> [WireMessage] {
+        var answered = 0
+        return try await CoordinatorWireTests.exchange(host, port, messages) { reply in
+            if case .ingestReply = reply { answered += 1 }
+            return answered == messages.count
+        }
+    }
+
+    static func fetchAll(_ host: String, _ port: Int, partitions: Int) async throws -> [String] {
+        var fetched: [String] = []
+        try await ScriptedWorker.session(host, port) { worker in
+            for lease in try await worker.waitForGrants(partitions) {
+                let chunk = try await worker.fetch(lease, stream: "clicks", from: 0)
+                fetched += String(decoding: chunk.lines, as: UTF8.self).split(separator: "\n").map(String.init)
+            }
+        }
+        return fetched
+    }
+
+    @Test func aResentBatchIsAcknowledgedAsADuplicateAndAppendedOnce_alsoAfterARestart() async throws {
+        let directory = TestScratch.directory("coordinator-producer")
+        try await InProcessCoordinator.run("", partitions: 2, replicationFactor: 1, dataDirectory: directory) { port, _ in
+            let answers = try await Self.replies("127.0.0.1", port, [Self.ingest(1, 0..<20, producer: 42), Self.ingest(1, 0..<20, producer: 42),
+                                                                     Self.ingest(2, 20..<30, producer: 42)])
+            #expect(answers == [.ingestReply(seq: 1, accepted: 20, rejected: 0, problems: [], error: nil, duplicate: false),
+                                .ingestReply(seq: 1, accepted: 20, rejected: 0, problems: [], error: nil, duplicate: true),
+                                .ingestReply(seq: 2, accepted: 10, rejected: 0, problems: [], error: nil, duplicate: false)])
+        }
+        // Restarted on the same directory: the producer state comes back from the logs' marks.
+        try await InProcessCoordinator.run("", partitions: 2, replicationFactor: 1, dataDirectory: directory) { port, _ in
+            let answers = try await Self.replies("127.0.0.1", port, [Self.ingest(2, 20..<30, producer: 42), Self.ingest(3, 30..<40, producer: 42)])
+            let duplicates = answers.map { reply -> Bool? in
+                guard case .ingestReply(_, _, _, _, _, let duplicate) = reply else { return nil }
+                return duplicate
+            }
+            #expect(duplicates == [true, false])
+            let fetched = try await Self.fetchAll("127.0.0.1", port, partitions: 2)
+            #expect(fetched.sorted() == CoordinatorWireTests.events.sorted(), "every event once")
+        }
+    }
+
+    @Test func aSequenceOlderThanTheResendWindowIsRefused_andAnOlderOneWithinItIsTakenForAResend() async throws {
+        try await CoordinatorWireTests.withCoordinator("coordinator-producer-stale") { host, port in
+            let newest = ProducerBatch.resendWindow + 10
+            let answers = try await Self.replies(host, port, [Self.ingest(newest, 0..<5, producer: 9), Self.ingest(9, 5..<10, producer: 9),
+                                                             Self.ingest(10, 10..<15, producer: 9)])
+            // A refusal is answered at once, before earlier batches are durable: matched by sequence.
+            let bySeq = Dictionary(answers.compactMap { reply -> (UInt64, WireMessage)? in
+                guard case .ingestReply(let seq, _, _, _, _, _) = reply else { return nil }
+                return (seq, reply)
+            }, uniquingKeysWith: { first, _ in first })
+            guard case .ingestReply(9, 0, 0, [], let error?, false)? = bySeq[9] else {
+                Issue.record("batch 9 was not refused: \(answers)")
+                return
+            }
+            #expect(error.code == "stale_producer_sequence" && error.origin == .user, "\(error)")
+            #expect(error.message.contains("its newest is \(newest)"), "\(error.message)")
+            // Within the window, an older batch is taken for a resend: acknowledged, not appended.
+            guard case .ingestReply(10, 5, 0, [], nil, true)? = bySeq[10] else {
+                Issue.record("batch 10 is within the window: \(answers)")
+                return
+            }
+            let fetched = try await Self.fetchAll(host, port, partitions: 2)
+            #expect(fetched.sorted() == CoordinatorWireTests.events[0..<5].sorted())
         }
     }
 }

@@ -34,7 +34,7 @@ import WeirHTTP
             return answer
         }
         static let error = APIError.unavailable("test", "not a cluster")
-        func ingest(stream: String, body: [UInt8]) async throws(APIError) -> IngestResult { throw Self.error }
+        func ingest(stream: String, body: [UInt8], producer: ProducerBatch?) async throws(APIError) -> IngestResult { throw Self.error }
         func submitJob(specText: String) async throws(APIError) -> JobInfo { throw Self.error }
         func listJobs() async -> [JobInfo] { [JobInfo(name: "views", stream: "clicks", specText: Self.spec)] }
         func cancelJob(name: String) async throws(APIError) { throw Self.error }

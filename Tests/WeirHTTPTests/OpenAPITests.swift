@@ -8,7 +8,7 @@ import Yams
     /// Only the routes are looked at: no request reaches this.
     struct Unreachable: ClusterAPI {
         static let error = APIError.unavailable("test", "not a cluster")
-        func ingest(stream: String, body: [UInt8]) async throws(APIError) -> IngestResult { throw Self.error }
+        func ingest(stream: String, body: [UInt8], producer: ProducerBatch?) async throws(APIError) -> IngestResult { throw Self.error }
         func submitJob(specText: String) async throws(APIError) -> JobInfo { throw Self.error }
         func listJobs() async -> [JobInfo] { [] }
         func cancelJob(name: String) async throws(APIError) { throw Self.error }

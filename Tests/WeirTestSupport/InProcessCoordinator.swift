@@ -5,17 +5,21 @@ import WeirWire
 /// partition logs and metadata in a scratch directory, its data path started and shut down
 /// around the test.
 public enum InProcessCoordinator {
-    /// Runs `body` with the coordinator's wire port, then stops the coordinator (also when
-    /// `body` throws).
+    /// Runs `body` with the coordinator's wire port and the coordinator, then stops it (also
+    /// when `body` throws).
     /// - Parameters:
     ///   - partitions: partitions of its streams.
     ///   - replicationFactor: copies of each checkpoint (1: the owner's only).
     ///   - streams: declared streams and their key fields.
+    ///   - dataDirectory: where it keeps its data (default: a new scratch directory): a second
+    ///     coordinator on the same directory is the first one restarted.
+    ///   - port: its wire port (0: any free one).
     public static func run(_ name: String, partitions: Int = 4, replicationFactor: Int = 2,
                            streams: [(name: String, keyField: String?)] = [("clicks", "user")],
-                           _ body: (_ port: Int) async throws -> Void) async throws {
-        var settings = CoordinatorSettings(dataDirectory: TestScratch.directory(name))
-        settings.wirePort = 0
+                           dataDirectory: String? = nil, port wirePort: Int = 0,
+                           _ body: (_ port: Int, _ coordinator: Coordinator) async throws -> Void) async throws {
+        var settings = CoordinatorSettings(dataDirectory: dataDirectory ?? TestScratch.directory(name))
+        settings.wirePort = wirePort
         settings.partitionCount = partitions
         settings.replicationFactor = replicationFactor
         settings.streams = streams
@@ -29,7 +33,7 @@ public enum InProcessCoordinator {
                 if port == 0 { try await Task.sleep(for: .milliseconds(5)) }
             }
             guard port != 0 else { throw CoordinatorDidNotListen() }
-            try await body(port)
+            try await body(port, coordinator)
             running.cancel()
             _ = await running.result
         }

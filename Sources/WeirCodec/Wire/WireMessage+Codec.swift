@@ -2,7 +2,8 @@ import WeirCore
 
 extension WireMessage {
     /// 4: partial rows in `PartialRowCodec`'s compact layout (fixed-width before).
-    /// 5: errors travel classified (`APIError`: kind, code, message), not as bare text.
+    /// 5: errors travel classified (`APIError`: kind, code, message), not as bare text; ingest
+    /// carries an idempotent producer's id, and its reply whether the batch was a duplicate.
     public static let version: UInt8 = 5
     /// Frames above this are refused before any allocation. Fetch replies carry a few MiB; the
     /// largest frames are a worker's partials for a query over every retained window of a job
@@ -91,14 +92,15 @@ extension WireMessage {
             w.u8(Kind.standbyQuery.rawValue); w.u64(request); w.string(job); w.i64(from); w.i64(to); w.i64(last)
             w.u32(UInt32(checkpoints.count))
             for c in checkpoints { lease(c.lease, &w); w.u64(c.committed.seq); w.u64(c.committed.digest) }
-        case .ingest(let seq, let stream, let lines):
-            w.u8(Kind.ingest.rawValue); w.u64(seq); w.string(stream); w.blob(lines)
-        case .ingestReply(let seq, let accepted, let rejected, let problems, let error):
+        case .ingest(let seq, let stream, let lines, let producer):
+            w.u8(Kind.ingest.rawValue); w.u64(seq); w.string(stream); w.blob(lines); w.u64(producer)
+        case .ingestReply(let seq, let accepted, let rejected, let problems, let error, let duplicate):
             w.u8(Kind.ingestReply.rawValue); w.u64(seq); w.int(accepted); w.int(rejected)
             w.u32(UInt32(problems.count))
             for p in problems { w.int(p.line); w.string(p.reason); w.string(p.message) }
             w.bool(error != nil)
             if let error { apiError(error, &w) }
+            w.bool(duplicate)
         case .failure(let error): w.u8(Kind.failure.rawValue); apiError(error, &w)
         }
     }
@@ -254,14 +256,14 @@ extension WireMessage {
                 checkpoints.append(StandbyCheckpoint(lease: l, committed: CommittedCheckpoint(seq: try r.u64(), digest: try r.u64())))
             }
             return .standbyQuery(request: request, job: job, from: from, to: to, last: last, checkpoints: checkpoints)
-        case .ingest: return .ingest(seq: try r.u64(), stream: try r.string("stream"), lines: try r.blob("events"))
+        case .ingest: return .ingest(seq: try r.u64(), stream: try r.string("stream"), lines: try r.blob("events"), producer: try r.u64())
         case .ingestReply:
             let seq = try r.u64(), accepted = try r.int(), rejected = try r.int()
             let n = try r.count("problems", max: 1 << 16)
             var problems: [IngestProblemInfo] = []
             for _ in 0..<n { problems.append(IngestProblemInfo(line: try r.int(), reason: try r.string(), message: try r.string())) }
             let error = try r.bool() ? try apiError(&r) : nil
-            return .ingestReply(seq: seq, accepted: accepted, rejected: rejected, problems: problems, error: error)
+            return .ingestReply(seq: seq, accepted: accepted, rejected: rejected, problems: problems, error: error, duplicate: try r.bool())
         case .failure: return .failure(try apiError(&r))
         }
     }

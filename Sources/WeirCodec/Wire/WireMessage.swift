@@ -59,11 +59,14 @@ public enum WireMessage: Sendable, Equatable {
     case standbyQuery(request: UInt64, job: String, from: Int64, to: Int64, last: Int64, checkpoints: [StandbyCheckpoint])
 
     // Producer (replay) → coordinator
-    case ingest(seq: UInt64, stream: String, lines: [UInt8])
+    /// `producer` 0: a plain batch, `seq` only numbers it on this connection. Otherwise an
+    /// idempotent producer's batch `seq` (`ProducerBatch`): appended once however often sent.
+    case ingest(seq: UInt64, stream: String, lines: [UInt8], producer: UInt64 = 0)
     // Coordinator → producer
     /// `error`: why the whole batch was not accepted, classified (a user's mistake such as an
     /// unknown stream, or an external failure such as a full disk, which a resend may get past).
-    case ingestReply(seq: UInt64, accepted: Int, rejected: Int, problems: [IngestProblemInfo], error: APIError?)
+    /// `duplicate`: the log held this producer batch already (nothing appended again).
+    case ingestReply(seq: UInt64, accepted: Int, rejected: Int, problems: [IngestProblemInfo], error: APIError?, duplicate: Bool = false)
 
     /// Either side: a protocol error, classified; the sender closes the connection after it.
     case failure(APIError)

@@ -4,11 +4,35 @@ public struct IngestResult: Sendable, Equatable {
     public var rejected: Int
     /// The first rejected lines (bounded), with reason and message.
     public var problems: [IngestProblemInfo]
-    public init(accepted: Int, rejected: Int, problems: [IngestProblemInfo]) {
+    /// An idempotent producer's batch the log held already (a resend): nothing was appended
+    /// again; the counts are those of the batch.
+    public var duplicate: Bool
+    public init(accepted: Int, rejected: Int, problems: [IngestProblemInfo], duplicate: Bool = false) {
         self.accepted = accepted
         self.rejected = rejected
         self.problems = problems
+        self.duplicate = duplicate
     }
+}
+
+/// A batch of an idempotent producer (Kafka's producer id and sequence): the log appends a
+/// producer's batches once each, however often they are sent, so a producer that resends
+/// whatever was not acknowledged (after a lost connection or a coordinator restart) counts
+/// every event exactly once.
+public struct ProducerBatch: Sendable, Equatable {
+    /// Chosen by the producer (random, from 1), the same for all its batches.
+    public var producer: UInt64
+    /// The batch's number: 1 for the producer's first batch, one more for each next one.
+    public var seq: UInt64
+
+    public init(producer: UInt64, seq: UInt64) {
+        self.producer = producer
+        self.seq = seq
+    }
+
+    /// How far back a producer's batch may be and still count as a resend: an older sequence
+    /// than the producer's newest minus this is refused (a reused producer id, most likely).
+    public static let resendWindow: UInt64 = 1_024
 }
 
 public struct IngestProblemInfo: Sendable, Equatable {

@@ -88,10 +88,18 @@ paths:
   /v1/streams/{stream}/events:
     post:
       summary: Ingest NDJSON events; answers once the accepted ones are durable.
+      description: >-
+        Without the producer headers ingest is at-least-once: a request sent again after a lost
+        answer is appended again. With `Weir-Producer-Id` and `Weir-Producer-Seq` (an idempotent
+        producer, as Kafka's) a batch is appended once however often it is sent; a resend is
+        answered with `duplicate: true`, and a sequence more than 1024 batches older than the
+        producer's newest is refused (409 stale_producer_sequence).
       operationId: ingest
       parameters:
         - {$ref: "#/components/parameters/Stream"}
         - {name: Content-Encoding, in: header, required: false, schema: {type: string, enum: [identity, zstd]}}
+        - {name: Weir-Producer-Id, in: header, required: false, description: "The idempotent producer's id: a random number from 1, the same for all its batches; send with Weir-Producer-Seq.", schema: {type: string, pattern: "^[1-9][0-9]{0,18}$"}}
+        - {name: Weir-Producer-Seq, in: header, required: false, description: "The batch's number: 1 for the producer's first, one more for each next one; a resend keeps its number.", schema: {type: string, pattern: "^[1-9][0-9]{0,18}$"}}
       requestBody:
         required: true
         description: One JSON object per line (NDJSON); `Content-Type` is not looked at.
@@ -273,6 +281,7 @@ components:
       properties:
         accepted: {type: integer}
         rejected: {type: integer}
+        duplicate: {type: boolean, description: "Present (true) when the batch of an idempotent producer was in the log already: nothing was appended again; the counts are the batch's."}
         problems:
           type: array
           items:

@@ -17,6 +17,9 @@ import WeirCodec
 /// recovery checks it instead: offsets count events per partition from 0 and must be
 /// contiguous across frames and segments.
 ///
+/// A `WLP1` frame (count 0, 20-byte payload: producer u64, seq u64, events u32) is a
+/// `ProducerMark` in front of the frames of an idempotent producer's batch.
+///
 /// `WLZ1` frames (zstd level 1, `weir coordinator --log-compression zstd`) take ~5× less disk
 /// for the events of `weir gen`, for CPU at ingest and at every read. A frame that would not
 /// shrink is stored as `WLG1`; both kinds mix freely in one segment.
@@ -24,6 +27,11 @@ public enum LogFrame {
     public static let magic: [UInt8] = Array("WLG1".utf8)
     /// The magic of a frame whose payload is one zstd frame of the lines.
     public static let compressedMagic: [UInt8] = Array("WLZ1".utf8)
+    /// The magic of a producer mark: no events, but which batch of an idempotent producer the
+    /// frames after it hold (`ProducerMark`).
+    public static let producerMarkMagic: [UInt8] = Array("WLP1".utf8)
+    /// A producer mark's payload: producer u64 | seq u64 | events u32.
+    static let producerMarkPayloadBytes = 20
     public static let headerBytes = 24
     /// A frame holds at most this many payload bytes (a batch is split above it).
     public static let payloadBytesMax = 8 << 20
@@ -35,6 +43,43 @@ public enum LogFrame {
         public var checksum: UInt32
         /// The payload is one zstd frame of the lines (`WLZ1`).
         public var isCompressed = false
+        /// Not events: a `ProducerMark` (`WLP1`, count 0).
+        public var isProducerMark = false
+    }
+
+    /// Written before the frames of one partition's part of an idempotent producer's batch:
+    /// producer `producer`'s batch `seq` follows, `events` events in the next frames. A log
+    /// that holds the mark holds the whole part (recovery cuts an incomplete one off with its
+    /// mark), so the marks are the producers' durable deduplication state, and it travels with
+    /// the log.
+    public struct ProducerMark: Equatable, Sendable {
+        public var producer: UInt64
+        public var seq: UInt64
+        public var events: Int
+
+        public init(producer: UInt64, seq: UInt64, events: Int) {
+            precondition(producer != 0 && seq != 0, "producer ids and sequences start at 1")
+            self.producer = producer
+            self.seq = seq
+            self.events = events
+        }
+    }
+
+    /// A producer mark as a frame (first offset left 0, as for events).
+    public static func encodeProducerMark(_ mark: ProducerMark) -> [UInt8] {
+        var payload: [UInt8] = []
+        append64(mark.producer, &payload)
+        append64(mark.seq, &payload)
+        append32(UInt32(mark.events), &payload)
+        return payload.withUnsafeBytes { encodeHeader(producerMarkMagic, stored: $0, firstOffset: 0, count: 0) } + payload
+    }
+
+    /// The mark a verified `WLP1` frame holds; nil when its payload is not one.
+    public static func producerMark(_ header: Header, payload: UnsafeRawBufferPointer) -> ProducerMark? {
+        guard header.isProducerMark, header.count == 0, payload.count == producerMarkPayloadBytes else { return nil }
+        let producer = read64(payload, 0), seq = read64(payload, 8)
+        guard producer != 0, seq != 0 else { return nil }
+        return ProducerMark(producer: producer, seq: seq, events: Int(read32(payload, 16)))
     }
 
     /// Header + payload of one frame; with a compressor, the payload is stored compressed
@@ -111,13 +156,13 @@ public enum LogFrame {
     /// Parses a header; nil when the bytes are not a frame header (bad magic or absurd length).
     public static func header(_ bytes: UnsafeRawBufferPointer) -> Header? {
         guard bytes.count >= headerBytes, bytes[0] == magic[0], bytes[1] == magic[1], bytes[3] == magic[3],
-              bytes[2] == magic[2] || bytes[2] == compressedMagic[2]
+              bytes[2] == magic[2] || bytes[2] == compressedMagic[2] || bytes[2] == producerMarkMagic[2]
         else { return nil }
         let length = Int(read32(bytes, 4))
         // A compressed payload is stored only when smaller than its lines, so one bound holds for both.
         guard length <= payloadBytesMax else { return nil }
         return Header(length: length, firstOffset: read64(bytes, 8), count: Int(read32(bytes, 16)), checksum: read32(bytes, 20),
-                      isCompressed: bytes[2] == compressedMagic[2])
+                      isCompressed: bytes[2] == compressedMagic[2], isProducerMark: bytes[2] == producerMarkMagic[2])
     }
 
     /// A verified frame's lines: the payload itself, or (`WLZ1`) its decompression into

@@ -67,6 +67,8 @@ public final class PartitionLog: Sendable {
         var dirtySegments: Set<Int> = []
         /// Bytes cut off a torn tail at open.
         var truncatedBytes = 0
+        /// Each idempotent producer's newest batch sequence in the log (`LogFrame.ProducerMark`).
+        var producerSeqs: [UInt64: UInt64] = [:]
     }
 
     /// Opens (creating if needed) the log of `partition` under `root`.
@@ -104,13 +106,33 @@ public final class PartitionLog: Sendable {
     /// They become readable after the next `sync()`. Returns the offset of the first event.
     @discardableResult
     public func append(frames: [(bytes: [UInt8], count: Int)]) throws(LogError) -> UInt64 {
+        let first = writtenEnd
+        _ = try append(groups: [FrameGroup(mark: nil, frames: frames)])
+        return first
+    }
+
+    /// One batch's frames for this partition, with the mark of the idempotent producer's batch
+    /// they belong to, if any.
+    public struct FrameGroup: Sendable {
+        public var mark: LogFrame.ProducerMark?
+        public var frames: [(bytes: [UInt8], count: Int)]
+        public init(mark: LogFrame.ProducerMark?, frames: [(bytes: [UInt8], count: Int)]) {
+            self.mark = mark
+            self.frames = frames
+        }
+    }
+
+    /// Appends the groups in order, as `append(frames:)` does, and returns for each whether it
+    /// was left out as a duplicate: a marked group whose producer already has that sequence (or
+    /// a later one) in this log. A marked group never spans two segments, so recovery can cut
+    /// an incomplete one off whole.
+    public func append(groups: [FrameGroup]) throws(LogError) -> [Bool] {
         var run: [UInt8] = []
-        run.reserveCapacity(frames.reduce(0) { $0 + $1.bytes.count })
+        run.reserveCapacity(groups.reduce(0) { $0 + $1.frames.reduce(0) { $0 + $1.bytes.count } + LogFrame.headerBytes + 20 })
         var refs: [FrameRef] = []
-        refs.reserveCapacity(frames.count)
-        return try state.withLock { s throws(LogError) -> UInt64 in
-            let first = s.writtenEnd
-            var next = first
+        var runSeqs: [UInt64: UInt64] = [:]
+        return try state.withLock { s throws(LogError) -> [Bool] in
+            var next = s.writtenEnd
             func flush(_ s: inout State) throws(LogError) {
                 guard !run.isEmpty else { return }
                 let index = s.segments.count - 1
@@ -120,29 +142,62 @@ public final class PartitionLog: Sendable {
                 s.segments[index].size += run.count
                 s.writtenEnd = next
                 s.dirtySegments.insert(index)
+                // Only what was written counts for deduplication.
+                for (producer, seq) in runSeqs { s.producerSeqs[producer] = max(s.producerSeqs[producer] ?? 0, seq) }
+                runSeqs.removeAll(keepingCapacity: true)
                 run.removeAll(keepingCapacity: true)
                 refs.removeAll(keepingCapacity: true)
             }
-            for (frame, count) in frames {
-                precondition(count > 0 && frame.count > LogFrame.headerBytes, "a log frame needs events")
-                let last = s.segments.count - 1
-                let pending = s.segments.isEmpty ? 0 : s.segments[last].size + run.count
-                if s.segments.isEmpty || pending + frame.count > segmentBytesMax && pending > 0 {
+            func startSegmentIfFull(_ s: inout State, adding bytes: Int) throws(LogError) {
+                let pending = s.segments.isEmpty ? 0 : s.segments[s.segments.count - 1].size + run.count
+                if s.segments.isEmpty || pending + bytes > segmentBytesMax && pending > 0 {
                     try flush(&s)
                     try PartitionLogRecovery.startSegment(&s, directory: directory, firstOffset: next)
                 }
+            }
+            func add(_ frame: [UInt8], count: Int, _ s: inout State) {
                 let headerAt = run.count
                 let position = s.segments[s.segments.count - 1].size + headerAt
                 run.append(contentsOf: frame)
                 run.withUnsafeMutableBytes { LogFrame.setFirstOffset(next, in: UnsafeMutableRawBufferPointer(rebasing: $0[headerAt...])) }
+                guard count > 0 else { return }  // a mark is not read: it has no place in the index
                 refs.append(FrameRef(firstOffset: next, count: count, segment: s.segments.count - 1,
                                      position: position + LogFrame.headerBytes, length: frame.count - LogFrame.headerBytes))
                 next += UInt64(count)
             }
+            var duplicates: [Bool] = []
+            for group in groups {
+                for (frame, count) in group.frames {
+                    precondition(count > 0 && frame.count > LogFrame.headerBytes, "a log frame needs events")
+                }
+                guard let mark = group.mark else {
+                    for (frame, count) in group.frames {
+                        try startSegmentIfFull(&s, adding: frame.count)
+                        add(frame, count: count, &s)
+                    }
+                    duplicates.append(false)
+                    continue
+                }
+                precondition(mark.events == group.frames.reduce(0) { $0 + $1.count }, "a producer mark counts its group's events")
+                if max(s.producerSeqs[mark.producer] ?? 0, runSeqs[mark.producer] ?? 0) >= mark.seq {
+                    duplicates.append(true)
+                    continue
+                }
+                let markFrame = LogFrame.encodeProducerMark(mark)
+                try startSegmentIfFull(&s, adding: markFrame.count + group.frames.reduce(0) { $0 + $1.bytes.count })
+                add(markFrame, count: 0, &s)
+                for (frame, count) in group.frames { add(frame, count: count, &s) }
+                runSeqs[mark.producer] = mark.seq
+                duplicates.append(false)
+            }
             try flush(&s)
-            return first
+            return duplicates
         }
     }
+
+    /// Each idempotent producer's newest batch sequence in this log (written; durable after
+    /// the next sync). Marks in segments truncated away are forgotten.
+    public var producerSequences: [UInt64: UInt64] { state.withLock { $0.producerSeqs } }
 
     /// The offset of the oldest event still stored (segments before it were truncated).
     public var startOffset: UInt64 { state.withLock { $0.frames.first?.firstOffset ?? $0.writtenEnd } }

@@ -30,11 +30,22 @@ enum PartitionLogRecovery {
         return s
     }
 
+    /// A producer mark whose events are not all read yet: where it starts, and what is left.
+    private struct OpenGroup {
+        var mark: LogFrame.ProducerMark
+        var position: Int
+        var firstOffset: UInt64
+        var framesBefore: Int
+        var eventsLeft: Int
+    }
+
     /// Indexes the frames of one segment; returns the byte length of its valid prefix.
     ///
     /// Only a torn write at the very end of the last segment is cut off: a frame shorter than
-    /// its header says, a last frame failing its checksum, or a zero-filled tail. A bad frame
-    /// with more data after it is corruption of acknowledged events and fails the open.
+    /// its header says, a last frame failing its checksum, or a zero-filled tail — together
+    /// with the producer mark and frames of a batch it leaves incomplete, so a batch of an
+    /// idempotent producer is in the log whole or not at all. A bad frame with more data after
+    /// it is corruption of acknowledged events and fails the open.
     private static func scan(_ s: inout PartitionLog.State, segment index: Int, isLast: Bool) throws(LogError) -> Int {
         let seg = s.segments[index]
         var st = stat()
@@ -42,6 +53,21 @@ enum PartitionLogRecovery {
         let size = Int(st.st_size)
         var position = 0
         var header = [UInt8](repeating: 0, count: LogFrame.headerBytes)
+        var open: OpenGroup?
+        /// Cuts the segment at `at` (a torn tail), and with it an incomplete batch before it.
+        func cut(at: Int, _ s: inout PartitionLog.State) throws(LogError) -> Int {
+            var at = at
+            if let group = open {
+                at = group.position
+                s.frames.removeLast(s.frames.count - group.framesBefore)
+                s.writtenEnd = group.firstOffset
+            }
+            guard ftruncate(seg.fd, off_t(at)) == 0, fsync(seg.fd) == 0 else {
+                throw LogError(seg.path, offset: at, "cannot cut off a torn tail: \(String(cString: strerror(errno)))")
+            }
+            s.truncatedBytes += size - at
+            return at
+        }
         while position < size {
             var tornTail = false
             let problem: String? = header.withUnsafeMutableBytes { h -> String? in
@@ -59,20 +85,38 @@ enum PartitionLogRecovery {
                 guard got == parsed.length,
                       payload.withUnsafeBytes({ LogFrame.verify(parsed, headerBytes: UnsafeRawBufferPointer(h), payload: $0) })
                 else { return "frame fails its checksum" }
-                s.frames.append(PartitionLog.FrameRef(firstOffset: parsed.firstOffset, count: parsed.count, segment: index,
-                                                      position: position + LogFrame.headerBytes, length: parsed.length))
-                s.writtenEnd += UInt64(parsed.count)
+                if parsed.isProducerMark {
+                    tornTail = false  // a verified frame that says something wrong is no torn write
+                    guard open == nil else { return "a producer mark inside the batch of another" }
+                    guard let mark = payload.withUnsafeBytes({ LogFrame.producerMark(parsed, payload: $0) }), mark.events > 0 else {
+                        return "a producer mark that does not hold one"
+                    }
+                    open = OpenGroup(mark: mark, position: position, firstOffset: s.writtenEnd, framesBefore: s.frames.count, eventsLeft: mark.events)
+                } else {
+                    s.frames.append(PartitionLog.FrameRef(firstOffset: parsed.firstOffset, count: parsed.count, segment: index,
+                                                          position: position + LogFrame.headerBytes, length: parsed.length))
+                    s.writtenEnd += UInt64(parsed.count)
+                    if var group = open {
+                        group.eventsLeft -= parsed.count
+                        guard group.eventsLeft >= 0 else { return "frames hold more events than their producer mark says" }
+                        open = group.eventsLeft == 0 ? nil : group
+                        if group.eventsLeft == 0 {
+                            s.producerSeqs[group.mark.producer] = max(s.producerSeqs[group.mark.producer] ?? 0, group.mark.seq)
+                        }
+                    }
+                }
                 position += LogFrame.headerBytes + parsed.length
                 return nil
             }
             if let problem {
                 guard isLast && tornTail else { throw LogError(seg.path, offset: position, "\(problem) inside the log (not a torn tail): refusing to start") }
-                guard ftruncate(seg.fd, off_t(position)) == 0, fsync(seg.fd) == 0 else {
-                    throw LogError(seg.path, offset: position, "cannot cut off a torn tail: \(String(cString: strerror(errno)))")
-                }
-                s.truncatedBytes += size - position
-                return position
+                return try cut(at: position, &s)
             }
+        }
+        if open != nil {
+            // The batch's frames end with the segment: torn on the last one, a hole before it.
+            guard isLast else { throw LogError(seg.path, offset: position, "a producer batch is incomplete inside the log (not a torn tail): refusing to start") }
+            return try cut(at: position, &s)
         }
         return position
     }

@@ -15,14 +15,19 @@ public final class PartitionLogSet: Sendable {
     public struct Batch: Sendable {
         public var partition: Int
         public var frames: [(bytes: [UInt8], count: Int)]
+        /// Set for a batch of an idempotent producer: appended after the same producer's batches
+        /// with lower sequences only, and left out when the log has it already.
+        public var mark: LogFrame.ProducerMark?
         public var count: Int { frames.reduce(0) { $0 + $1.count } }
 
         /// - Parameters:
         ///   - lines: whole NDJSON lines, each ending in `\n`; split into frames under the size limit.
         ///   - compressed: store the frames zstd-compressed (`WLZ1`, see `LogFrame`).
-        public init(partition: Int, lines: [UInt8], count: Int, compressed: Bool = false) {
+        ///   - producer: the idempotent producer's id and the batch's sequence (both from 1), if any.
+        public init(partition: Int, lines: [UInt8], count: Int, compressed: Bool = false, producer: (id: UInt64, seq: UInt64)? = nil) {
             self.partition = partition
             frames = lines.withUnsafeBytes { LogFrame.encodeFrames(lines: $0, count: count, compressed: compressed) }
+            mark = producer.map { LogFrame.ProducerMark(producer: $0.id, seq: $0.seq, events: count) }
         }
     }
 
@@ -33,12 +38,17 @@ public final class PartitionLogSet: Sendable {
 
     /// Becomes ready when a queued request's events are durable (or failed to be).
     public final class DurabilityWaiter: Sendable {
-        private let state = Mutex<(result: Result<Void, LogError>?, waiter: CheckedContinuation<Void, any Error>?)>((nil, nil))
+        /// The partitions whose batch was left out as a duplicate (an idempotent producer's batch
+        /// the log already holds).
+        public typealias Duplicates = Set<Int>
+        private let state = Mutex<(result: Result<Duplicates, LogError>?, waiter: CheckedContinuation<Duplicates, any Error>?)>((nil, nil))
 
-        /// Returns once the events are durable; throws the log's error if they could not be.
-        public func wait() async throws {
-            try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
-                let ready = state.withLock { s -> Result<Void, LogError>? in
+        /// Returns once the events are durable, with the partitions whose batch the log had
+        /// already; throws the log's error if they could not be made durable.
+        @discardableResult
+        public func wait() async throws -> Duplicates {
+            try await withCheckedThrowingContinuation { (c: CheckedContinuation<Duplicates, any Error>) in
+                let ready = state.withLock { s -> Result<Duplicates, LogError>? in
                     if s.result == nil { s.waiter = c }
                     return s.result
                 }
@@ -46,8 +56,8 @@ public final class PartitionLogSet: Sendable {
             }
         }
 
-        func complete(_ result: Result<Void, LogError>) {
-            let waiter = state.withLock { s -> CheckedContinuation<Void, any Error>? in
+        func complete(_ result: Result<Duplicates, LogError>) {
+            let waiter = state.withLock { s -> CheckedContinuation<Duplicates, any Error>? in
                 s.result = result
                 defer { s.waiter = nil }
                 return s.waiter
@@ -105,6 +115,11 @@ public final class PartitionLogSet: Sendable {
 
     public var commitCounters: (rounds: Int, requests: Int, fileSystemSyncs: Int) { counters.withLock { $0 } }
 
+    /// Each idempotent producer's newest batch sequence in any partition's log.
+    public var producerSequences: [UInt64: UInt64] {
+        logs.reduce(into: [:]) { all, log in all.merge(log.producerSequences) { max($0, $1) } }
+    }
+
     /// Appends the batches and returns once they are durable (and readable by workers).
     public func appendDurably(_ batches: [Batch]) async throws {
         try await enqueue(batches).wait()
@@ -119,7 +134,7 @@ public final class PartitionLogSet: Sendable {
         }
         let waiter = DurabilityWaiter()
         guard batches.contains(where: { $0.count > 0 }) else {
-            waiter.complete(.success(()))
+            waiter.complete(.success([]))
             return waiter
         }
         queue.withLock { $0.append(Request(batches: batches, done: waiter)) }
@@ -135,24 +150,28 @@ public final class PartitionLogSet: Sendable {
                 if stopped.load(ordering: .sequentiallyConsistent) { return }
                 continue
             }
-            let (failure, syncedFileSystem) = commit(requests)
+            let (failure, syncedFileSystem, duplicates) = commit(requests)
             counters.withLock { $0.rounds += 1; $0.requests += requests.count; $0.fileSystemSyncs += syncedFileSystem ? 1 : 0 }
-            for r in requests { r.done.complete(failure.map { .failure($0) } ?? .success(())) }
+            for (i, r) in requests.enumerated() { r.done.complete(failure.map { .failure($0) } ?? .success(duplicates[i])) }
         }
     }
 
-    /// Appends and makes durable every request's frames; the failure, if any, and whether one
-    /// `syncfs` did it.
-    private func commit(_ requests: [Request]) -> (LogError?, Bool) {
+    /// Appends and makes durable every request's frames; the failure, if any, whether one
+    /// `syncfs` did it, and per request the partitions whose batch was a duplicate.
+    private func commit(_ requests: [Request]) -> (LogError?, Bool, [DurabilityWaiter.Duplicates]) {
         // Gathered per partition first, in request order, so each partition gets one write.
-        var frames = Array(repeating: [(bytes: [UInt8], count: Int)](), count: logs.count)
-        for r in requests {
-            for b in r.batches { frames[b.partition].append(contentsOf: b.frames) }
+        var groups = Array(repeating: [(request: Int, group: PartitionLog.FrameGroup)](), count: logs.count)
+        for (i, r) in requests.enumerated() {
+            for b in r.batches where !b.frames.isEmpty { groups[b.partition].append((i, PartitionLog.FrameGroup(mark: b.mark, frames: b.frames))) }
         }
-        let touched = frames.indices.filter { !frames[$0].isEmpty }
+        var duplicates = Array(repeating: DurabilityWaiter.Duplicates(), count: requests.count)
+        let touched = groups.indices.filter { !groups[$0].isEmpty }
         var syncedFileSystem = false
         do throws(LogError) {
-            for p in touched { try logs[p].append(frames: frames[p]) }
+            for p in touched {
+                let skipped = try logs[p].append(groups: groups[p].map(\.group))
+                for (k, wasDuplicate) in skipped.enumerated() where wasDuplicate { duplicates[groups[p][k].request].insert(p) }
+            }
             if syncMode == .syncfs, touched.count > 1, let (fd, path) = logs[touched[0]].dirtyDescriptor {
                 guard weir_syncfs(fd) == 0 else { throw LogError(path, "syncfs failed: \(String(cString: strerror(errno)))") }
                 syncedFileSystem = true
@@ -160,9 +179,9 @@ public final class PartitionLogSet: Sendable {
             } else {
                 for p in touched { try logs[p].sync() }
             }
-            return (nil, syncedFileSystem)
+            return (nil, syncedFileSystem, duplicates)
         } catch {
-            return (error, syncedFileSystem)
+            return (error, syncedFileSystem, duplicates)
         }
     }
 }

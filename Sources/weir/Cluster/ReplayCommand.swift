@@ -49,6 +49,9 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(help: "Messages in flight before waiting for acknowledgements.")
     var window = 16
 
+    @Option(name: .customLong("reconnect-for"), help: "When the coordinator goes away (a restart), keep reconnecting this long, then resend what it did not acknowledge (each batch is counted once).")
+    var reconnectFor = "60s"
+
     func run() async throws {
         var settings = ReplayClient.Settings(recording: try ConfinedPath.resolve(recording, root: root ?? ConfinedPath.configuredRoot))
         settings.stream = stream
@@ -60,6 +63,10 @@ struct ReplayCommand: AsyncParsableCommand {
         settings.http = cluster.client
         settings.sampleLatency = latency
         settings.verify = verify
+        guard let reconnectMs = DurationText.milliseconds(reconnectFor), reconnectMs >= 0 else {
+            throw fail("--reconnect-for \(reconnectFor): expected a duration such as 60s")
+        }
+        settings.reconnectFor = .milliseconds(reconnectMs)
         try await ReplayClient(settings).run()
     }
 }
