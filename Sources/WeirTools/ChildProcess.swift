@@ -27,8 +27,9 @@ package final class ChildProcess: Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.executable)
         process.arguments = arguments
-        let extra = extraEnvironment.withLock { $0 }
-        if !extra.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(extra) { _, new in new } }
+        // The child stops when this process dies, even of SIGKILL (`ParentWatch`).
+        let extra = extraEnvironment.withLock { $0 }.merging([ParentWatch.variable: String(getpid())]) { own, _ in own }
+        process.environment = ProcessInfo.processInfo.environment.merging(extra) { _, new in new }
         process.standardOutput = log
         process.standardError = log
         process.terminationHandler = { [weak self] p in self?.exited(p) }

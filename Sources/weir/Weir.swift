@@ -19,6 +19,7 @@ struct Weir: AsyncParsableCommand {
     /// ArgumentParser's entry point, plus: a tool's `ToolError` is printed as `weir: <message>`
     /// with exit code 1 (without the usage text ArgumentParser adds to errors it does not know).
     static func main() async {
+        ParentWatch.startIfAsked()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {
