@@ -163,7 +163,8 @@ extension Coordinator {
     }
 
     /// Answers a fetch: stale when the epoch is not current, else the durable events from
-    /// `offset` (waiting up to `fetchWaitMilliseconds` for some to arrive).
+    /// `offset` (waiting up to `fetchWaitMilliseconds` for some to arrive: blocked on the log,
+    /// which wakes it when events become durable, so an idle cluster costs no polling).
     nonisolated func fetch(_ identity: WorkerIdentity, request: UInt64, lease: LeaseRef, stream: String, offset: UInt64, maxBytes: Int) async -> WireMessage {
         guard let admitted = await admitFetch(identity, lease, stream: stream, offset: offset) else {
             return .fetchReply(request: request, lease: lease, status: .stale, chunk: .empty)
@@ -185,7 +186,14 @@ extension Coordinator {
                 logger.error("fetch of partition \(lease.partition) from \(offset) failed: \(error)")
                 return .fetchReply(request: request, lease: lease, status: .outOfRange, chunk: .empty)
             }
-            try? await clock.sleep(for: .milliseconds(10))
+            let remaining = deadline - clock.elapsed()
+            let clock = self.clock
+            await withTaskGroup(of: Void.self) { race in
+                race.addTask { await log.waitForEvents(from: offset) }
+                race.addTask { try? await clock.sleep(for: remaining) }
+                await race.next()
+                race.cancelAll()
+            }
         }
     }
 }

@@ -93,6 +93,30 @@ import WeirTestSupport
         #expect(try reopened.read(from: 75).lines == Self.lines(75..<90))
     }
 
+    /// A reader's long poll blocks on the log: woken when events at its offset become durable
+    /// (not when they are only written), and when its task is cancelled.
+    @Test func aWaitingReaderIsWokenByDurableEventsOrItsCancellation() async throws {
+        let log = try PartitionLog(root: Self.tempDir(), partition: 0)
+        try Self.append(log, 0..<5)
+        try log.sync()
+        await log.waitForEvents(from: 4)  // there already: returns at once
+        let woken = Mutex(false)
+        let reader = Task {
+            await log.waitForEvents(from: 5)
+            woken.withLock { $0 = true }
+        }
+        try Self.append(log, 5..<8)
+        try await Task.sleep(for: .milliseconds(50))  // written, not durable: still waiting
+        #expect(!woken.withLock { $0 })
+        try log.sync()
+        await reader.value
+        #expect(woken.withLock { $0 })
+
+        let cancelled = Task { await log.waitForEvents(from: 100) }
+        cancelled.cancel()
+        await cancelled.value  // returns without any event at 100
+    }
+
     @Test func aFlippedBitIsRefusedWithTheFileAndOffset() throws {
         let root = Self.tempDir()
         do {

@@ -69,6 +69,9 @@ public final class PartitionLog: Sendable {
         var truncatedBytes = 0
         /// Each idempotent producer's newest batch sequence in the log (`LogFrame.ProducerMark`).
         var producerSeqs: [UInt64: UInt64] = [:]
+        /// Readers waiting for events at or after an offset (`waitForEvents`), by ticket.
+        var waiters: [UInt64: (offset: UInt64, continuation: CheckedContinuation<Void, Never>)] = [:]
+        var nextWaiter: UInt64 = 0
     }
 
     /// Opens (creating if needed) the log of `partition` under `root`.
@@ -244,7 +247,7 @@ public final class PartitionLog: Sendable {
         for seg in dirty where !flushed && fdatasync(seg.fd) != 0 {
             throw LogError(seg.path, "fdatasync failed: \(String(cString: strerror(errno)))")
         }
-        state.withLock { s in
+        let woken = state.withLock { s -> [CheckedContinuation<Void, Never>] in
             s.dirtySegments.removeAll()
             s.durableEnd = max(s.durableEnd, end)
             // Counted now, not before the fdatasync: a truncation meanwhile (another thread)
@@ -254,6 +257,28 @@ public final class PartitionLog: Sendable {
             while durable > 0 && s.frames[durable - 1].firstOffset >= end { durable -= 1 }
             s.durableFrames = max(s.durableFrames, durable)
             precondition(s.durableFrames <= s.frames.count, "partition \(partition): more durable frames than frames")
+            let ready = s.waiters.filter { $0.value.offset < s.durableEnd }
+            for ticket in ready.keys { s.waiters[ticket] = nil }
+            return ready.values.map(\.continuation)
+        }
+        for waiter in woken { waiter.resume() }
+    }
+
+    /// Returns once an event at or after `offset` is durable (at once if one is), or when the
+    /// calling task is cancelled: a reader's long poll blocks here instead of polling the log.
+    public func waitForEvents(from offset: UInt64) async {
+        let ticket = state.withLock { s -> UInt64 in s.nextWaiter += 1; return s.nextWaiter }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                let ready = state.withLock { s -> Bool in
+                    guard s.durableEnd <= offset, !Task.isCancelled else { return true }
+                    s.waiters[ticket] = (offset, c)
+                    return false
+                }
+                if ready { c.resume() }
+            }
+        } onCancel: {
+            state.withLock { $0.waiters.removeValue(forKey: ticket) }?.continuation.resume()
         }
     }
 
