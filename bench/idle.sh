@@ -41,7 +41,7 @@ HZ=$(getconf CLK_TCK)
   echo "| process | CPU, % of one core |"
   echo "|---|---|"
   for pid in "${CHILDREN[@]}"; do
-    name=$(tr '\0' ' ' < "/proc/$pid/cmdline" | awk '{ print $2 ($2 == "worker" ? " " $9 : "") }')
+    name=$(tr '\0' ' ' < "/proc/$pid/cmdline" | awk '{ print $2 ($2 == "worker" ? " " $8 : "") }')
     used=$(( $(ticks "$pid") - BEFORE[$pid] ))
     echo "| $name | $(awk -v t="$used" -v hz="$HZ" -v s="$SECONDS_MEASURED" 'BEGIN { printf "%.2f", 100 * t / hz / s }') |"
   done

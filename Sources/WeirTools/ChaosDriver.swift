@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 import WeirCore
 
-/// What `--chaos` asks for: `kill=2s,pause=6s,pause-for=3s,churn=5s` (each optional).
+/// What `--chaos` asks for: `kill=2s,pause=6s,pause-for=3s,churn=5s,kill-coordinator=10s` (each optional).
 package struct ChaosPlan: Sendable, Equatable {
     /// Mean time between kill -9s of a random worker (each restarted after `restartDelay`).
     package var killEvery: Int64?
@@ -14,9 +14,12 @@ package struct ChaosPlan: Sendable, Equatable {
     /// Mean time between membership changes: a new worker joins, then a running one leaves for
     /// good (SIGTERM: it hands its partitions off), alternately.
     package var churnEvery: Int64?
+    /// Mean time between kill -9s of the coordinator (restarted at once on its ports and data
+    /// directory; the replay rides through as an idempotent producer, workers reconnect).
+    package var killCoordinatorEvery: Int64?
 
     package static let none = ChaosPlan()
-    package var isEmpty: Bool { killEvery == nil && pauseEvery == nil && churnEvery == nil }
+    package var isEmpty: Bool { killEvery == nil && pauseEvery == nil && churnEvery == nil && killCoordinatorEvery == nil }
 
     /// Parses `key=duration,…`; the error names the bad part.
     package static func parse(_ text: String) throws -> ChaosPlan {
@@ -32,7 +35,8 @@ package struct ChaosPlan: Sendable, Equatable {
             case "pause-for": plan.pauseFor = ms
             case "restart-after": plan.restartDelay = ms
             case "churn": plan.churnEvery = ms
-            default: throw fail("--chaos \(text): unknown key \"\(kv[0])\" (kill, pause, pause-for, restart-after, churn)")
+            case "kill-coordinator": plan.killCoordinatorEvery = ms
+            default: throw fail("--chaos \(text): unknown key \"\(kv[0])\" (kill, pause, pause-for, restart-after, churn, kill-coordinator)")
             }
         }
         return plan
@@ -47,6 +51,8 @@ package final class ChaosDriver: Sendable {
     package let plan: ChaosPlan
     /// Starts one more worker process (a new name and an empty data directory).
     private let addWorker: @Sendable () throws -> ChildProcess
+    /// Kills the coordinator (-9) and starts it again; returns once it answers.
+    private let restartCoordinator: (@Sendable () async -> Void)?
     private let state: Mutex<State>
 
     package struct State {
@@ -59,12 +65,16 @@ package final class ChaosDriver: Sendable {
         package var joins = 0
         package var leaves = 0
         package var churnSteps = 0
+        package var coordinatorKills = 0
         package var log: [String] = []
     }
 
-    package init(plan: ChaosPlan, workers: [ChildProcess], seed: UInt64, addWorker: @escaping @Sendable () throws -> ChildProcess) {
+    /// - Parameter killAndRestartCoordinator: needed for `kill-coordinator`.
+    package init(plan: ChaosPlan, workers: [ChildProcess], seed: UInt64, addWorker: @escaping @Sendable () throws -> ChildProcess,
+                 killAndRestartCoordinator: (@Sendable () async -> Void)? = nil) {
         self.plan = plan
         self.addWorker = addWorker
+        restartCoordinator = killAndRestartCoordinator
         state = Mutex(State(rng: SeededGenerator(seed: seed), workers: workers))
     }
 
@@ -72,6 +82,7 @@ package final class ChaosDriver: Sendable {
     package var pauses: Int { state.withLock { $0.pauses } }
     package var joins: Int { state.withLock { $0.joins } }
     package var leaves: Int { state.withLock { $0.leaves } }
+    package var coordinatorKills: Int { state.withLock { $0.coordinatorKills } }
     package var events: [String] { state.withLock { $0.log } }
 
     /// Runs until cancelled; returns once every worker is running and resumed again.
@@ -80,6 +91,16 @@ package final class ChaosDriver: Sendable {
             if let every = plan.killEvery { group.addTask { await self.loop(every: every, started: started, action: self.killOne) } }
             if let every = plan.pauseEvery { group.addTask { await self.loop(every: every, started: started, action: self.pauseOne) } }
             if let every = plan.churnEvery { group.addTask { await self.loop(every: every, started: started, action: self.churnOnce) } }
+            if let every = plan.killCoordinatorEvery, let restart = restartCoordinator {
+                group.addTask {
+                    await self.loop(every: every, started: started) { started in
+                        self.note(started, "kill -9 coordinator")
+                        await restart()
+                        self.state.withLock { $0.coordinatorKills += 1 }
+                        self.note(started, "coordinator restarted and answering")
+                    }
+                }
+            }
         }
     }
 

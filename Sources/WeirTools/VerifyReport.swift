@@ -42,6 +42,9 @@ package struct VerifyReport {
     package var failpointsNotReached: [String] = []
     /// Partition epochs seen going backwards (must be none).
     package var epochRegressions: [String] = []
+    /// kill -9s of the coordinator (each restarted), and what the replay said it rode through.
+    package var coordinatorKills = 0
+    package var replayRideThrough: String?
 
     package var passed: Bool { jobs.allSatisfy(\.passed) && epochRegressions.isEmpty }
 
@@ -110,6 +113,8 @@ package struct VerifyReport {
         }
         out.append("  chaos: \(kills) kill -9, \(pauses) pauses, \(joins) joins, \(leaves) leaves (replication \(replication)); \(checkpointsCommitted) checkpoints committed; "
             + "\(staleWritesRefused) stale writes refused (0 accepted)")
+        if coordinatorKills > 0 { out.append("  coordinator: \(coordinatorKills) kill -9 (each restarted)") }
+        if let replayRideThrough { out.append("  replay: \(replayRideThrough)") }
         func summary(_ name: String, _ v: [Int]) -> String {
             guard let p50 = Self.percentile(v, 0.5), let p99 = Self.percentile(v, 0.99), let mx = v.max() else { return "  \(name): none" }
             return "  \(name): \(v.count), p50 \(p50) ms, p99 \(p99) ms, max \(mx) ms (loss of owner → new owner reading its log)"
@@ -131,6 +136,7 @@ package struct VerifyReport {
     package var json: String {
         let object: [String: Any] = [
             "passed": passed, "kills": kills, "pauses": pauses, "joins": joins, "leaves": leaves, "replication": replication,
+            "coordinator_kills": coordinatorKills, "replay_rode_through": replayRideThrough.map { $0 as Any } ?? NSNull(),
             "checkpoints_committed": checkpointsCommitted,
             "stale_writes_refused": staleWritesRefused, "failpoints_reached": failpointsReached,
             "failpoints_not_reached": failpointsNotReached, "epoch_regressions": epochRegressions, "failovers_ms": failoversMs, "silent_failovers_ms": silentFailoversMs,

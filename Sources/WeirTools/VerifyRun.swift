@@ -89,7 +89,9 @@ package struct VerifyRun: Sendable {
                                   logPath: dir + "/logs/replay.log", restart: false)
         replay.onExit { _ in }  // its status is checked below
         try replay.start()
-        let driver = ChaosDriver(plan: plan, workers: cluster.workerProcesses, seed: seed, addWorker: cluster.addWorker)
+        if plan.killCoordinatorEvery != nil { cluster.coordinator.onExit { _ in } }  // its deaths are the driver's doing
+        let driver = ChaosDriver(plan: plan, workers: cluster.workerProcesses, seed: seed, addWorker: cluster.addWorker,
+                                 killAndRestartCoordinator: { await Self.killAndRestart(cluster) })
         let chaosTask = Task { await driver.run(started: started) }
         if !plan.isEmpty { say("chaos: \(chaos ?? "") (seed \(seed))") }
         replay.waitForExit()
@@ -134,7 +136,9 @@ package struct VerifyRun: Sendable {
                                   checkpointsCommitted: ((status["checkpoints"] as? [String: Any])?["committed"] as? Int) ?? 0,
                                   failpointsReached: (sweep?.reached ?? []) + (crashes?.reached ?? []),
                                   failpointsNotReached: (sweep?.notReached ?? []) + (crashes?.notReached ?? []),
-                                  epochRegressions: crashes?.epochRegressions ?? [])
+                                  epochRegressions: crashes?.epochRegressions ?? [],
+                                  coordinatorKills: driver.coordinatorKills,
+                                  replayRideThrough: Self.rideThrough(in: dir + "/logs/replay.log"))
         print(report.text)
         if let reportPath = settings.reportPath { try report.json.write(toFile: reportPath, atomically: true, encoding: .utf8) }
         cluster.stop()
@@ -144,6 +148,21 @@ package struct VerifyRun: Sendable {
             say("data and logs kept in \(dir)")
         }
         return report.passed
+    }
+
+    /// kill -9 of the coordinator, started again on its ports and data directory; returns once
+    /// it answers (the workers reconnect by themselves, the replay resends).
+    static func killAndRestart(_ cluster: LocalCluster) async {
+        cluster.coordinator.send(SIGKILL)
+        await Task.detached { cluster.coordinator.waitForExit() }.value
+        await Task.detached { cluster.restartCoordinator() }.value
+        try? await cluster.waitFor("the restarted coordinator", seconds: 60) { (try? await cluster.client.get("/v1/cluster")) != nil }
+    }
+
+    /// The replay's own account of the lost connections it rode through, if it printed one.
+    static func rideThrough(in log: String) -> String? {
+        let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").last { $0.hasPrefix("rode through") }.map(String.init)
     }
 
     private func submit(_ specs: [LoadedJob], _ cluster: LocalCluster) async throws {

@@ -56,6 +56,22 @@ extension ClusterTests { @Suite struct Chaos {
         #expect((report["checkpoints_committed"] as? Int ?? 0) > 16)
     }
 
+    /// The coordinator killed (-9) and restarted every ~4 s while the replay runs and workers are
+    /// killed too: the replay rides through as an idempotent producer (resending what was not
+    /// acknowledged), and every rollup is exact — nothing lost, nothing counted twice.
+    @Test func killingTheCoordinatorAndWorkersDuringTheReplayLosesAndDuplicatesNothing() throws {
+        let h = ClusterHarness(name: "chaos-coordinator")
+        defer { h.shutdown() }
+        let recording = try Self.recording(h, events: "300k", seed: 37)
+        let r = try h.weir(["verify", recording, "--chaos", "kill-coordinator=4s,kill=3s", "--seed", "3", "--rate", "25k/s",
+                            "--report", h.dir + "/report.json", "--data-dir", h.dir + "/cluster"])
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        let report = try Self.report(h.dir + "/report.json")
+        Self.expectExact(report, r.stdout)
+        #expect((report["coordinator_kills"] as? Int ?? 0) >= 2, "\(r.stdout)")
+        #expect((report["replay_rode_through"] as? String ?? "").contains("lost connection"), "\(r.stdout)")
+    }
+
     /// R10's bounded variant: workers keep 20 s of final windows and the coordinator's logs use
     /// 128 KiB segments, so windows are dropped and log segments deleted behind the committed
     /// checkpoints while workers are killed. What is still kept is exact, and the coordinator

@@ -6,8 +6,10 @@ import WeirCore
 /// rests on, and the replay pace.
 @Suite struct VerifyPartsTests {
     @Test func aChaosPlanNamesEachKindOfFaultAndRefusesUnknownOnes() throws {
-        let plan = try ChaosPlan.parse("kill=2s,pause=7s,pause-for=3s,churn=5s")
+        let plan = try ChaosPlan.parse("kill=2s,pause=7s,pause-for=3s,churn=5s,kill-coordinator=10s")
         #expect(plan.killEvery == 2_000 && plan.pauseEvery == 7_000 && plan.pauseFor == 3_000 && plan.churnEvery == 5_000)
+        let coordinatorOnly = try ChaosPlan.parse("kill-coordinator=3s")
+        #expect(plan.killCoordinatorEvery == 10_000 && !coordinatorOnly.isEmpty)
         #expect(!plan.isEmpty && ChaosPlan.none.isEmpty)
         #expect(throws: ToolError.self) { try ChaosPlan.parse("explode=1s") }
         do {
