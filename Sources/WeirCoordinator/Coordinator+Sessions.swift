@@ -188,12 +188,19 @@ extension Coordinator {
             }
             let remaining = deadline - clock.elapsed()
             let clock = self.clock
-            await withTaskGroup(of: Void.self) { race in
-                race.addTask { await log.waitForEvents(from: offset) }
-                race.addTask { try? await clock.sleep(for: remaining) }
-                await race.next()
+            let woken = await withTaskGroup(of: Bool.self) { race in
+                race.addTask { await log.waitForEvents(from: offset); return !Task.isCancelled }
+                race.addTask { try? await clock.sleep(for: remaining); return false }
+                let first = await race.next() ?? false
                 race.cancelAll()
+                return first
             }
+            // Events arrived: let a few more commit rounds land before reading, so a busy log is
+            // fetched in chunks as large as when fetches polled every 10 ms (fewer, bigger fetches).
+            if woken { try? await clock.sleep(for: .milliseconds(min(Self.fetchCoalescingMilliseconds, max(0, (deadline - clock.elapsed()).wholeMilliseconds)))) }
         }
     }
+
+    /// How long a woken fetch waits for more events before reading.
+    static let fetchCoalescingMilliseconds: Int64 = 10
 }
