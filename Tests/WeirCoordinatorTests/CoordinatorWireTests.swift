@@ -10,7 +10,7 @@ import WeirWire
 /// A real coordinator in this process, driven over its wire protocol by the test playing a
 /// producer and a worker: ingest acknowledged only once durable and fetchable, classified
 /// refusals, and the fencing and sequencing of checkpoints.
-@Suite(.timeLimit(.minutes(2))) struct CoordinatorWireTests {
+@Suite(.timeLimit(.minutes(5))) struct CoordinatorWireTests {
     static let events = (0..<40).map { #"{"ts":\#(1_000 * $0),"user":"u\#($0 % 9)","page":"/p\#($0 % 4)"}"# }
 
     /// Runs `body` with the wire address of a coordinator with stream `clicks` keyed by user,
@@ -114,7 +114,7 @@ import WeirWire
 
 /// Idempotent producers at the coordinator: a resent batch is acknowledged as a duplicate and
 /// appended once, also after a restart; a sequence older than the resend window is refused.
-@Suite(.timeLimit(.minutes(2))) struct CoordinatorProducerTests {
+@Suite(.timeLimit(.minutes(5))) struct CoordinatorProducerTests {
     static func ingest(_ seq: UInt64, _ range: Range<Int>, producer: UInt64) -> WireMessage {
         .ingest(seq: seq, stream: "clicks", lines: Array((CoordinatorWireTests.events[range].joined(separator: "\n") + "\n").utf8), producer: producer)
     }

@@ -68,7 +68,7 @@ import WeirWire
     /// The coordinator stops while the replay is under way and starts again on its directory:
     /// the replay reconnects, resends what was not acknowledged, and finishes; the log holds
     /// every event once.
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(5)))
     func aReplayRidesThroughACoordinatorRestart_andEveryEventIsInTheLogOnce() async throws {
         let directory = TestScratch.directory("replay-client-restart")
         let port = try Self.freePort()
